@@ -1,0 +1,56 @@
+"""Pseudo-translation: a deterministic stand-in for a real model, as localization tools ship.
+
+Each segment comes back as ``⟦ru⟧ text`` with Latin vowels accented, so a CMS integration can
+see which text was translated (and in which pass) without any model weights. Digits,
+placeholders, URLs and markup codes pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Sequence
+
+from .._version import __version__
+from .base import Decoding, Translation
+
+__all__ = ["PseudoBackend"]
+
+_ACCENTS = str.maketrans("aeiouyAEIOUY", "áéíóúýÁÉÍÓÚÝ")
+# Runs that must come back exactly: placeholders/inline codes, URLs, e-mail, @handles, #tags.
+_KEEP = re.compile(r"(<[^<>]*>|\[\[[^\[\]]*\]\]|https?://\S+|www\.\S+|\S+@\S+|[@#]\w+)")
+
+
+class PseudoBackend:
+    """Pseudo-localization backend (a product feature for integration testing)."""
+
+    name: ClassVar[str] = "pseudo"
+
+    def __init__(self, model: str | None = None, decoding: Decoding | None = None, **_: Any) -> None:
+        self.decoding = decoding or Decoding(beams=1)
+
+    def signature(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "model": f"pseudo-{__version__}",
+            "model_revision": None,
+            "decoding": self.decoding.to_dict(),
+        }
+
+    def supports(self, source: str, target: str) -> bool:
+        return source != target
+
+    @property
+    def max_input_tokens(self) -> int:
+        return 512
+
+    def count_tokens(self, text: str, language: str) -> int:
+        return len(text.split())
+
+    def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
+        return [Translation(self._pseudo(text, target)) for text in texts]
+
+    @staticmethod
+    def _pseudo(text: str, target: str) -> str:
+        parts = _KEEP.split(text)
+        body = "".join(p if i % 2 else p.translate(_ACCENTS) for i, p in enumerate(parts))
+        return f"⟦{target}⟧ {body}"

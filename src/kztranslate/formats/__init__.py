@@ -1,0 +1,171 @@
+"""Formats: a registry of readers/writers, input decoding, detection and safe output.
+
+Built-in formats are registered by name → ``"module:Class"`` and imported on first use;
+a newsroom can add its own through the ``kztranslate.formats`` entry-point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from ..document import Article
+from ..errors import InputError, UsageError
+from .base import Format
+
+__all__ = [
+    "Format",
+    "FORMATS",
+    "MAX_INPUT_BYTES",
+    "available_formats",
+    "get_format",
+    "detect_format",
+    "format_for_path",
+    "decode_input",
+    "read_article",
+    "write_article",
+    "write_atomic",
+]
+
+#: Built-in formats, name → "module:Class" (imported lazily).
+FORMATS: dict[str, str] = {
+    "text": "kztranslate.formats.text:TextFormat",
+    "json": "kztranslate.formats.json:JsonFormat",
+}
+
+#: Inputs larger than this are refused (an article is a few KB; 20 MB is an archive, not an article).
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+_instances: dict[str, Format] = {}
+
+
+def _registry() -> dict[str, Any]:
+    found: dict[str, Any] = dict(FORMATS)
+    for ep in entry_points(group="kztranslate.formats"):
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def available_formats() -> list[str]:
+    """Names of every format, built-in and from plugins."""
+    return sorted(_registry())
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``; raises :class:`UsageError` listing the valid names."""
+    if name in _instances:
+        return _instances[name]
+    registry = _registry()
+    target = registry.get(name)
+    if target is None:
+        raise UsageError(f"unknown format {name!r}; choose one of: {', '.join(sorted(registry))}")
+    if isinstance(target, str):
+        module_name, _, class_name = target.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+    else:
+        cls = target.load()
+    _instances[name] = instance = cls()
+    return instance
+
+
+def detect_format(path: str | os.PathLike[str] | None, text: str) -> str:
+    """Pick a format by the file's extension, then by sniffing its content; plain text otherwise."""
+    registry = _registry()
+    if path is not None:
+        suffix = Path(path).suffix.lower()
+        matches = [n for n in registry if suffix and suffix in get_format(n).extensions]
+        if len(matches) == 1:
+            return matches[0]
+        for name in matches:
+            if get_format(name).sniff(text):
+                return name
+        if matches:
+            return matches[0]
+    for name in registry:
+        if name != "text" and get_format(name).sniff(text):
+            return name
+    return "text"
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str:
+    """The format a file name asks for by its extension; raises :class:`UsageError` when none does."""
+    suffix = Path(path).suffix.lower()
+    for name in _registry():
+        if suffix in get_format(name).extensions:
+            return name
+    raise UsageError(f"no format writes {suffix or 'files without an extension'!r}; pass format= one of: "
+                     f"{', '.join(available_formats())}")
+
+
+def decode_input(data: bytes, source: str | None = None) -> str:
+    """Bytes → text, refusing what is not an article: empty, binary, not UTF-8, too large.
+
+    Line endings and a byte-order mark are kept, so a reader can give them back exactly.
+    """
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"input is {len(data)} bytes, over the limit of {MAX_INPUT_BYTES} bytes per article; "
+            "split the archive into articles (e.g. JSONL for `kztranslate batch`)",
+            source=source,
+        )
+    if not data.strip():
+        raise InputError("input is empty; give a file with an article in it", source=source)
+    if b"\x00" in data[:8192]:
+        raise InputError("input looks binary (it contains NUL bytes); give a text file", source=source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not valid UTF-8 at byte {exc.start} (line {line}); re-save the file as UTF-8",
+            source=source,
+        ) from exc
+
+
+def read_article(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """Read the article in the file at ``path`` (format detected unless given)."""
+    name = os.fspath(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError("no such file", source=name) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a file", source=name) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", source=name) from exc
+    text = decode_input(data, source=name)
+    return get_format(format or detect_format(path, text)).read(text, source=name, language=language)
+
+
+def write_article(article: Article, path: str | os.PathLike[str] | None = None, *, format: str | None = None) -> str:
+    """Render ``article`` in ``format`` (default: chosen by ``path``'s extension, else document
+    JSON); write it to ``path`` atomically when given. Returns the rendered text."""
+    if format is None:
+        format = format_for_path(path) if path is not None else "json"
+    text = get_format(format).write(article)
+    if path is not None:
+        write_atomic(path, text)
+    return text
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never a partial file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,40 @@
+"""The document JSON format (``shared/conventions.md``): the article model as it is."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from ..document import Article
+from ..errors import FormatError
+
+__all__ = ["JsonFormat"]
+
+
+class JsonFormat:
+    """Reader/writer of kztranslate's document JSON."""
+
+    name: ClassVar[str] = "json"
+    extensions: ClassVar[tuple[str, ...]] = (".json",)
+
+    def sniff(self, text: str) -> bool:
+        head = text.lstrip("\ufeff \t\r\n")[:4096]
+        return head.startswith("{") and '"blocks"' in head
+
+    def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
+        try:
+            data = json.loads(text.lstrip("\ufeff"))
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"invalid JSON: {exc.msg}", source=source, line=exc.lineno, column=exc.colno) from exc
+        if not isinstance(data, dict) or not ("blocks" in data or "headline" in data):
+            raise FormatError('not a kztranslate document: expected an object with "blocks"', source=source)
+        try:
+            article = Article.from_dict(data)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise FormatError(f"invalid document field: {exc}", source=source) from exc
+        if language:
+            article.language = language
+        return article
+
+    def write(self, article: Article) -> str:
+        return json.dumps(article.to_dict(), ensure_ascii=False, indent=2) + "\n"
