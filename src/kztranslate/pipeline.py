@@ -101,14 +101,14 @@ class Translator:
         source: str | None = None,
         as_tuples: bool = False,
         raise_errors: bool = False,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[Any]:
         """Translate many articles in one pass over the model.
 
         ``items`` are articles, or ``(article, context)`` pairs with ``as_tuples=True``; yields
         ``{language: variant}`` (or ``(variants, context)``) in input order. One bad article does
         not sink the batch: its result is the :class:`KZTranslateError` it raised, unless
-        ``raise_errors`` is set.
+        ``raise_errors`` is set. ``progress(done, total)`` is called as model segments finish.
         """
         targets = _parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
@@ -204,7 +204,7 @@ class Translator:
             block.meta["names"] = converted
 
     # -- running ------------------------------------------------------------------------------
-    def _run(self, jobs: list[_Job], progress: Callable[[int], None] | None) -> None:
+    def _run(self, jobs: list[_Job], progress: Callable[[int, int], None] | None) -> None:
         requests: list[SegmentRequest] = []
         for j, job in enumerate(jobs):
             src, tgt = base_language(job.source), base_language(job.target)
@@ -216,7 +216,8 @@ class Translator:
                         requests.append(SegmentRequest(core, src, tgt, (_Piece(j, b, s), lead, trail)))
         if not requests:
             return
-        outputs = self.scheduler.translate(requests, progress=progress)
+        total = len(requests)
+        outputs = self.scheduler.translate(requests, progress=(lambda n: progress(n, total)) if progress else None)
         for request, output in zip(requests, outputs, strict=True):
             piece, lead, trail = request.context
             job = jobs[piece.job]
