@@ -1,8 +1,10 @@
 """Kazakh Cyrillic ↔ the official 2021 Kazakh Latin alphabet.
 
-Source: the 31-letter alphabet presented by the Government's National Commission on
-28 January 2021 (amending Presidential Decree No. 569 of 26 October 2017), as tabled in
-Wikipedia's "Kazakh alphabets" (Latin script section)::
+Source: the 31-letter revision presented by the Government's National Commission on the transition
+to the Latin script on 28 January 2021 (revising the alphabet of Presidential Decree No. 569 of
+26 October 2017), as tabled in Wikipedia's "Kazakh alphabets" (Latin script section) and in the
+press reports of that meeting; the Wikipedia page's sample transliteration (``üiıne``, ``syi``,
+``qalaiyn``, ``söilesıp``) fixes how ``й`` is written::
 
     A Ä B D E F G Ğ H I İ J K L M N Ñ O Ö P Q R S Ş T U Ū Ü V Y Z
 
@@ -14,13 +16,11 @@ Kazakh letters (one Cyrillic letter, one Latin letter)::
 
 ``і`` is the dotless ``ı`` (capital ``I``); ``и`` and ``й`` are the dotted ``i`` (capital ``İ``).
 
-The 2021 alphabet has no letters of its own for the Russian-loanword letters; the decree says
-loanwords follow the Kazakh spelling rules, which were not published with it. These are our rules,
-in line with the Commission's examples and common transliteration practice::
+The 31 letters include none for the Russian-loanword letters, and no official loanword rules were
+published with them. These are ours, following common transliteration practice (``ч → ç`` as the
+project's issue asks; ``ъ`` and ``ь`` are dropped)::
 
     ё io   ц ts   ч ç   щ şş   ъ —   ь —   э e   ю iu   я ia
-
-(``ч → ç`` follows the Commission's 2021 draft table; ``ъ`` and ``ь`` are dropped.)
 
 Capitals: a capital that has a capital letter next to it is part of an ALL-CAPS word and is written
 all in capitals (``ЩЕ → ŞŞE``); otherwise only the first Latin letter is a capital (``Щука → Şşuka``,

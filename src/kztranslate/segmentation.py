@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Callable
 
 from .languages import normalize_language
+from .latin import to_latin
 
 __all__ = ["split_sentences", "split_long", "ABBREVIATIONS"]
 
@@ -60,6 +61,7 @@ ABBREVIATIONS: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 
+_KINDS = ("prefix", "terminal", "year")
 # Which lists each language reads (see rule 3 of the module docstring).
 _KNOWS = {"kk": ("kk", "ru", "en"), "ru": ("ru", "en"), "en": ("en",), "kk-Latn": ("kk-Latn", "en")}
 
@@ -69,24 +71,25 @@ _OPENERS = "«\"“„‘'([—–-"
 _TERMINAL = re.compile(rf"(?:\.\.\.|[.!?…])+[{re.escape(_CLOSERS)}]*(?:\s+|$)")
 _LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
-_TOKEN_BEFORE = re.compile(r"[^\s«\"“„‘'(\[]*$")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
-_LIST_NUMBER = re.compile(r"(?:^|\n)[^\S\n]*\d{1,3}$")
+_NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
+_TOKEN_STOPS = frozenset("«\"“„‘'([")
+
+
+def _token_start(text: str, end: int) -> int:
+    """Where the word that ends at ``end`` begins (after whitespace and opening quotes or brackets)."""
+    start = end
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _TOKEN_STOPS:
+        start -= 1
+    return start
 
 
 @lru_cache(maxsize=None)
 def _abbreviations(language: str) -> dict[str, frozenset[str]]:
-    merged: dict[str, set[str]] = {"prefix": set(), "terminal": set(), "year": set()}
-    for known in _KNOWS[language]:
-        for kind, words in _latin_abbreviations().items() if known == "kk-Latn" else ABBREVIATIONS[known].items():
-            merged[kind] |= words
-    return {kind: frozenset(words) for kind, words in merged.items()}
-
-
-def _latin_abbreviations() -> dict[str, frozenset[str]]:
-    from .latin import to_latin
-
-    return {kind: frozenset(to_latin(w) for w in words) for kind, words in ABBREVIATIONS["kk"].items()}
+    """The abbreviation lists ``language`` reads, merged per kind."""
+    lists = dict(ABBREVIATIONS)
+    lists["kk-Latn"] = {kind: frozenset(map(to_latin, words)) for kind, words in ABBREVIATIONS["kk"].items()}
+    return {kind: frozenset().union(*(lists[known][kind] for known in _KNOWS[language])) for kind in _KINDS}
 
 
 def split_sentences(text: str, language: str) -> list[str]:
@@ -124,17 +127,17 @@ def _ends_sentence(text: str, match: re.Match[str], abbreviations: dict[str, fro
     punctuation = match.group().rstrip()
     if punctuation.rstrip(_CLOSERS) != ".":  # ! ? … and runs of them: the next word decides
         return _next_starts_sentence(text, end)
-    before = text[: match.start()]
-    token = _TOKEN_BEFORE.search(before).group()
+    start = _token_start(text, match.start())
+    token = text[start : match.start()]
     word = token.lower()
     if _INITIALS.fullmatch(token) and token[-1].isupper():
         return False  # Қ. Тоқаев, Ә.Н. Назарбаев
-    if token.isdigit() and _LIST_NUMBER.search(before):
+    if token.isdigit() and not text[text.rfind("\n", 0, start) + 1 : start].strip():
         return False  # "1. Кіріспе" at the start of a line
     if word in abbreviations["prefix"]:
         return False
     if word in abbreviations["year"]:
-        number_before = re.search(r"\d[\d\s–—-]*$", before[: len(before) - len(token)])
+        number_before = _NUMBER_BEFORE.search(text, max(0, start - 30), start)
         return bool(number_before) and _next_starts_sentence(text, end, capital_only=True)
     if word in abbreviations["terminal"]:
         return _next_starts_sentence(text, end, capital_only=True)
