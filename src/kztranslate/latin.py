@@ -34,8 +34,8 @@ the reading that native Kazakh words need (best effort, documented):
 * ``e`` → ``е`` (never ``э``); ``ъ`` and ``ь`` cannot come back.
 * ``ia`` → ``я`` at the start of a word or after a vowel (``aiaq → аяқ``, ``qiial → қиял``), ``иа``
   after a consonant (``material → материал``; ``Liazzat`` comes back as ``Лиаззат``).
-* ``iu`` → ``ю`` (``biujet → бюджет``); ``io`` → ``ио`` (``million → миллион``; ``ё`` is not restored).
-* ``ts`` → ``ц`` before ``i`` (``-tsia → -ция``), ``тс`` elsewhere (``aitsa → айтса``).
+* ``iu`` → ``ю`` (``biudjet → бюджет``); ``io`` → ``ио`` (``million → миллион``; ``ё`` is not restored).
+* ``ts`` → ``ц`` before ``i`` (``-tsiia → -ция``), ``тс`` elsewhere (``aitsa → айтса``).
 * ``şş`` → ``щ``; ``ç`` → ``ч``.
 * A word with ``c``, ``w`` or ``x`` (letters outside the 2021 alphabet) is foreign and kept as it is.
 """
