@@ -150,6 +150,8 @@ class Translator:
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
                 _map_block_text(block, latin.to_cyrillic)
+                if "names" in block.meta:
+                    block.meta["names"] = [latin.to_cyrillic(n) for n in block.meta["names"]]
             self._plan_block(job, index, block, src_model, tgt_model)
         return job
 
