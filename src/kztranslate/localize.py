@@ -264,8 +264,9 @@ def render_dateline(
 
     ``pattern`` (CLDR syntax) replaces the house style (:data:`HOUSE_PATTERNS`). ``like`` is the
     source's dateline: without a time there, none is rendered; a numeric source stays numeric
-    (:data:`NUMERIC_PATTERN`); a capitalized or all-caps month word is followed in Kazakh (a
-    capitalized Russian month would be wrong) and all caps in every language.
+    (:data:`NUMERIC_PATTERN`); a Kazakh or Russian month word printed capitalized ("27 Қараша
+    2019") capitalizes the Kazakh month (a capitalized Russian month would be wrong), and an
+    all-caps month stays all caps in every language.
     """
     tag = normalize_language(language)
     base = base_language(tag)
@@ -275,10 +276,19 @@ def render_dateline(
     if source is not None and not source.has_time:
         pattern = _without_time(pattern)
     text = format_datetime(dt, pattern, locale=babel_locale(tag))
-    case = source.style.month_case if source is not None else None
+    case = _styled_case(source.style) if source is not None else None
     if case == "upper" or (case == "capitalized" and base == "kk"):
         text = _recase_month(text, dt.month, babel_locale(tag), case)
     return text
+
+
+def _styled_case(style: DateStyle) -> str | None:
+    """The month's case when it is the site's choice, not the grammar of its language (an
+    English month is always capitalized; a capitalized Kazakh or Russian month is house style)."""
+    if style.month_language is None or style.month_case != "capitalized":
+        return style.month_case
+    natural = get_month_names("wide", "format", locale=babel_locale(style.month_language))[1]
+    return "capitalized" if natural[:1].islower() else None
 
 
 _TIME_FIELDS = frozenset("hHkKmsSAaBbzZOvVXx")
