@@ -68,7 +68,6 @@ FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 _LANGUAGES = ("kk", "ru", "en")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
 _WORD = r"[^\W\d_]+"
 _TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
@@ -140,54 +139,42 @@ def _fold(text: str) -> str:
 
 @cache
 def _months() -> dict[str, tuple[int, str]]:
-    """Folded month word (without a final dot) → (month number, language), from CLDR."""
+    """Folded month word (without a final dot) → (month number, language), from CLDR; the
+    Kazakh names also in the Latin alphabet, so kk-Latn variants read back."""
+    from .latin import to_latin
+
     found: dict[str, tuple[int, str]] = {}
     for language in _LANGUAGES:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, locale=language).items():
                     found.setdefault(_fold(name).rstrip("."), (number, language))
+                    if language == "kk":
+                        found.setdefault(_fold(to_latin(name)).rstrip("."), (number, "kk-Latn"))
     return found
-
-
-@cache
-def _latin_months() -> dict[str, tuple[int, str]]:
-    """Kazakh month words in the Latin alphabet (for kk-Latn variants), from the Cyrillic CLDR names."""
-    from .latin import to_latin
-
-    return {_fold(to_latin(name)): (number, "kk-Latn")
-            for name, (number, language) in _months().items() if language == "kk"}
 
 
 def _month(word: str) -> tuple[int, str] | None:
-    key = _fold(word).rstrip(".")
-    found = _months().get(key)
-    if found is None and not _CYRILLIC.search(key):
-        found = _latin_months().get(key)
-    return found
+    return _months().get(_fold(word).rstrip("."))
 
 
 @cache
 def _furniture_forms() -> dict[str, str]:
-    """Folded furniture text → concept."""
-    return {_fold(form): concept
-            for concept, forms in FURNITURE.items() for language in _LANGUAGES for form in forms[language]}
-
-
-@cache
-def _latin_furniture_forms() -> dict[str, str]:
-    """Kazakh furniture in the Latin alphabet (for kk-Latn variants) → concept."""
+    """Folded furniture text → concept; the Kazakh forms also in the Latin alphabet."""
     from .latin import to_latin
 
-    return {_fold(to_latin(form)): concept for concept, forms in FURNITURE.items() for form in forms["kk"]}
+    found: dict[str, str] = {}
+    for concept, forms in FURNITURE.items():
+        for language in _LANGUAGES:
+            for form in forms[language]:
+                found.setdefault(_fold(form), concept)
+                if language == "kk":
+                    found.setdefault(_fold(to_latin(form)), concept)
+    return found
 
 
 def _furniture(core: str) -> str | None:
-    key = _fold(" ".join(core.split()))
-    found = _furniture_forms().get(key)
-    if found is None and not _CYRILLIC.search(key):
-        found = _latin_furniture_forms().get(key)
-    return found
+    return _furniture_forms().get(_fold(" ".join(core.split())))
 
 
 def _case_of(word: str) -> str:
