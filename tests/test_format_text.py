@@ -92,6 +92,15 @@ def test_seed_survives_the_json_form(seed_text):
     assert FMT.write(again) == seed_text
 
 
+def test_every_corpus_text_round_trips():
+    paths = sorted(CORPUS.glob("*.txt"))
+    if not paths:
+        pytest.skip("shared corpus not available")
+    for path in paths:
+        text = path.read_bytes().decode("utf-8")
+        assert FMT.write(FMT.read(text)) == text, path.name
+
+
 def test_registry_gives_this_format():
     assert isinstance(get_format("text"), TextFormat)
     assert FMT.sniff(KK_ARTICLE) and not FMT.sniff("Жай ғана мәтін.\n\nТағы бір жол.")
@@ -175,7 +184,8 @@ def test_unclassifiable_lines_are_kept_as_paragraphs(line):
 
 
 def test_sentence_or_lowercase_line_at_the_end_is_no_byline():
-    for last in ("Жалғасы бар", "Ол келді.", "Нұргүл Қалиева: біз келдік"):
+    for last in ("Жалғасы бар", "Ол келді.", "Нұргүл Қалиева: біз келдік", "Нұргүл ҚАЛИЕВА, журналист:",
+                 "Бір Екі Үш Төрт"):
         article = FMT.read(f"Тақырып\n\nБірінші абзац.\n\n{last}\n")
         assert roles(article)[-1] == "paragraph", last
 
