@@ -149,15 +149,18 @@ class Translator:
         job = _Job(article=article, source=source, target=target, variant=variant)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
-                _map_block_text(block, latin.to_cyrillic)
-                if "names" in block.meta:
-                    block.meta["names"] = [latin.to_cyrillic(n) for n in block.meta["names"]]
+                _convert_script(block, latin.to_cyrillic)
             self._plan_block(job, index, block, src_model, tgt_model)
         return job
 
     def _plan_block(self, job: _Job, index: int, block: Block, src: str, tgt: str) -> None:
         role = block.role
-        if block.translatable or role == "tags":
+        if role == "share" or block.meta.get("furniture"):
+            # site furniture is localized from the built-in table, never sent to the model
+            localized = localize.localize_furniture(block.text, src, tgt)
+            if localized is not None:
+                block.text = localized
+        elif block.translatable or role == "tags":
             if src != tgt and block.text.strip():
                 job.segments[index] = self._segment(block, src)
         elif role == "dateline":
@@ -175,10 +178,6 @@ class Translator:
                 block.text = localize.format_count(int(views), tgt, like=block.text)
         elif role == "byline":
             self._transliterate_byline(block, src, tgt)
-        elif role == "share":
-            localized = localize.localize_furniture(block.text, src, tgt)
-            if localized is not None:
-                block.text = localized
 
     def _segment(self, block: Block, language: str) -> list[str | None]:
         """Split a block into sentence segments; text with no letters stays as it is (str),
@@ -235,7 +234,7 @@ class Translator:
         for block in variant.blocks:
             block.meta.pop("_pieces", None)
             if job.target == "kk-Latn":
-                _map_block_text(block, latin.to_latin)
+                _convert_script(block, latin.to_latin)
         for b, s in job.truncated:
             variant.qa.append({
                 "code": "truncated",
@@ -296,8 +295,11 @@ def _join(slots: list[str | None]) -> str:
     return "".join(s or "" for s in slots)
 
 
-def _map_block_text(block: Block, convert: Callable[[str], str]) -> None:
-    """Apply a character-level conversion to a block's text, keeping inline codes on the same text."""
+def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
+    """Apply a character-level conversion (Cyrillic ↔ Latin) to a block's text and byline names,
+    keeping inline codes on the same text."""
+    if "names" in block.meta:
+        block.meta["names"] = [convert(n) for n in block.meta["names"]]
     if not block.inline:
         block.text = convert(block.text)
         return
