@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -495,7 +496,7 @@ class TranslationMemory:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self.in_ram:
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
             _migrate(conn)
         except BaseException:
@@ -503,6 +504,20 @@ class TranslationMemory:
             raise
         self._conn, self._pid = conn, os.getpid()
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL once. The switch needs an exclusive lock and SQLite reports a
+        conflict at once instead of waiting, so retry until the busy timeout runs out."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
