@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -203,6 +204,54 @@ def test_export_clear_import_round_trip(tmp_path):
     # importing twice replaces, never duplicates
     memory.import_(dump)
     assert memory.stats()["entries"] == 6
+
+
+def test_tmx_export_clear_import_round_trip(tmp_path):
+    memory = filled(TranslationMemory(tmp_path / "tm.sqlite"))
+    memory.lookup_many(SEGMENTS, "kk", "ru", SIG)
+    before, stats_before = snapshot(memory), memory.stats()
+    dump = tmp_path / "memory.tmx"
+
+    assert memory.export(dump) == 8
+    root = ElementTree.parse(dump).getroot()
+    assert root.tag == "tmx" and len(root.findall("body/tu")) == 8
+    memory.clear()
+    assert memory.import_(dump) == 8
+
+    assert snapshot(memory) == before
+    for key in ("entries", "post_edits", "truncated", "hits", "by_pair", "by_model"):
+        assert memory.stats()[key] == stats_before[key], key
+
+
+def test_a_tmx_from_another_tool_is_imported_as_post_edits(tmp_path):
+    dump = tmp_path / "newsroom.tmx"
+    dump.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header srclang="kk-KZ" datatype="plaintext" segtype="sentence" adminlang="en"
+  creationtool="SomeCAT" creationtoolversion="1" o-tmf="x"/>
+<body>
+  <tu><tuv xml:lang="kk-KZ"><seg>Ауа райы <bpt i="1">&lt;b&gt;</bpt>жылы<ept i="1">&lt;/b&gt;</ept> болады.</seg></tuv>
+      <tuv xml:lang="ru-RU"><seg>Погода будет тёплой.</seg></tuv>
+      <tuv xml:lang="en-US"><seg>The weather will be warm.</seg></tuv>
+      <tuv xml:lang="de-DE"><seg>Das Wetter wird warm.</seg></tuv></tu>
+  <tu srclang="ru-RU"><tuv xml:lang="ru-RU"><seg>Цена выросла.</seg></tuv><tuv xml:lang="kk-KZ"><seg>Бағасы өсті.</seg></tuv></tu>
+</body></tmx>""",
+        encoding="utf-8",
+    )
+    memory = TranslationMemory(":memory:")
+    assert memory.import_(dump) == 3  # kk→ru, kk→en, ru→kk; German is not a kztranslate language
+    found = memory.lookup_many(["Ауа райы жылы болады."], "kk", "en", signature(model="any"))
+    assert (found[0].text, found[0].meta["origin"]) == ("The weather will be warm.", "post_edit")
+    assert memory.lookup_many(["Цена выросла."], "ru", "kk", SIG)[0].text == "Бағасы өсті."
+
+
+def test_a_broken_tmx_is_a_format_error(tmp_path):
+    dump = tmp_path / "broken.tmx"
+    dump.write_text("<tmx><body><tu>", encoding="utf-8")
+    with pytest.raises(FormatError, match="TMX"):
+        TranslationMemory(":memory:").import_(dump)
+    with pytest.raises(UsageError, match="jsonl, tmx"):
+        TranslationMemory(":memory:").export(tmp_path / "x", format="csv")
 
 
 def test_import_rejects_a_malformed_line_and_writes_nothing(tmp_path):

@@ -3,8 +3,8 @@
 ::
 
     kztranslate tm stats [--json]
-    kztranslate tm export FILE.jsonl
-    kztranslate tm import FILE.jsonl
+    kztranslate tm export FILE.jsonl|FILE.tmx
+    kztranslate tm import FILE.jsonl|FILE.tmx
     kztranslate tm clear [--model M] [--pair kk-ru]
 
 ``--memory PATH`` (before or after the action) picks the file; default ``$KZTRANSLATE_TM`` or
@@ -39,9 +39,14 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="tm_action", metavar="ACTION", parser_class=type(parser))
     stats = actions.add_parser("stats", parents=[common], help="entries, post-edits, hits, by pair and model")
     stats.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    export = actions.add_parser("export", parents=[common], help="write every entry to FILE as JSON Lines")
+    export = actions.add_parser(
+        "export", parents=[common], help="write every entry to FILE (JSON Lines; TMX 1.4 for a .tmx name)"
+    )
     export.add_argument("file", metavar="FILE")
-    load = actions.add_parser("import", parents=[common], help="read entries from a JSON Lines FILE written by export")
+    load = actions.add_parser(
+        "import", parents=[common],
+        help="read entries from FILE (JSON Lines or TMX; another tool's TMX counts as post-edits)",
+    )
     load.add_argument("file", metavar="FILE")
     clear = actions.add_parser(
         "clear", parents=[common],
@@ -75,10 +80,9 @@ def _render(numbers: dict[str, Any]) -> str:
         f"post-edits  {numbers['post_edits']:,}",
         f"hits        {numbers['hits']:,}",
     ]
-    for label, rows in (
-        ("pairs", {pair: f"{n['entries']:,} entries, {n['post_edits']:,} post-edits" for pair, n in numbers["by_pair"].items()}),
-        ("models", {model: f"{n:,} entries" for model, n in numbers["by_model"].items()}),
-    ):
+    pairs = {pair: f"{n['entries']:,} entries, {n['post_edits']:,} post-edits" for pair, n in numbers["by_pair"].items()}
+    models = {model: f"{n:,} entries" for model, n in numbers["by_model"].items()}
+    for label, rows in (("pairs", pairs), ("models", models)):
         for i, (name, text) in enumerate(rows.items()):
             lines.append(f"{label if i == 0 else '':<12}{name}: {text}")
     return "\n".join(lines)

@@ -376,72 +376,55 @@ class TranslationMemory:
             "size_bytes": size,
         }
 
-    def export(self, path: str | os.PathLike[str]) -> int:
-        """Write every entry to ``path`` as JSON Lines (one consistent snapshot); returns the count.
+    def export(self, path: str | os.PathLike[str], format: str | None = None) -> int:
+        """Write every entry to ``path`` from one consistent snapshot; returns the count.
 
-        Each line is ``{"type": "segment" | "post_edit", "source_language", "target_language",
-        "source_text", "target_text", "signature", "truncated", "created", "hits"}``.
+        ``format``: ``"jsonl"`` (default) or ``"tmx"`` (TMX 1.4, for CAT tools; default for a
+        ``.tmx`` path). A JSON line is ``{"type": "segment" | "post_edit", "source_language",
+        "target_language", "source_text", "target_text", "signature", "truncated", "created", "hits"}``;
+        TMX carries the same facts in ``<prop type="x-kztranslate-…">`` and ``usagecount``.
         """
         path = Path(path)
+        write = _WRITERS[_transfer_format(path, format)]
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        count = 0
         try:
             with open(temporary, "w", encoding="utf-8") as out, self._transaction(write=False) as conn:
-                queries = (
-                    ("segment", "SELECT s.source_language, s.target_language, s.source_text, s.target_text, "
-                     "p.signature, s.truncated, s.created, s.hits FROM segments s JOIN profiles p ON p.id = s.profile "
-                     "ORDER BY s.source_language, s.target_language, p.id, s.source_key"),
-                    ("post_edit", "SELECT e.source_language, e.target_language, e.source_text, e.target_text, "
-                     "p.signature, 0, e.created, e.hits FROM post_edits e LEFT JOIN profiles p ON p.id = e.profile "
-                     "ORDER BY e.source_language, e.target_language, e.source_key"),
-                )
-                for kind, query in queries:
-                    for source, target, src_text, tgt_text, signature, truncated, created, hits in conn.execute(query):
-                        record = {
-                            "type": kind, "source_language": source, "target_language": target,
-                            "source_text": src_text, "target_text": tgt_text,
-                            "signature": None if signature is None else json.loads(signature),
-                            "truncated": bool(truncated), "created": created, "hits": hits,
-                        }
-                        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                        count += 1
+                count = write(self._records(conn), out)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
         return count
 
-    def import_(self, path: str | os.PathLike[str]) -> int:
-        """Read entries written by :meth:`export`; imported entries replace matching ones.
-        Returns the count. A malformed line stops the import before anything is written."""
+    def import_(self, path: str | os.PathLike[str], format: str | None = None) -> int:
+        """Read entries from a file written by :meth:`export` (JSONL or TMX); imported entries
+        replace matching ones. A TMX from another tool is read as human translations (post-edits)
+        for every supported language pair in it. Returns the count; a malformed record stops the
+        import before anything is written."""
+        path = Path(path)
         segments: dict[str, tuple[Mapping[str, Any], list[tuple[str, str, str, str, bool, str, int]]]] = {}
         post_edits: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]] = []
-        try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the memory export: {exc}", source=str(path)) from exc
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for where, record in _READERS[_transfer_format(path, format)](path):
             try:
-                record = json.loads(line)
                 kind = record["type"]
                 source, target = parse_pair((record["source_language"], record["target_language"]))
-                src_text, tgt_text = str(record["source_text"]), str(record["target_text"])
+                src_text, tgt_text = record["source_text"], record["target_text"]
+                if not (isinstance(src_text, str) and isinstance(tgt_text, str)):
+                    raise ValueError("source_text and target_text must be strings")
                 signature = record.get("signature")
                 created = str(record.get("created") or _now())
                 hits = int(record.get("hits") or 0)
                 if kind == "segment" and isinstance(signature, dict):
-                    fingerprint = _canonical(memory_signature(signature))
-                    rows = segments.setdefault(fingerprint, (signature, []))[1]
+                    rows = segments.setdefault(_canonical(memory_signature(signature)), (signature, []))[1]
                     rows.append((source, target, src_text, tgt_text, bool(record.get("truncated")), created, hits))
                 elif kind == "post_edit" and (signature is None or isinstance(signature, dict)):
                     post_edits.append((src_text, tgt_text, source, target, signature, created, hits))
                 else:
                     raise ValueError(f"unknown record type {kind!r} or a missing signature")
-            except (ValueError, KeyError, TypeError, UsageError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError, UsageError) as exc:
                 raise FormatError(
-                    f"not a kztranslate memory record ({exc}); expected the JSON Lines written by `kztranslate tm export`",
-                    source=str(path), line=number,
+                    f"{where}not a kztranslate memory record ({exc}); "
+                    "expected a file written by `kztranslate tm export`",
+                    source=str(path), line=record.get("_line") if isinstance(record, dict) else None,
                 ) from exc
         with self._transaction(write=True) as conn:
             for signature, rows in segments.values():
@@ -457,6 +440,25 @@ class TranslationMemory:
         if post_edits:
             self._store_post_edits(post_edits)
         return sum(len(rows) for _, rows in segments.values()) + len(post_edits)
+
+    @staticmethod
+    def _records(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+        queries = (
+            ("segment", "SELECT s.source_language, s.target_language, s.source_text, s.target_text, "
+             "p.signature, s.truncated, s.created, s.hits FROM segments s JOIN profiles p ON p.id = s.profile "
+             "ORDER BY s.source_language, s.target_language, p.id, s.source_key"),
+            ("post_edit", "SELECT e.source_language, e.target_language, e.source_text, e.target_text, "
+             "p.signature, 0, e.created, e.hits FROM post_edits e LEFT JOIN profiles p ON p.id = e.profile "
+             "ORDER BY e.source_language, e.target_language, e.source_key"),
+        )
+        for kind, query in queries:
+            for source, target, src_text, tgt_text, signature, truncated, created, hits in conn.execute(query):
+                yield {
+                    "type": kind, "source_language": source, "target_language": target,
+                    "source_text": src_text, "target_text": tgt_text,
+                    "signature": None if signature is None else json.loads(signature),
+                    "truncated": bool(truncated), "created": created, "hits": hits,
+                }
 
     # -- connection ---------------------------------------------------------------------------
     def _profile_id(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int | None:
@@ -542,6 +544,132 @@ class TranslationMemory:
                 f"--memory / ${ENV_VAR}",
                 source=where,
             ) from exc
+
+
+# -- transfer formats (JSON Lines, TMX 1.4) ---------------------------------------------------------
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_PROP = "x-kztranslate-"
+
+
+def _transfer_format(path: Path, format: str | None) -> str:
+    chosen = (format or ("tmx" if path.suffix.lower() == ".tmx" else "jsonl")).lower()
+    if chosen not in _WRITERS:
+        raise UsageError(f"unknown memory file format {format!r}; choose one of: {', '.join(_WRITERS)}")
+    return chosen
+
+
+def _write_jsonl(records: Iterator[dict[str, Any]], out: Any) -> int:
+    count = 0
+    for count, record in enumerate(records, 1):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return count
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the memory file: {exc}", source=str(path)) from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise FormatError(
+                f"not JSON ({exc}); expected one JSON object per line", source=str(path), line=number
+            ) from exc
+        if isinstance(record, dict):
+            record["_line"] = number
+        yield "", record
+
+
+def _write_tmx(records: Iterator[dict[str, Any]], out: Any) -> int:
+    import xml.etree.ElementTree as ET
+
+    from .._version import __version__
+
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n')
+    header = ET.Element("header", {
+        "creationtool": "kztranslate", "creationtoolversion": __version__, "datatype": "plaintext",
+        "segtype": "sentence", "adminlang": "en", "srclang": "*all*", "o-tmf": "kztranslate",
+    })
+    out.write(f"  {ET.tostring(header, encoding='unicode')}\n  <body>\n")
+    count = 0
+    for count, record in enumerate(records, 1):
+        tu = ET.Element("tu", {"srclang": record["source_language"], "usagecount": str(record["hits"])})
+        if record["created"]:
+            tu.set("creationdate", datetime.fromisoformat(record["created"]).strftime("%Y%m%dT%H%M%SZ"))
+        props = {"type": record["type"], "truncated": "true" if record["truncated"] else None,
+                 "signature": None if record["signature"] is None else _canonical(record["signature"])}
+        for name, value in props.items():
+            if value is not None:
+                ET.SubElement(tu, "prop", {"type": _PROP + name}).text = value
+        for language, text in ((record["source_language"], record["source_text"]),
+                               (record["target_language"], record["target_text"])):
+            ET.SubElement(ET.SubElement(tu, "tuv", {_XML_LANG: language}), "seg").text = text
+        out.write(f"    {ET.tostring(tu, encoding='unicode')}\n")
+    out.write("  </body>\n</tmx>\n")
+    return count
+
+
+def _read_tmx(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Our own ``tu``s back as records; a ``tu`` of another tool (no kztranslate props) as
+    post-edits from its source language into each other supported language."""
+    import xml.etree.ElementTree as ET
+
+    def language(tag: str | None) -> str | None:
+        try:
+            return normalize_language(tag) if tag else None
+        except UsageError:
+            return None  # "*all*", or a language kztranslate does not translate
+
+    default_source = None
+    number = 0
+    try:
+        for event, element in ET.iterparse(path, events=("start", "end")):
+            if event == "start" and element.tag == "header":
+                default_source = element.get("srclang")
+            if event != "end" or element.tag != "tu":
+                continue
+            number += 1
+            props = {p.get("type", ""): p.text or "" for p in element.findall("prop")}
+            variants: dict[str, str] = {}
+            for tuv in element.findall("tuv"):
+                seg, tag = tuv.find("seg"), language(tuv.get(_XML_LANG) or tuv.get("lang"))
+                if seg is not None and tag:
+                    # inline markup elements (bpt, ept, ph, …) are dropped, their surrounding text kept
+                    variants[tag] = (seg.text or "") + "".join(child.tail or "" for child in seg)
+            source = language(element.get("srclang")) or language(default_source)
+            created = element.get("creationdate")
+            if created:
+                created = datetime.strptime(created, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat()
+            hits = element.get("usagecount") or 0
+            element.clear()
+            targets = [lang for lang in variants if lang != source and variants[lang].strip()]
+            where = f"translation unit {number}: "
+            if _PROP + "type" in props:
+                signature = props.get(_PROP + "signature")
+                yield where, {
+                    "type": props[_PROP + "type"], "source_language": source,
+                    "target_language": targets[0] if len(targets) == 1 else None,
+                    "source_text": variants.get(source), "target_text": variants[targets[0]] if targets else None,
+                    "signature": None if signature is None else json.loads(signature),
+                    "truncated": props.get(_PROP + "truncated") == "true", "created": created, "hits": hits,
+                }
+            elif source in variants and variants[source].strip():
+                for target in targets:
+                    yield where, {
+                        "type": "post_edit", "source_language": source, "target_language": target,
+                        "source_text": variants[source], "target_text": variants[target], "signature": None,
+                        "created": created, "hits": 0,
+                    }
+    except (ET.ParseError, OSError, ValueError) as exc:
+        raise FormatError(f"not a readable TMX file ({exc})", source=str(path)) from exc
+
+
+_WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Any], int]] = {"jsonl": _write_jsonl, "tmx": _write_tmx}
+_READERS: dict[str, Callable[[Path], Iterator[tuple[str, dict[str, Any]]]]] = {"jsonl": _read_jsonl, "tmx": _read_tmx}
 
 
 def _fingerprint(signature: Mapping[str, Any]) -> tuple[str, str]:
