@@ -172,6 +172,9 @@ class TranslationMemory:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
+        # Connections inherited across fork(): never used nor closed in the child (closing one
+        # there can corrupt the parent's file), so they are kept referenced here instead.
+        self._inherited: list[sqlite3.Connection] = []
 
     def __repr__(self) -> str:
         return f"TranslationMemory({':memory:' if self.in_ram else str(self.path)!r})"
@@ -185,8 +188,11 @@ class TranslationMemory:
     def close(self) -> None:
         """Close the connection (it reopens on next use)."""
         with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
+            if self._conn is not None:
+                if self._pid == os.getpid():
+                    self._conn.close()
+                else:
+                    self._inherited.append(self._conn)
             self._conn = None
 
     # -- lookups ------------------------------------------------------------------------------
@@ -204,6 +210,7 @@ class TranslationMemory:
         A post-edit for the pair wins (``meta["origin"] == "post_edit"``); else the machine output
         of this exact profile (``"memory"``, with its ``truncated`` flag as stored).
         """
+        source, target = parse_pair((source, target))
         keys = [normalize_segment(t) for t in texts]
         unique = list(dict.fromkeys(keys))
         found: dict[str, Translation] = {}
@@ -264,6 +271,7 @@ class TranslationMemory:
             raise ValueError(f"{len(texts)} texts but {len(translations)} translations")
         if not texts:
             return 0
+        source, target = parse_pair((source, target))
         now = _now()
         with self._transaction(write=True) as conn:
             profile = self._ensure_profile(conn, signature)
@@ -296,6 +304,7 @@ class TranslationMemory:
         from now on, whatever the model. ``signature``: the model whose output was edited, if known."""
         if not normalize_segment(source_text) or not target_text.strip():
             raise UsageError("a post-edit needs a non-empty source and target text")
+        source, target = parse_pair((source, target))
         self._store_post_edits([(source_text, target_text, source, target, signature, _now(), 0)])
 
     def _store_post_edits(self, rows: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]]) -> None:
@@ -489,8 +498,11 @@ class TranslationMemory:
             conn.execute("COMMIT")
 
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is not None and self._pid == os.getpid():
-            return self._conn
+        if self._conn is not None:
+            if self._pid == os.getpid():
+                return self._conn
+            self._inherited.append(self._conn)
+            self._conn = None
         target = ":memory:" if self.in_ram else str(self.path)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -125,7 +125,10 @@ class Scheduler:
                     output.meta["origin"] = "model"
                     deliver(text, output, by_text)
                 if self.memory is not None:
-                    # Stored per batch, so an interrupted run keeps what it finished.
+                    # Stored per batch, so an interrupted run keeps what it finished. Truncated
+                    # outputs are stored flagged and come back flagged (QA reports them again): the
+                    # key holds the decoding settings, so rerunning would cut them the same way,
+                    # while a larger length limit is a new key and gets the model again.
                     self.memory.store_many(batch, outputs, source, target, signature)
                 if progress:
                     progress(sum(len(by_text[t]) for t in batch))
