@@ -19,6 +19,7 @@ from . import latin, localize, names, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, load_backend
+from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import KZTranslateError, UsageError
 from .languages import base_language, normalize_language
@@ -52,6 +53,7 @@ class _Job:
     # per block index: the block's text pieces, each either final text or None (awaiting the model)
     segments: dict[int, list[str | None]] = field(default_factory=dict)
     truncated: list[tuple[int, int]] = field(default_factory=list)
+    origins: dict[str, int] = field(default_factory=dict)  # segments per origin: model, memory, post_edit
 
 
 class Translator:
@@ -71,6 +73,7 @@ class Translator:
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
         max_batch_tokens: int = 2048,
+        memory: TranslationMemory | str | None = None,
         **backend_options: Any,
     ) -> None:
         if backend is None or isinstance(backend, str):
@@ -85,7 +88,7 @@ class Translator:
         self.backend: Backend = backend
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
-        self.scheduler = Scheduler(backend, max_batch_tokens=max_batch_tokens)
+        self.scheduler = Scheduler(backend, memory=memory, max_batch_tokens=max_batch_tokens)
 
     # -- public API -----------------------------------------------------------------------
     def translate(self, article: Article, to: Sequence[str] | str, *, source: str | None = None) -> dict[str, Article]:
@@ -225,6 +228,8 @@ class Translator:
             job.segments[piece.block][piece.slot] = lead + output.text.strip() + trail
             if output.truncated:
                 job.truncated.append((piece.block, piece.slot))
+            origin = output.meta.get("origin", "model")
+            job.origins[origin] = job.origins.get(origin, 0) + 1
 
     def _finish(self, job: _Job) -> Article:
         variant = job.variant
@@ -256,6 +261,12 @@ class Translator:
             source_sha256=job.article.checksum(),
             machine_translated=bool(job.segments),
         )
+        if self.scheduler.memory is not None:
+            variant.provenance.meta["memory"] = {
+                "segments": sum(job.origins.values()),
+                "hits": job.origins.get("memory", 0),
+                "post_edits": job.origins.get("post_edit", 0),
+            }
         return variant
 
 
