@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLE = ROOT / "examples" / "article.kk.txt"
+# The CLI keeps a translation memory by default; keep the tests' one out of the user's cache.
+MEMORY = Path(tempfile.mkdtemp(prefix="kzt-cli-")) / "memory.sqlite"
 
 
 def kzt(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "KZTRANSLATE_TM": str(MEMORY), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "kztranslate", *args],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300,

@@ -29,6 +29,9 @@ def register(sub: Any) -> None:
     p.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
     p.add_argument("--repetition-penalty", type=float, default=1.0, help="repetition penalty (default: %(default)s)")
     p.add_argument("--no-repeat-ngram-size", type=int, default=0, help="forbid repeated n-grams of this size")
+    p.add_argument("--memory", metavar="PATH",
+                   help="translation-memory file (default: $KZTRANSLATE_TM or the user cache dir)")
+    p.add_argument("--no-memory", action="store_true", help="neither read nor write the translation memory")
     p.add_argument("--names", type=Path, help="names table (TSV/CSV/YAML) overriding name transliteration")
     p.add_argument("--dateline-pattern", action="append", default=[], metavar="LANG=PATTERN",
                    help="house-style CLDR pattern for a language's dateline, e.g. en='d MMMM y, HH:mm' (repeatable)")
@@ -62,6 +65,7 @@ def _dateline_patterns(values: list[str]) -> dict[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
+    from ..engine.memory import TranslationMemory
     from ..names import NameTable
     from ..pipeline import Translator, _parse_targets
 
@@ -99,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         decoding=decoding,
         name_table=NameTable.load(args.names) if args.names else None,
         dateline_pattern=_dateline_patterns(args.dateline_pattern),
+        memory=None if args.no_memory else TranslationMemory(args.memory),
     )
 
     progress = bar = None
