@@ -88,8 +88,10 @@ def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict
             node["@id"] = f"{source_id}#{article.language}"
     elif source_id and "@id" not in node and "url" not in node:
         node["@id"] = source_id
-    node["inLanguage"] = article.language
-    node["headline"] = article.headline
+    if _language(node.get("inLanguage")) != article.language:
+        node["inLanguage"] = article.language
+    if article.headline or "headline" in node:
+        node["headline"] = article.headline
     for block in article.blocks:
         key = block.meta.get("jsonld")
         if key in ("alternativeHeadline", "description"):
