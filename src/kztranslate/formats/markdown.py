@@ -63,6 +63,8 @@ class MarkdownFormat:
     # -- sniffing ---------------------------------------------------------------------------
     def sniff(self, text: str) -> bool:
         head = text.lstrip("\ufeff")[:4096]
+        if head.lstrip().startswith(("{", "[", "<")):  # JSON or markup, whatever "# " it may contain
+            return False
         if head.startswith("---") and re.match(r"---[ \t]*\r?\n", head):
             return True
         return bool(re.search(r"^#{1,6} \S|\]\([^)\s]+\)|^```", head, re.M))
