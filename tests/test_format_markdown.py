@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kztranslate.document import InlineCode
 from kztranslate.errors import FormatError
@@ -164,3 +166,40 @@ def test_pipeline_translates_markdown_with_pseudo_backend(fmt, source_text):
         for old, new in zip(source.blocks, again.blocks):
             assert [(c.tag, c.attrs) for c in new.inline] == [(c.tag, c.attrs) for c in old.inline]
         assert f"lang: {language}\n" in out and "translationKey:" in out
+
+
+_ALPHABET = "аәқңөұүһі Астана«»—*_[]`<>#-1.\\&~!()\"'"
+_MARKUP = {
+    "em": ({}, {"open": "*", "close": "*"}),
+    "strong": ({}, {"open": "__", "close": "__"}),
+    "s": ({}, {"open": "~~", "close": "~~"}),
+    "a": ({"href": "https://example.kz/а"}, {"open": "[", "close": "](https://example.kz/а)"}),
+}
+
+
+@st.composite
+def _marked_text(draw):
+    text = draw(st.text(alphabet=_ALPHABET, min_size=1, max_size=40)).strip() or "а"
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, len(text)))
+    tag = draw(st.sampled_from(sorted(_MARKUP)))
+    attrs, meta = _MARKUP[tag]
+    return text, InlineCode(1, tag, start, end, dict(attrs), dict(meta))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_marked_text())
+def test_any_model_text_and_code_placement_reads_back(fmt, case):
+    text, code = case
+    variant = fake_variant(fmt.read("Абзац *екпін* бар.\n", language="kk"))
+    variant.blocks[0].text, variant.blocks[0].inline = text, [code]
+    out = fmt.write(variant)
+    (block,) = fmt.read(out, language="ru").blocks
+    assert block.text == text, out
+    marked = text[code.start:code.end]
+    if marked.strip() or code.tag == "a":  # Markdown cannot express emphasis over nothing
+        (got,) = block.inline
+        assert got.tag == code.tag and got.attrs == code.attrs, out
+        assert block.text[got.start:got.end].strip() == marked.strip(), out
+    else:
+        assert block.inline == [], out

@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import string
+import unicodedata
 from typing import Any, ClassVar
 
 import yaml
@@ -35,8 +37,13 @@ _TAG_KEYS = ("tags", "categories")
 _LANGUAGE_KEYS = ("lang", "language")
 
 _RAW_BLOCKS = {"fence", "code_block", "html_block", "hr", "table_open"}
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+_HTML_OPEN = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*>")
+_HTML_CLOSE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>")
+_HTML_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "a"}
-_ESCAPE = re.compile(r"([\\`*_\[\]<>~])|&(?=#?\w+;)")
+# Markdown syntax characters; '!' only at a piece's end, where a link's '[' may follow it.
+_ESCAPE = re.compile(r"([\\`*_\[\]<>~]|!\Z)|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#+=>-])", re.M)
 _MARKERS_ONLY = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*")
 
@@ -84,7 +91,7 @@ class MarkdownFormat:
         blocks.extend(body_blocks)
         article.blocks = blocks
         article.meta["markdown"] = {"front_matter": front, "tail": tail}
-        article.language = _language(language, values, blocks, source)
+        article.language = _language(language, values, blocks)
         return article
 
     def _body_blocks(self, lines: list[str], *, has_title: bool) -> tuple[list[Block], str]:
@@ -320,7 +327,7 @@ def _as_datetime(value: Any) -> _dt.datetime | None:
     return None
 
 
-def _language(given: str | None, values: dict[str, Any], blocks: list[Block], source: str | None) -> str:
+def _language(given: str | None, values: dict[str, Any], blocks: list[Block]) -> str:
     if given:
         return normalize_language(given)
     found = _front_language(values)
@@ -351,6 +358,7 @@ def _content_start(line: str, first: str) -> int | None:
 def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> None:
     """Inline tokens → plain text (``parts``) and inline codes over it."""
     stack: list[InlineCode] = []
+    html_open: list[InlineCode] = []
     in_autolink = False
     for token in children:
         at = sum(map(len, parts))
@@ -369,7 +377,7 @@ def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> Non
                 raw = f"{token.markup} {token.content} {token.markup}"
             codes.append(InlineCode(len(codes) + 1, "code", at, at, meta={"raw": raw}))
         elif kind == "html_inline":
-            codes.append(InlineCode(len(codes) + 1, "html", at, at, meta={"raw": token.content}))
+            _html_inline(token.content, at, codes, html_open)
         elif kind == "link_open" and token.markup == "autolink":
             # An autolink prints its URL: an empty code, so the URL never reaches the model.
             href = str(token.attrs["href"])
@@ -400,6 +408,25 @@ def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> Non
             stack.append(code)
         elif kind.endswith("_close"):
             stack.pop().end = at
+    for code in html_open:  # an HTML tag never closed in this block is kept as it is, where it is
+        code.tag, code.end, code.attrs, code.meta = "html", code.start, {}, {"raw": code.meta["open"]}
+
+
+def _html_inline(raw: str, at: int, codes: list[InlineCode], html_open: list[InlineCode]) -> None:
+    """Inline HTML: a matched ``<tag …>…</tag>`` pair becomes one paired code, anything else an empty one."""
+    opening, closing = _HTML_OPEN.fullmatch(raw), _HTML_CLOSE.fullmatch(raw)
+    if opening:
+        attrs = {m.group(1): next((g for g in m.group(2, 3, 4) if g is not None), "")
+                 for m in _HTML_ATTR.finditer(opening.group(2))}
+        code = InlineCode(len(codes) + 1, opening.group(1).lower(), at, at, attrs, meta={"open": raw})
+        codes.append(code)
+        html_open.append(code)
+    elif closing and html_open and html_open[-1].tag == closing.group(1).lower():
+        code = html_open.pop()
+        code.end = at
+        code.meta["close"] = raw
+    else:
+        codes.append(InlineCode(len(codes) + 1, "html", at, at, meta={"raw": raw}))
 
 
 def _walk_into(children: list[Any], parts: list[str], codes: list[InlineCode], *, offset: int) -> None:
@@ -427,6 +454,29 @@ def _escape(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", text)
 
 
+def _markers(code: InlineCode, before: str, body: str, after: str) -> tuple[str, str]:
+    """Opening and closing markup of a paired code. Emphasis delimiters only work where CommonMark's
+    flanking rules let them (``*«Астана»*да`` is not emphasis): elsewhere the HTML element is used."""
+    open_, close = code.meta.get("open", ""), code.meta.get("close", "")
+    if open_ and set(open_) <= {"*", "_", "~"}:
+        open_ = close = open_.replace("_", "*")  # '*' also works inside words (Kazakh suffixes)
+        if not (_flanks(before, body[:1]) and _flanks(after, body[-1:])):
+            element = code.tag  # em, strong, s: HTML has the same elements
+            return f"<{element}>", f"</{element}>"
+    return open_, close
+
+
+def _flanks(outside: str, inside: str) -> bool:
+    """Whether a delimiter between ``outside`` and ``inside`` (the emphasized text's edge) can open/close."""
+    if not inside or inside.isspace():
+        return False
+    return not _is_punctuation(inside) or not outside or outside.isspace() or _is_punctuation(outside)
+
+
+def _is_punctuation(char: str) -> bool:
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
+
+
 def _render_inline(text: str, codes: list[InlineCode]) -> str:
     """Block text + inline codes → inline Markdown (codes nested as in the source; the text escaped)."""
     ordered = sorted(codes, key=lambda c: (c.start, -c.end, c.id))
@@ -450,8 +500,14 @@ def _render_inline(text: str, codes: list[InlineCode]) -> str:
                 body = render(code.start, min(code.end, end), children)
                 stripped = body.strip()
                 lead = body[: len(body) - len(body.lstrip())]
-                trail = body[len(body.rstrip()):]
-                out.append(lead + code.meta.get("open", "") + stripped + code.meta.get("close", "") + trail)
+                trail = body[len(lead):][len(stripped):]
+                if stripped or code.tag in ("a", "img"):
+                    before = "".join(out)[-1:] if not lead else " "
+                    after = text[code.end:code.end + 1] if code.end < len(text) and not trail else " "
+                    opener, closer = _markers(code, before, stripped, after)
+                    out.append(lead + opener + stripped + closer + trail)
+                else:  # Markdown cannot express empty emphasis: "**" would print as text
+                    out.append(body)
             pos = max(pos, min(code.end, end))
             i = j
         out.append(_escape(text[pos:end]))

@@ -157,6 +157,9 @@ def import_(xliff_text: str, source: Article, variant: Article, *, name: str | N
     match ``source``/``variant``; nothing is merged unless the whole file matches.
     """
     root = _parse(xliff_text, name)
+    if len(source.blocks) != len(variant.blocks):
+        raise MergeError(f"the variant has {len(variant.blocks)} blocks and the source {len(source.blocks)}; "
+                         "give the source and the variant the file was exported from")
     file = _check_header(root, source, variant)
     units = file.findall(f".//{_q('unit')}")
     expected = [f"b{i}" for i, b in enumerate(source.blocks) if b.translatable]
