@@ -203,3 +203,26 @@ def test_any_model_text_and_code_placement_reads_back(fmt, case):
         assert block.text[got.start:got.end].strip() == marked.strip(), out
     else:
         assert block.inline == [], out
+
+
+def test_reference_links_resolve_and_survive_translation(fmt):
+    text = "Бүгін [жаңа мектеп][m] ашылды.\n\n[m]: https://example.kz/мектеп \"Мектеп\"\n"
+    source = fmt.read(text, language="kk")
+    assert fmt.write(source) == text
+    (block,) = source.blocks
+    assert block.text == "Бүгін жаңа мектеп ашылды."
+    assert [(c.tag, c.attrs) for c in block.inline] == [("a", {"href": "https://example.kz/мектеп", "title": "Мектеп"})]
+    out = fmt.write(fake_variant(source))
+    assert "[m]: https://example.kz/мектеп" in out
+    (again,) = fmt.read(out, language="ru").blocks
+    assert again.text == "RU БҮГІН ЖАҢА МЕКТЕП АШЫЛДЫ."
+    assert [(c.tag, c.attrs) for c in again.inline] == [(c.tag, c.attrs) for c in block.inline]
+
+
+def test_variants_share_one_translation_key(fmt, source_text):
+    source = fmt.read(source_text)
+    keys = {
+        next(line for line in fmt.write(fake_variant(source, lang)).splitlines() if line.startswith("translationKey:"))
+        for lang in ("ru", "en", "kk-Latn")
+    }
+    assert len(keys) == 1

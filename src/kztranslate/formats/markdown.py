@@ -15,6 +15,7 @@ inline content on its first/last line), ``source`` (the inline Markdown of the c
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import re
 import string
@@ -87,15 +88,19 @@ class MarkdownFormat:
             values = _load_yaml(front["yaml"], source)
             blocks.extend(_front_matter_blocks(values))
             article.published = _as_datetime(values.get("date"))
-        body_blocks, tail = self._body_blocks(lines[body_start:], has_title=any(b.role == "headline" for b in blocks))
+        references: dict[str, Any] = {}
+        body_blocks, tail = self._body_blocks(lines[body_start:], references,
+                                              has_title=any(b.role == "headline" for b in blocks))
         blocks.extend(body_blocks)
         article.blocks = blocks
-        article.meta["markdown"] = {"front_matter": front, "tail": tail}
+        article.meta["markdown"] = {"front_matter": front, "tail": tail, "references": references}
         article.language = _language(language, values, blocks)
         return article
 
-    def _body_blocks(self, lines: list[str], *, has_title: bool) -> tuple[list[Block], str]:
-        tokens = self._md.parse("".join(lines))
+    def _body_blocks(self, lines: list[str], references: dict[str, Any], *, has_title: bool) -> tuple[list[Block], str]:
+        env: dict[str, Any] = {}
+        tokens = self._md.parse("".join(lines), env)
+        references.update(env.get("references", {}))
         blocks: list[Block] = []
         cursor = 0
         containers: list[str] = []
@@ -123,14 +128,14 @@ class MarkdownFormat:
                 role = _role(opener, containers, has_title)
                 if role == "headline":
                     has_title = True
-                block = self._text_block(role, token.content, lines[start:end])
+                block = self._text_block(role, token.content, lines[start:end], references)
                 block.meta["markdown"]["before"] = "".join(lines[cursor:start])
                 blocks.append(block)
                 cursor = end
         return blocks, "".join(lines[cursor:])
 
-    def _text_block(self, role: str, content: str, raw_lines: list[str]) -> Block:
-        text, inline = self._inline(content)
+    def _text_block(self, role: str, content: str, raw_lines: list[str], references: dict[str, Any]) -> Block:
+        text, inline = self._inline(content, references)
         layout: dict[str, Any] = {"raw": "".join(raw_lines), "source": content}
         content_lines = content.split("\n")
         first, last = raw_lines[0], raw_lines[len(content_lines) - 1]
@@ -145,8 +150,9 @@ class MarkdownFormat:
         layout["after"] = "".join(raw_lines[len(content_lines):])
         return Block(role, text, inline, meta={"markdown": layout})
 
-    def _inline(self, content: str) -> tuple[str, list[InlineCode]]:
-        (token,) = [t for t in self._md.parseInline(content) if t.type == "inline"]
+    def _inline(self, content: str, references: dict[str, Any]) -> tuple[str, list[InlineCode]]:
+        """Plain text and inline codes of inline Markdown (``[text][ref]`` links resolved through ``references``)."""
+        (token,) = [t for t in self._md.parseInline(content, {"references": dict(references)}) if t.type == "inline"]
         parts: list[str] = []
         codes: list[InlineCode] = []
         _walk(token.children or [], parts, codes)
@@ -166,14 +172,14 @@ class MarkdownFormat:
             if md is None or "front_matter" in block.meta:
                 continue
             out.append(md["before"])
-            out.append(self._render_block(block, md))
+            out.append(self._render_block(block, md, layout.get("references") or {}))
         out.append(layout.get("tail", ""))
         return "".join(out)
 
-    def _render_block(self, block: Block, md: dict[str, Any]) -> str:
+    def _render_block(self, block: Block, md: dict[str, Any], references: dict[str, Any]) -> str:
         if "prefix" not in md:
             return md["raw"]
-        text, inline = self._inline(md["source"])
+        text, inline = self._inline(md["source"], references)
         if text == block.text and [c.to_dict() for c in inline] == [c.to_dict() for c in block.inline]:
             return md["raw"]
         return md["prefix"] + _render_inline(block.text, block.inline) + md["suffix"] + md["after"]
@@ -259,7 +265,7 @@ def _front_matter_yaml(article: Article, text: str) -> str:
         else:
             additions.append(f"lang: {article.language}\n")
         if "translationKey" not in nodes:
-            additions.append(f"translationKey: {_scalar(_translation_key(article, original), None)}\n")
+            additions.append(f"translationKey: {_scalar(_translation_key(original, text), None)}\n")
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     if additions and text and not text.endswith("\n"):
@@ -267,14 +273,13 @@ def _front_matter_yaml(article: Article, text: str) -> str:
     return text + "".join(additions)
 
 
-def _translation_key(article: Article, values: dict[str, Any]) -> str:
-    """A key shared by the source and its variants: the slug, else the source checksum's head."""
+def _translation_key(values: dict[str, Any], source_yaml: str) -> str:
+    """A key the source and all its variants share: the slug, else a digest of the source's front matter
+    (every variant is written from the source's front matter text, so they all compute the same key)."""
     slug = values.get("slug")
     if isinstance(slug, str) and slug:
         return slug
-    if article.provenance is not None and article.provenance.source_sha256:
-        return article.provenance.source_sha256[:16]
-    return article.checksum()[:16]
+    return hashlib.sha256(source_yaml.encode("utf-8")).hexdigest()[:16]
 
 
 def _front_language(values: dict[str, Any]) -> str | None:
