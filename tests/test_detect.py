@@ -41,7 +41,7 @@ def test_detect_by_extension_and_content(path, text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    (_fixture("markdown/article.kk.md"), "markdown"),
+    ("---\ntitle: Жаңалық\n---\n\nАбзац [сілтеме](https://example.kz).\n", "markdown"),
     ("# Тақырып\n\nАбзац.\n", "markdown"),
     (_fixture("ninjs/ninjs3.kk.json"), "ninjs"),
     (_fixture("jsonld/article.kk.jsonld"), "jsonld"),
