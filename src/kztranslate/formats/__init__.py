@@ -36,6 +36,9 @@ __all__ = [
 FORMATS: dict[str, str] = {
     "text": "kztranslate.formats.text:TextFormat",
     "json": "kztranslate.formats.json:JsonFormat",
+    "markdown": "kztranslate.formats.markdown:MarkdownFormat",
+    "ninjs": "kztranslate.formats.ninjs:NinjsFormat",
+    "jsonld": "kztranslate.formats.jsonld:JsonLdFormat",
 }
 
 #: Inputs larger than this are refused (an article is a few KB; 20 MB is an archive, not an article).

@@ -1,0 +1,191 @@
+"""schema.org ``NewsArticle`` JSON-LD, for every variant, linking translations to their original.
+
+Written: ``@context``, ``@type``, ``@id`` (when known), ``inLanguage``, ``headline``, ``description``
+(subheadlines), ``datePublished``, ``author`` (a list of ``Person``), ``articleBody`` (body blocks
+joined by blank lines), and on a variant ``translationOfWork`` pointing at the original's ``@id``
+(or ``url``, or ``Article.source``). The original lists its variants under ``workTranslation`` when
+:func:`to_jsonld` is given them. A document read from JSON-LD keeps every other property
+(``publisher``, ``image``, ``keywords`` …) and its key order in ``Article.meta["jsonld"]``.
+
+A variant's ``@id`` is the original's with ``#<language>`` appended; its ``url`` and
+``mainEntityOfPage`` are dropped, since they name the original's page (set them once the variant
+is published).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+from typing import Any, ClassVar, Iterable
+
+from ..document import Article, Block
+from ..errors import FormatError, UsageError
+from ..languages import normalize_language
+from ._jsontext import dump_json, load_json
+
+__all__ = ["JsonLdFormat", "to_jsonld"]
+
+_ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
+_BODY_ROLES = ("paragraph", "heading", "quote", "list_item", "caption")
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
+_PAGE_KEYS = ("url", "mainEntityOfPage")
+
+
+class JsonLdFormat:
+    """Reader/writer of schema.org article JSON-LD."""
+
+    name: ClassVar[str] = "jsonld"
+    extensions: ClassVar[tuple[str, ...]] = (".jsonld", ".json")
+
+    def sniff(self, text: str) -> bool:
+        head = text.lstrip("\ufeff \t\r\n")[:8192]
+        return head.startswith(("{", "[")) and '"@context"' in head and "schema.org" in head
+
+    def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
+        data, layout = load_json(text, source)
+        node = _article_node(data)
+        if node is None:
+            raise FormatError(
+                f"no schema.org article in this JSON-LD: expected an object with @type one of {sorted(_ARTICLE_TYPES)}",
+                source=source, line=1, column=1,
+            )
+        lang = language or node.get("inLanguage")
+        article = Article(
+            language=_language(lang),
+            source=node.get("@id") or node.get("url"),
+            published=_date(node.get("datePublished")),
+            meta={"jsonld": node, "jsonld_layout": layout},
+        )
+        if isinstance(node.get("headline"), str):
+            article.blocks.append(Block("headline", node["headline"], meta={"jsonld": "headline"}))
+        for key in ("alternativeHeadline", "description"):
+            if isinstance(node.get(key), str):
+                article.blocks.append(Block("subheadline", node[key], meta={"jsonld": key}))
+        for name in _author_names(node.get("author")):
+            article.blocks.append(Block("byline", name, meta={"jsonld": "author", "names": [name]}))
+        if isinstance(node.get("articleBody"), str):
+            pieces = _PARAGRAPH_BREAK.split(node["articleBody"]) + [""]
+            for i in range(0, len(pieces) - 1, 2):
+                article.blocks.append(Block("paragraph", pieces[i], meta={"jsonld": "articleBody", "sep": pieces[i + 1]}))
+        return article
+
+    def write(self, article: Article) -> str:
+        return dump_json(to_jsonld(article), article.meta.get("jsonld_layout"))
+
+
+def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict[str, Any]:
+    """The JSON-LD object of ``article``; ``translations`` are its variants, listed as ``workTranslation``."""
+    node: dict[str, Any] = copy.deepcopy(article.meta.get("jsonld") or {})
+    node.setdefault("@context", "https://schema.org")
+    node.setdefault("@type", "NewsArticle")
+    source_id = _identifier(node) or article.source
+    variant = article.provenance is not None
+    if variant:
+        for key in _PAGE_KEYS:
+            node.pop(key, None)
+        if source_id:
+            node["@id"] = f"{source_id}#{article.language}"
+    elif source_id and "@id" not in node and "url" not in node:
+        node["@id"] = source_id
+    if _language(node.get("inLanguage")) != article.language:
+        node["inLanguage"] = article.language
+    if article.headline or "headline" in node:
+        node["headline"] = article.headline
+    for block in article.blocks:
+        key = block.meta.get("jsonld")
+        if key in ("alternativeHeadline", "description"):
+            node[key] = block.text
+    if "description" not in node and "alternativeHeadline" not in node:
+        subheadlines = [b.text for b in article.blocks if b.role == "subheadline"]
+        if subheadlines:
+            node["description"] = " ".join(subheadlines)
+    if article.published is not None:
+        node["datePublished"] = _same_date(node.get("datePublished"), article.published)
+    names = article.byline
+    if names or "author" in node:
+        node["author"] = _authors(node.get("author"), names)
+    body = [b for b in article.blocks if b.role in _BODY_ROLES]
+    if body:
+        node["articleBody"] = "".join(b.text + b.meta.get("sep", "\n\n") for b in body[:-1]) + body[-1].text + \
+            body[-1].meta.get("sep", "")
+    if variant and source_id:
+        node["translationOfWork"] = {"@id": source_id}
+    links = [{"@id": f"{source_id}#{v.language}", "inLanguage": v.language} for v in translations if source_id]
+    if links:
+        node["workTranslation"] = links
+    return node
+
+
+def _article_node(data: Any) -> dict[str, Any] | None:
+    candidates = data if isinstance(data, list) else [data]
+    for item in candidates:
+        if not isinstance(item, dict):
+            continue
+        types = item.get("@type")
+        types = set(types) if isinstance(types, list) else {types}
+        if types & _ARTICLE_TYPES:
+            return item
+        if isinstance(item.get("@graph"), list):
+            found = _article_node(item["@graph"])
+            if found is not None:
+                if "@context" in item and "@context" not in found:
+                    found = {"@context": item["@context"], **found}
+                return found
+    return None
+
+
+def _identifier(node: dict[str, Any]) -> str | None:
+    value = node.get("@id") or node.get("url")
+    return value if isinstance(value, str) else None
+
+
+def _author_names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.append(item["name"])
+    return names
+
+
+def _authors(original: Any, names: list[str]) -> Any:
+    """Authors with this article's names; the original's Person objects (url, sameAs) kept in place."""
+    items = original if isinstance(original, list) else [original] if original is not None else []
+    out: list[Any] = []
+    for index, name in enumerate(names):
+        item = items[index] if index < len(items) else None
+        if isinstance(item, dict):
+            out.append({**item, "name": name})
+        else:
+            out.append({"@type": "Person", "name": name})
+    if not isinstance(original, list) and len(out) == 1 and isinstance(original, dict):
+        return out[0]
+    return out
+
+
+def _same_date(original: Any, published: datetime) -> str:
+    """Keep the original text when it says the same instant (a date-only value stays date-only)."""
+    if isinstance(original, str) and _date(original) == published:
+        return original
+    return published.isoformat()
+
+
+def _date(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _language(tag: Any) -> str:
+    if not tag:
+        return ""
+    try:
+        return normalize_language(str(tag))
+    except UsageError:
+        return str(tag)

@@ -1,0 +1,523 @@
+"""Markdown with YAML front matter (Hugo/Jekyll-style newsroom sites).
+
+The body is parsed with markdown-it-py (CommonMark + tables + strikethrough); every block keeps the
+exact source lines it came from, so a block whose text did not change is written back byte for byte
+and only translated blocks are re-rendered. Front matter is parsed with PyYAML, and only the values
+that changed are re-emitted, in place: unknown keys, comments and key order stay as they were.
+
+Block meta (``meta["markdown"]``): ``before`` (source text between the previous block and this one),
+``raw`` (the block's source lines), ``prefix``/``suffix`` (container and heading markers around the
+inline content on its first/last line), ``source`` (the inline Markdown of the content) and ``after``
+(source lines after the content, e.g. a setext underline). Article meta ``markdown``:
+``front_matter`` (``open``, ``yaml``, ``close`` text) and ``tail`` (source after the last block).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+import string
+import unicodedata
+from typing import Any, ClassVar
+
+import yaml
+
+from ..document import Article, Block, InlineCode
+from ..errors import FormatError, UsageError
+from ..langid import detect_language
+from ..languages import normalize_language
+
+__all__ = ["MarkdownFormat"]
+
+# Front-matter keys by the role their value plays.
+_ROLE_OF_KEY = {"title": "headline", "description": "subheadline", "summary": "subheadline"}
+_BYLINE_KEYS = ("author", "authors")
+_TAG_KEYS = ("tags", "categories")
+_LANGUAGE_KEYS = ("lang", "language")
+
+_RAW_BLOCKS = {"fence", "code_block", "html_block", "hr", "table_open"}
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
+_HTML_OPEN = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*>")
+_HTML_CLOSE = re.compile(r"</([A-Za-z][A-Za-z0-9-]*)\s*>")
+_HTML_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "a"}
+# Markdown syntax characters; '!' only at a piece's end, where a link's '[' may follow it.
+_ESCAPE = re.compile(r"([\\`*_\[\]<>~]|!\Z)|&(?=#?\w+;)")
+_LINE_START = re.compile(r"^([ \t]*)([#+=>-])", re.M)
+_MARKERS_ONLY = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*")
+
+
+def _parser():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    # Keep link targets as written (markdown-it would percent-encode Cyrillic and normalize them).
+    md.normalizeLink = lambda url: url
+    md.normalizeLinkText = lambda text: text
+    return md
+
+
+class MarkdownFormat:
+    """Reader/writer of Markdown articles with optional YAML front matter."""
+
+    name: ClassVar[str] = "markdown"
+    extensions: ClassVar[tuple[str, ...]] = (".md", ".markdown")
+
+    def __init__(self) -> None:
+        self._md = _parser()
+
+    # -- sniffing ---------------------------------------------------------------------------
+    def sniff(self, text: str) -> bool:
+        head = text.lstrip("\ufeff")[:4096]
+        if head.lstrip().startswith(("{", "[", "<")):  # JSON or markup, whatever "# " it may contain
+            return False
+        if head.startswith("---") and re.match(r"---[ \t]*\r?\n", head):
+            return True
+        return bool(re.search(r"^#{1,6} \S|\]\([^)\s]+\)|^```", head, re.M))
+
+    # -- reading ----------------------------------------------------------------------------
+    def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
+        lines = text.splitlines(keepends=True)
+        front, body_start = _split_front_matter(lines, source)
+        article = Article(language="")
+        blocks: list[Block] = []
+        values: dict[str, Any] = {}
+        if front is not None:
+            values = _load_yaml(front["yaml"], source)
+            blocks.extend(_front_matter_blocks(values))
+            article.published = _as_datetime(values.get("date"))
+        references: dict[str, Any] = {}
+        body_blocks, tail = self._body_blocks(lines[body_start:], references,
+                                              has_title=any(b.role == "headline" for b in blocks))
+        blocks.extend(body_blocks)
+        article.blocks = blocks
+        article.meta["markdown"] = {"front_matter": front, "tail": tail, "references": references}
+        article.language = _language(language, values, blocks)
+        return article
+
+    def _body_blocks(self, lines: list[str], references: dict[str, Any], *, has_title: bool) -> tuple[list[Block], str]:
+        env: dict[str, Any] = {}
+        tokens = self._md.parse("".join(lines), env)
+        references.update(env.get("references", {}))
+        blocks: list[Block] = []
+        cursor = 0
+        containers: list[str] = []
+        skip_depth = 0
+        for i, token in enumerate(tokens):
+            if skip_depth:
+                skip_depth += token.nesting
+                continue
+            if token.type in ("blockquote_open", "list_item_open"):
+                containers.append(token.type)
+            elif token.type in ("blockquote_close", "list_item_close"):
+                containers.pop()
+            if token.type in _RAW_BLOCKS:
+                if token.type == "table_open":
+                    skip_depth = 1
+                start, end = token.map
+                blocks.append(Block("other", "".join(lines[start:end]), meta={
+                    "translate": False,
+                    "markdown": {"before": "".join(lines[cursor:start]), "raw": "".join(lines[start:end])},
+                }))
+                cursor = end
+            elif token.type == "inline" and tokens[i - 1].type in ("heading_open", "paragraph_open"):
+                opener = tokens[i - 1]
+                start, end = opener.map
+                role = _role(opener, containers, has_title)
+                if role == "headline":
+                    has_title = True
+                block = self._text_block(role, token.content, lines[start:end], references)
+                block.meta["markdown"]["before"] = "".join(lines[cursor:start])
+                blocks.append(block)
+                cursor = end
+        return blocks, "".join(lines[cursor:])
+
+    def _text_block(self, role: str, content: str, raw_lines: list[str], references: dict[str, Any]) -> Block:
+        text, inline = self._inline(content, references)
+        layout: dict[str, Any] = {"raw": "".join(raw_lines), "source": content}
+        content_lines = content.split("\n")
+        first, last = raw_lines[0], raw_lines[len(content_lines) - 1]
+        start = _content_start(first, content_lines[0])
+        last_from = start if len(content_lines) == 1 else 0
+        end = last.find(content_lines[-1], last_from) if start is not None else -1
+        if start is None or end < 0:
+            # Tabs or odd indentation we cannot map back: the block is kept exactly as written.
+            return Block(role, text, inline, meta={"translate": False, "markdown": layout})
+        layout["prefix"] = first[:start]
+        layout["suffix"] = last[end + len(content_lines[-1]):]
+        layout["after"] = "".join(raw_lines[len(content_lines):])
+        return Block(role, text, inline, meta={"markdown": layout})
+
+    def _inline(self, content: str, references: dict[str, Any]) -> tuple[str, list[InlineCode]]:
+        """Plain text and inline codes of inline Markdown (``[text][ref]`` links resolved through ``references``)."""
+        (token,) = [t for t in self._md.parseInline(content, {"references": dict(references)}) if t.type == "inline"]
+        parts: list[str] = []
+        codes: list[InlineCode] = []
+        _walk(token.children or [], parts, codes)
+        return "".join(parts), codes
+
+    # -- writing ----------------------------------------------------------------------------
+    def write(self, article: Article) -> str:
+        layout = article.meta.get("markdown")
+        if not isinstance(layout, dict):
+            raise UsageError("this article was not read from Markdown; write it as json, or read a .md source")
+        out: list[str] = []
+        front = layout.get("front_matter")
+        if front is not None:
+            out.append(front["open"] + _front_matter_yaml(article, front["yaml"]) + front["close"])
+        for block in article.blocks:
+            md = block.meta.get("markdown")
+            if md is None or "front_matter" in block.meta:
+                continue
+            out.append(md["before"])
+            out.append(self._render_block(block, md, layout.get("references") or {}))
+        out.append(layout.get("tail", ""))
+        return "".join(out)
+
+    def _render_block(self, block: Block, md: dict[str, Any], references: dict[str, Any]) -> str:
+        if "prefix" not in md:
+            return md["raw"]
+        text, inline = self._inline(md["source"], references)
+        if text == block.text and [c.to_dict() for c in inline] == [c.to_dict() for c in block.inline]:
+            return md["raw"]
+        return md["prefix"] + _render_inline(block.text, block.inline) + md["suffix"] + md["after"]
+
+
+# -- front matter --------------------------------------------------------------------------------
+def _split_front_matter(lines: list[str], source: str | None) -> tuple[dict[str, str] | None, int]:
+    if not lines or lines[0].lstrip("\ufeff").rstrip("\r\n").rstrip() != "---":
+        return None, 0
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r\n").rstrip() in ("---", "..."):
+            return {"open": lines[0], "yaml": "".join(lines[1:i]), "close": lines[i]}, i + 1
+    raise FormatError("front matter opened with '---' is never closed; add a '---' line after it",
+                      source=source, line=1, column=1)
+
+
+def _load_yaml(text: str, source: str | None) -> dict[str, Any]:
+    try:
+        values = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise FormatError(
+            f"broken YAML front matter: {exc.problem or exc.context}; fix the front matter between the '---' lines",
+            source=source,
+            line=mark.line + 2 if mark else None,  # +1 for 1-based, +1 for the opening '---'
+            column=mark.column + 1 if mark else None,
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise FormatError(f"broken YAML front matter: {exc}", source=source) from exc
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise FormatError("front matter must be a YAML mapping (key: value lines)", source=source, line=2, column=1)
+    return values
+
+
+def _front_matter_blocks(values: dict[str, Any]) -> list[Block]:
+    blocks: list[Block] = []
+    for key, value in values.items():
+        role = _ROLE_OF_KEY.get(key)
+        if role and isinstance(value, str):
+            blocks.append(Block(role, value, meta={"front_matter": key}))
+        elif key in _BYLINE_KEYS or key in _TAG_KEYS:
+            role = "byline" if key in _BYLINE_KEYS else "tags"
+            items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            for index, item in enumerate(items):
+                if not isinstance(item, str):
+                    continue
+                meta: dict[str, Any] = {"front_matter": key}
+                if not isinstance(value, str):
+                    meta["item"] = index
+                if role == "byline":
+                    meta["names"] = [item]
+                blocks.append(Block(role, item, meta=meta))
+    return blocks
+
+
+def _front_matter_yaml(article: Article, text: str) -> str:
+    """The front matter with changed values re-emitted in place (and lang/translationKey on variants)."""
+    if not text.strip():
+        original: dict[str, Any] = {}
+        root = None
+    else:
+        original = yaml.safe_load(text) or {}
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    nodes = {key.value: value for key, value in root.value} if root is not None else {}
+    edits: list[tuple[int, int, str]] = []
+    for block in article.blocks:
+        key = block.meta.get("front_matter")
+        if key is None or key not in nodes:
+            continue
+        node, old = nodes[key], original[key]
+        if "item" in block.meta:
+            node, old = node.value[block.meta["item"]], old[block.meta["item"]]
+        if block.text != old:
+            edits.append(_replace_scalar(node, block.text, flow=_in_flow(nodes[key])))
+    language_changed = _front_language(original) not in (None, article.language)
+    additions: list[str] = []
+    if article.provenance is not None or language_changed:
+        if "lang" in nodes:
+            if original["lang"] != article.language:
+                edits.append(_replace_scalar(nodes["lang"], article.language, flow=False))
+        else:
+            additions.append(f"lang: {article.language}\n")
+        if "translationKey" not in nodes:
+            additions.append(f"translationKey: {_scalar(_translation_key(original, text), None)}\n")
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    if additions and text and not text.endswith("\n"):
+        text += "\n"
+    return text + "".join(additions)
+
+
+def _translation_key(values: dict[str, Any], source_yaml: str) -> str:
+    """A key the source and all its variants share: the slug, else a digest of the source's front matter
+    (every variant is written from the source's front matter text, so they all compute the same key)."""
+    slug = values.get("slug")
+    if isinstance(slug, str) and slug:
+        return slug
+    return hashlib.sha256(source_yaml.encode("utf-8")).hexdigest()[:16]
+
+
+def _front_language(values: dict[str, Any]) -> str | None:
+    for key in _LANGUAGE_KEYS:
+        if isinstance(values.get(key), str):
+            try:
+                return normalize_language(values[key])
+            except UsageError:
+                return None
+    return None
+
+
+def _in_flow(node: Any) -> bool:
+    return isinstance(node, yaml.SequenceNode) and bool(node.flow_style)
+
+
+def _replace_scalar(node: Any, value: str, *, flow: bool) -> tuple[int, int, str]:
+    style = getattr(node, "style", None)
+    new = _scalar(value, style, flow=flow)
+    if style in ("|", ">"):
+        new += "\n"  # a block scalar's span ends after its line break
+    return node.start_mark.index, node.end_mark.index, new
+
+
+def _scalar(value: str, style: str | None, *, flow: bool = False) -> str:
+    """YAML text for a string: plain when that reads back as the same string, else quoted."""
+    if style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if style is None and value and "\n" not in value and value == value.strip():
+        unsafe = flow and any(c in value for c in ",[]{}")
+        try:
+            same = yaml.safe_load(f"k: {value}") == {"k": value}
+        except yaml.YAMLError:
+            same = False
+        if same and not unsafe:
+            return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_datetime(value: Any) -> _dt.datetime | None:
+    if isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, _dt.date):
+        return _dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return _dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _language(given: str | None, values: dict[str, Any], blocks: list[Block]) -> str:
+    if given:
+        return normalize_language(given)
+    found = _front_language(values)
+    if found:
+        return found
+    return detect_language(" ".join(b.text for b in blocks if b.meta.get("translate", True))[:4000]) or ""
+
+
+# -- body ------------------------------------------------------------------------------------------
+def _role(opener: Any, containers: list[str], has_title: bool) -> str:
+    if opener.type == "heading_open":
+        return "headline" if opener.tag == "h1" and not has_title and not containers else "heading"
+    if "list_item_open" in containers:
+        return "list_item"
+    if "blockquote_open" in containers:
+        return "quote"
+    return "paragraph"
+
+
+def _content_start(line: str, first: str) -> int | None:
+    """Where the inline content begins on its first source line (after container/heading markers)."""
+    for match in re.finditer(re.escape(first), line):
+        if _MARKERS_ONLY.fullmatch(line[: match.start()]):
+            return match.start()
+    return None
+
+
+def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> None:
+    """Inline tokens → plain text (``parts``) and inline codes over it."""
+    stack: list[InlineCode] = []
+    html_open: list[InlineCode] = []
+    in_autolink = False
+    for token in children:
+        at = sum(map(len, parts))
+        kind = token.type
+        if in_autolink:
+            in_autolink = kind != "link_close"
+        elif kind == "text":
+            parts.append(token.content)
+        elif kind == "softbreak":
+            parts.append(" ")
+        elif kind == "hardbreak":
+            codes.append(InlineCode(len(codes) + 1, "br", at, at, meta={"raw": "\\\n"}))
+        elif kind == "code_inline":
+            raw = token.markup + token.content + token.markup
+            if token.content.startswith("`") or token.content.endswith("`"):
+                raw = f"{token.markup} {token.content} {token.markup}"
+            codes.append(InlineCode(len(codes) + 1, "code", at, at, meta={"raw": raw}))
+        elif kind == "html_inline":
+            _html_inline(token.content, at, codes, html_open)
+        elif kind == "link_open" and token.markup == "autolink":
+            # An autolink prints its URL: an empty code, so the URL never reaches the model.
+            href = str(token.attrs["href"])
+            codes.append(InlineCode(len(codes) + 1, "a", at, at, {"href": href}, meta={"raw": f"<{href}>"}))
+            in_autolink = True
+        elif kind == "image":
+            attrs = {"src": str(token.attrs["src"])}
+            if token.attrs.get("title"):
+                attrs["title"] = str(token.attrs["title"])
+            code = InlineCode(len(codes) + 1, "img", at, at, attrs,
+                              meta={"open": "![", "close": _destination(attrs["src"], attrs.get("title"))})
+            codes.append(code)
+            inner: list[str] = []
+            _walk_into(token.children or [], inner, codes, offset=at)
+            parts.extend(inner)
+            code.end = at + len("".join(inner))
+        elif kind.endswith("_open"):
+            tag = kind[: -len("_open")]
+            attrs = {}
+            meta = {"open": token.markup, "close": token.markup}
+            if tag == "link":
+                attrs = {"href": str(token.attrs["href"])}
+                if token.attrs.get("title"):
+                    attrs["title"] = str(token.attrs["title"])
+                meta = {"open": "[", "close": _destination(attrs["href"], attrs.get("title"))}
+            code = InlineCode(len(codes) + 1, _PAIRED.get(tag, tag), at, at, attrs, meta)
+            codes.append(code)
+            stack.append(code)
+        elif kind.endswith("_close"):
+            stack.pop().end = at
+    for code in html_open:  # an HTML tag never closed in this block is kept as it is, where it is
+        code.tag, code.end, code.attrs, code.meta = "html", code.start, {}, {"raw": code.meta["open"]}
+
+
+def _html_inline(raw: str, at: int, codes: list[InlineCode], html_open: list[InlineCode]) -> None:
+    """Inline HTML: a matched ``<tag …>…</tag>`` pair becomes one paired code, anything else an empty one."""
+    opening, closing = _HTML_OPEN.fullmatch(raw), _HTML_CLOSE.fullmatch(raw)
+    if opening:
+        attrs = {m.group(1): next((g for g in m.group(2, 3, 4) if g is not None), "")
+                 for m in _HTML_ATTR.finditer(opening.group(2))}
+        code = InlineCode(len(codes) + 1, opening.group(1).lower(), at, at, attrs, meta={"open": raw})
+        codes.append(code)
+        html_open.append(code)
+    elif closing and html_open and html_open[-1].tag == closing.group(1).lower():
+        code = html_open.pop()
+        code.end = at
+        code.meta["close"] = raw
+    else:
+        codes.append(InlineCode(len(codes) + 1, "html", at, at, meta={"raw": raw}))
+
+
+def _walk_into(children: list[Any], parts: list[str], codes: list[InlineCode], *, offset: int) -> None:
+    inner_codes: list[InlineCode] = []
+    _walk(children, parts, inner_codes)
+    for code in inner_codes:
+        code.id = len(codes) + 1
+        code.start += offset
+        code.end += offset
+        codes.append(code)
+
+
+def _destination(url: str, title: str | None) -> str:
+    dest = url
+    if not url or re.search(r"[\s<>()]", url):
+        dest = "<" + url.replace("<", "\\<").replace(">", "\\>") + ">"
+    if title:
+        quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+        return f']({dest} "{quoted}")'
+    return f"]({dest})"
+
+
+def _escape(text: str) -> str:
+    text = _ESCAPE.sub(lambda m: "\\" + (m.group(1) or "&"), text)
+    return _LINE_START.sub(r"\1\\\2", text)
+
+
+def _markers(code: InlineCode, before: str, body: str, after: str) -> tuple[str, str]:
+    """Opening and closing markup of a paired code. Emphasis delimiters only work where CommonMark's
+    flanking rules let them (``*«Астана»*да`` is not emphasis): elsewhere the HTML element is used."""
+    open_, close = code.meta.get("open", ""), code.meta.get("close", "")
+    if open_ and set(open_) <= {"*", "_", "~"}:
+        open_ = close = open_.replace("_", "*")  # '*' also works inside words (Kazakh suffixes)
+        if not (_flanks(before, body[:1]) and _flanks(after, body[-1:])):
+            element = code.tag  # em, strong, s: HTML has the same elements
+            return f"<{element}>", f"</{element}>"
+    return open_, close
+
+
+def _flanks(outside: str, inside: str) -> bool:
+    """Whether a delimiter between ``outside`` and ``inside`` (the emphasized text's edge) can open/close."""
+    if not inside or inside.isspace():
+        return False
+    return not _is_punctuation(inside) or not outside or outside.isspace() or _is_punctuation(outside)
+
+
+def _is_punctuation(char: str) -> bool:
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith("P")
+
+
+def _render_inline(text: str, codes: list[InlineCode]) -> str:
+    """Block text + inline codes → inline Markdown (codes nested as in the source; the text escaped)."""
+    ordered = sorted(codes, key=lambda c: (c.start, -c.end, c.id))
+
+    def render(start: int, end: int, inner: list[InlineCode]) -> str:
+        out: list[str] = []
+        pos = start
+        i = 0
+        while i < len(inner):
+            code = inner[i]
+            children: list[InlineCode] = []
+            j = i + 1
+            while j < len(inner) and inner[j].start < code.end:
+                children.append(inner[j])
+                j += 1
+            out.append(_escape(text[pos:code.start]))
+            if "raw" in code.meta:
+                out.append(code.meta["raw"])
+                out.append(render(code.start, code.end, children) if code.end > code.start else "")
+            else:
+                body = render(code.start, min(code.end, end), children)
+                stripped = body.strip()
+                lead = body[: len(body) - len(body.lstrip())]
+                trail = body[len(lead):][len(stripped):]
+                if stripped or code.tag in ("a", "img"):
+                    before = "".join(out)[-1:] if not lead else " "
+                    after = text[code.end:code.end + 1] if code.end < len(text) and not trail else " "
+                    opener, closer = _markers(code, before, stripped, after)
+                    out.append(lead + opener + stripped + closer + trail)
+                else:  # Markdown cannot express empty emphasis: "**" would print as text
+                    out.append(body)
+            pos = max(pos, min(code.end, end))
+            i = j
+        out.append(_escape(text[pos:end]))
+        return "".join(out)
+
+    rendered = render(0, len(text), ordered)
+    # A line that starts with a digit run and '.'/')' would become a list: escape the punctuation.
+    return re.sub(r"^([ \t]*\d{1,9})([.)])", r"\1\\\2", rendered, flags=re.M)
