@@ -45,6 +45,7 @@ _LEADING = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def detect_language(text: str) -> str | None:
     """Best guess at the language of ``text`` (a segment or a whole article): ``kk``, ``ru``,
     ``en`` or ``kk-Latn``; None when there is no letter to go by."""
