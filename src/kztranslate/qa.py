@@ -313,9 +313,9 @@ def _month_lookup() -> dict[str, int]:
                     key = name.casefold().rstrip(".")
                     if len(key) >= 3:
                         lookup.setdefault(key, number)
-    # Russian genitives ("ноября") share only a short stem with the nominative ("ноябрь").
+    # The stem of a Russian genitive ("ноябр" of "ноября") also starts the other cases ("ноябре").
     for key, number in list(lookup.items()):
-        if _CYRILLIC.search(key) and len(key) >= 5:
+        if key.endswith("я") and len(key) >= 5:
             lookup.setdefault(key[:-1], number)
     return lookup
 
@@ -397,16 +397,17 @@ def _tandem_repeat(text: str, max_n: int = 8) -> tuple[str, int] | None:
     return None
 
 
-def _scattered_repeat(output: str, source: str, n: int = 3) -> tuple[str, int] | None:
-    """A 3-word phrase occurring 3+ times, when the source repeats no 3-word phrase that often."""
-    def grams(words: list[str]) -> Counter:
+def _scattered_repeat(output: str, source: str) -> tuple[str, int] | None:
+    """A 3-word phrase occurring 3+ times, when the source repeats no 2-word phrase that often
+    (Kazakh says in two words what English says in three: "жаңа мектеп", "the new school")."""
+    def grams(words: list[str], n: int) -> Counter:
         return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
 
-    out = grams(_tokens(output))
+    out = grams(_tokens(output), 3)
     if not out:
         return None
     gram, times = out.most_common(1)[0]
-    source_most = max(grams(_tokens(source)).values(), default=0)
+    source_most = max(grams(_tokens(source), 2).values(), default=0)
     if times >= 3 and times > source_most:
         return " ".join(gram), times
     return None
