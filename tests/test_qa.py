@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kztranslate.errors import QualityError, UsageError
@@ -288,3 +290,21 @@ def test_pseudo_backend_with_decoding_shares_itself_but_not_settings():
     assert stronger.signature()["decoding"]["beams"] == 4
     assert backend.signature()["decoding"]["beams"] == 1
     assert stronger.translate_batch(["Сәлем"], "kk", "en")[0].text == backend.translate_batch(["Сәлем"], "kk", "en")[0].text
+
+
+def test_cli_qa_fail_exits_6(pipeline, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("kztranslate.cli.translate")
+    from fake_outputs import FakeBackend, done_when_article
+    from kztranslate import engine
+    from kztranslate.cli import main
+
+    monkeypatch.setitem(engine.BACKENDS, "fake", f"fake_outputs:{FakeBackend.__name__}")
+    source = tmp_path / "school.kk.json"
+    source.write_text(json.dumps(done_when_article().to_dict(), ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["translate", str(source), "--to", "en", "--backend", "fake", "--out-dir", str(out)]
+    assert main([*argv, "--qa", "fail"]) == 6
+    assert "number-mismatch" in capsys.readouterr().err
+    assert main([*argv, "--qa", "flag"]) == 0
+    written = json.loads((out / "school.en.json").read_text(encoding="utf-8"))
+    assert {(f["block"], f["segment"]) for f in written["qa"]} == {(1, 0), (1, 1), (2, 0)}

@@ -97,7 +97,7 @@ class Translator:
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
         self.scheduler = Scheduler(backend, max_batch_tokens=max_batch_tokens)
-        self.qa = qa
+        self.qa_policy = qa
         self.label = label
 
     # -- public API -----------------------------------------------------------------------
@@ -145,7 +145,7 @@ class Translator:
             if outcome is None:
                 outcome = {jobs[j].target: self._finish(jobs[j]) for j in owners[item_index]}
                 # -- [issue 6: QA policy "fail"] --------------------------------------------------
-                if self.qa == "fail":
+                if self.qa_policy == "fail":
                     try:
                         _fail_on_errors(outcome)
                     except QualityError as exc:
@@ -262,7 +262,7 @@ class Translator:
         settings and keep, per segment, the output with fewer and milder findings (``outputs``
         is updated in place). Returns the findings of each segment."""
         checked = [_check(request, output) for request, output in zip(requests, outputs)]
-        if self.qa != "retry":
+        if self.qa_policy != "retry":
             return checked
         flagged = [i for i, found in enumerate(checked) if _weight(found) > (0, 0)]
         if not flagged:
@@ -337,8 +337,8 @@ class Translator:
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             source_sha256=job.article.checksum(),
             machine_translated=bool(job.segments),
-            meta={"qa": {"policy": self.qa, **qa.summarize(variant.qa), **(
-                {"retried": job.retried, "improved": job.improved} if self.qa == "retry" else {}
+            meta={"qa": {"policy": self.qa_policy, **qa.summarize(variant.qa), **(
+                {"retried": job.retried, "improved": job.improved} if self.qa_policy == "retry" else {}
             )}},
         )
         return variant

@@ -3,27 +3,27 @@
 :func:`check_segment` compares a model segment's output with its source and returns
 :class:`Finding` objects, each with a stable ``code``:
 
-================== ======== =================================================================
-code               severity what it means
-================== ======== =================================================================
-number-mismatch    error    a number, date, time or amount of the source is missing (warning:
-                            the output has a number the source has not)
-term-missing       warning  a glossary term or protected span expected in the output is absent
-placeholder-       error    an inline code / placeholder is lost, duplicated or out of order
-mismatch
-untranslated       error    the output equals the source (warning: language identification says
-                            the output is still in the source language)
-wrong-script       error    the output is not in the target's script (Kazakh: Cyrillic, never
-                            Arabic; kk-Latn and English: Latin; Russian: Cyrillic); warning for
-                            Cyrillic words left in a Latin-script output
-repetition         error    a word or phrase repeated 3+ times back to back (warning: a 3-word
-                            phrase 3+ times anywhere, when the source repeats nothing like it)
-length-ratio       warning  output much shorter or longer than the source (see :data:`LENGTH_RATIO`)
-truncated          error    decoding stopped at the length limit
-================== ======== =================================================================
+==================== ======== ===============================================================
+code                 severity what it means
+==================== ======== ===============================================================
+number-mismatch      error    a number, date, time or amount of the source is missing
+                              (warning: the output has a number the source has not)
+term-missing         warning  a glossary term or protected span expected in the output is absent
+placeholder-mismatch error    an inline code / placeholder is lost, duplicated or out of order
+untranslated         error    the output equals the source (warning: language identification
+                              says the output is still in the source language)
+wrong-script         error    the output is not in the target's script (Kazakh: Cyrillic, never
+                              Arabic; kk-Latn and English: Latin; Russian: Cyrillic); warning
+                              for Cyrillic words left in a Latin-script output
+repetition           error    a word or phrase repeated 3+ times back to back (warning: a
+                              3-word phrase 3+ times anywhere, when the source repeats no
+                              2-word phrase that often)
+length-ratio         warning  output much shorter or longer than the source (:data:`LENGTH_RATIO`)
+truncated            error    decoding stopped at the length limit
+==================== ======== ===============================================================
 
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
-``2019 ж.`` = ``2019 г.`` = ``2019``; ``27 қараша`` = ``27 ноября`` = ``November 27`` = ``27.11``
+``2019 ж.`` = ``2019 г.`` = ``2019``; ``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019``
 (month names come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words
 are not compared, only the amounts.
 """
