@@ -168,7 +168,7 @@ def check_segment(
             add("placeholder-mismatch", "error", problem, placeholders=list(placeholders))
 
     # -- untranslated
-    if src_base != tgt_base and _letters(src_prose) and _normalize(source_text) == _normalize(output_text):
+    if src_base != tgt_base and _own_script_letters(src_prose, source) and _normalize(source_text) == _normalize(output_text):
         add("untranslated", "error", "the output is the source text, untranslated")
     elif src_base != tgt_base and _still_source_language(out_prose, source, target):
         add("untranslated", "warning", f"the output still reads as {source}, not {target}")
@@ -343,8 +343,10 @@ def _normalize(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+def _own_script_letters(text: str, language: str) -> int:
+    """Letters of ``language``'s script (a Latin brand name in a Kazakh article has none, and
+    rightly comes back as it was)."""
+    return len((_LATIN if language in ("en", "kk-Latn") else _CYRILLIC).findall(text))
 
 
 def _still_source_language(output: str, source: str, target: str) -> bool:
