@@ -23,8 +23,8 @@ truncated            error    decoding stopped at the length limit
 ==================== ======== ===============================================================
 
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
-``2019 ж.`` = ``2019 г.`` = ``2019``; ``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019``
-(month names come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words
+``2019 ж.`` = ``2019 г.`` = ``2019``;
+``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words
 are not compared, only the amounts.
 """
 
@@ -168,7 +168,8 @@ def check_segment(
             add("placeholder-mismatch", "error", problem, placeholders=list(placeholders))
 
     # -- untranslated
-    if src_base != tgt_base and _own_script_letters(src_prose, source) and _normalize(source_text) == _normalize(output_text):
+    unchanged = _normalize(source_text) == _normalize(output_text)
+    if src_base != tgt_base and unchanged and _own_script_letters(src_prose, source):
         add("untranslated", "error", "the output is the source text, untranslated")
     elif src_base != tgt_base and _still_source_language(out_prose, source, target):
         add("untranslated", "warning", f"the output still reads as {source}, not {target}")
