@@ -24,8 +24,9 @@ truncated            error    decoding stopped at the length limit
 
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
 ``2019 ж.`` = ``2019 г.`` = ``2019``;
-``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words
-are not compared, only the amounts.
+``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names
+come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words are not
+compared, only the amounts.
 """
 
 from __future__ import annotations
