@@ -33,7 +33,9 @@ def register(subparsers: Any) -> None:
     data.add_argument("--test-set", metavar="FILE", help="TSV: source<TAB>reference per line")
     data.add_argument("--src", metavar="FILE", help="source segments, one per line")
     data.add_argument("--ref", metavar="FILE", help="reference translations, one per line")
-    parser.add_argument("--from", dest="source", required=True, metavar="LANG", help="source language (kk, ru, en, kk-Latn)")
+    parser.add_argument(
+        "--from", dest="source", required=True, metavar="LANG", help="source language (kk, ru, en, kk-Latn)"
+    )
     parser.add_argument("--to", dest="target", required=True, metavar="LANG", help="target language")
     parser.add_argument("--backend", help="transformers, ctranslate2, pseudo (default: the fastest installed)")
     parser.add_argument("--model", metavar="NAME|PATH", help="model id or local path")
