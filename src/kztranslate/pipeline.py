@@ -114,14 +114,14 @@ class Translator:
         source: str | None = None,
         as_tuples: bool = False,
         raise_errors: bool = False,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Iterator[Any]:
         """Translate many articles in one pass over the model.
 
         ``items`` are articles, or ``(article, context)`` pairs with ``as_tuples=True``; yields
         ``{language: variant}`` (or ``(variants, context)``) in input order. One bad article does
         not sink the batch: its result is the :class:`KZTranslateError` it raised, unless
-        ``raise_errors`` is set.
+        ``raise_errors`` is set. ``progress(done, total)`` is called as model segments finish.
         """
         targets = _parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
@@ -171,13 +171,18 @@ class Translator:
         job = _Job(article=article, source=source, target=target, variant=variant)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
-                _map_block_text(block, latin.to_cyrillic)
+                _convert_script(block, latin.to_cyrillic)
             self._plan_block(job, index, block, src_model, tgt_model)
         return job
 
     def _plan_block(self, job: _Job, index: int, block: Block, src: str, tgt: str) -> None:
         role = block.role
-        if block.translatable or role == "tags":
+        if role == "share" or block.meta.get("furniture"):
+            # site furniture is localized from the built-in table, never sent to the model
+            localized = localize.localize_furniture(block.text, src, tgt)
+            if localized is not None:
+                block.text = localized
+        elif block.translatable or role == "tags":
             if src != tgt and block.text.strip():
                 job.segments[index] = self._segment(block, src, tgt)
         elif role == "dateline":
@@ -195,10 +200,6 @@ class Translator:
                 block.text = localize.format_count(int(views), tgt, like=block.text)
         elif role == "byline":
             self._transliterate_byline(block, src, tgt)
-        elif role == "share":
-            localized = localize.localize_furniture(block.text, src, tgt)
-            if localized is not None:
-                block.text = localized
 
     def _segment(self, block: Block, language: str, target: str) -> list[str | None]:
         """Split a block into sentence segments; text with no letters stays as it is (str),
@@ -233,7 +234,7 @@ class Translator:
             block.meta["names"] = converted
 
     # -- running ------------------------------------------------------------------------------
-    def _run(self, jobs: list[_Job], progress: Callable[[int], None] | None) -> None:
+    def _run(self, jobs: list[_Job], progress: Callable[[int, int], None] | None) -> None:
         requests: list[SegmentRequest] = []
         for j, job in enumerate(jobs):
             tgt = base_language(job.target)
@@ -246,7 +247,8 @@ class Translator:
                         requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail)))
         if not requests:
             return
-        outputs = self.scheduler.translate(requests, progress=progress)
+        total = len(requests)
+        outputs = self.scheduler.translate(requests, progress=(lambda n: progress(n, total)) if progress else None)
         findings = self._quality(jobs, requests, outputs)
         for request, output, found in zip(requests, outputs, findings, strict=True):
             piece, lead, trail = request.context
@@ -320,7 +322,7 @@ class Translator:
             block.meta.pop("_pieces", None)
             block.meta.pop("_languages", None)
             if job.target == "kk-Latn":
-                _map_block_text(block, latin.to_latin)
+                _convert_script(block, latin.to_latin)
         # -- [issue 6: machine-translation label] ----------------------------------------------
         if self.label:
             _add_label(variant, job.source, job.target)
@@ -470,8 +472,11 @@ def _join(slots: list[str | None]) -> str:
     return "".join(s or "" for s in slots)
 
 
-def _map_block_text(block: Block, convert: Callable[[str], str]) -> None:
-    """Apply a character-level conversion to a block's text, keeping inline codes on the same text."""
+def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
+    """Apply a character-level conversion (Cyrillic ↔ Latin) to a block's text and byline names,
+    keeping inline codes on the same text."""
+    if "names" in block.meta:
+        block.meta["names"] = [convert(n) for n in block.meta["names"]]
     if not block.inline:
         block.text = convert(block.text)
         return

@@ -26,6 +26,7 @@ __all__ = [
     "detect_format",
     "format_for_path",
     "decode_input",
+    "load_text",
     "read_article",
     "write_article",
     "write_atomic",
@@ -126,13 +127,8 @@ def decode_input(data: bytes, source: str | None = None) -> str:
         ) from exc
 
 
-def read_article(
-    path: str | os.PathLike[str],
-    *,
-    format: str | None = None,
-    language: str | None = None,
-) -> Article:
-    """Read the article in the file at ``path`` (format detected unless given)."""
+def load_text(path: str | os.PathLike[str]) -> str:
+    """Read and decode an input file (see :func:`decode_input`); every failure is an :class:`InputError`."""
     name = os.fspath(path)
     try:
         data = Path(path).read_bytes()
@@ -142,8 +138,18 @@ def read_article(
         raise InputError("is a directory, not a file", source=name) from exc
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=name) from exc
-    text = decode_input(data, source=name)
-    return get_format(format or detect_format(path, text)).read(text, source=name, language=language)
+    return decode_input(data, source=name)
+
+
+def read_article(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    language: str | None = None,
+) -> Article:
+    """Read the article in the file at ``path`` (format detected unless given)."""
+    text = load_text(path)
+    return get_format(format or detect_format(path, text)).read(text, source=os.fspath(path), language=language)
 
 
 def write_article(article: Article, path: str | os.PathLike[str] | None = None, *, format: str | None = None) -> str:

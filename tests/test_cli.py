@@ -1,0 +1,123 @@
+"""The command line, run as users run it: a subprocess, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+EXAMPLE = ROOT / "examples" / "article.kk.txt"
+
+
+def kzt(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "kztranslate", *args],
+        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300,
+    )
+
+
+def test_translate_seed_to_ru_and_en(tmp_path):
+    seed = CORPUS / "seed-baq.kk.txt"
+    if not seed.exists():
+        pytest.skip("shared corpus not available")
+    result = kzt("translate", str(seed), "--to", "ru,en", "--backend", "pseudo", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed-baq.en.txt", "seed-baq.ru.txt"]
+    ru = (tmp_path / "seed-baq.ru.txt").read_text(encoding="utf-8").split("\n")
+    en = (tmp_path / "seed-baq.en.txt").read_text(encoding="utf-8").split("\n")
+    source = seed.read_text(encoding="utf-8").split("\n")
+    assert len(ru) == len(en) == len(source)  # same layout, line for line
+    assert ru[2].startswith("27 ноября 2019") and "10:03" in ru[2] and ru[2].endswith(" 3457")
+    assert "November 27, 2019" in en[2] and "10:03" in en[2] and en[2].endswith(" 3457")
+    assert ru[-2:] == ["Нургуль Калиева", "Поделиться:"]
+    assert en[-2:] == ["Nurgul Kaliyeva", "Share:"]
+    assert ru[0].startswith("⟦ru⟧ ") and en[0].startswith("⟦en⟧ ")
+    # the variants read back into the same structure
+    for name in ("seed-baq.ru.txt", "seed-baq.en.txt"):
+        shown = kzt("inspect", str(tmp_path / name))
+        assert shown.returncode == 0, shown.stderr
+        doc = json.loads(shown.stdout)
+        assert doc["views"] == 3457 and doc["published"] == "2019-11-27T10:03:00"
+        assert sum(b["role"] == "paragraph" for b in doc["blocks"]) == 4
+
+
+def test_one_input_one_target_prints_to_stdout(tmp_path):
+    result = kzt("translate", str(EXAMPLE), "--to", "en", "--backend", "pseudo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Share:"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inspect_prints_the_conventions_fields():
+    result = kzt("inspect", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    for key in ("language", "headline", "dateline", "published", "views", "byline", "blocks", "meta"):
+        assert key in doc
+    assert doc["language"] == "kk" and doc["views"] == 1280
+    assert doc["byline"] == ["Дәурен Жақсылықов"]
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [(b"", "empty"), (b"\x00\x01binary\x00", "binary"), ("Сәлем".encode("cp1251", "replace") + b"\xff\xfe", "UTF-8")],
+)
+def test_bad_input_exits_3_and_writes_nothing(tmp_path, content, reason):
+    bad = tmp_path / "in" / "bad.kk.txt"
+    bad.parent.mkdir()
+    bad.write_bytes(content)
+    out = tmp_path / "out"
+    result = kzt("translate", str(bad), "--to", "ru,en", "--backend", "pseudo", "--out-dir", str(out))
+    assert result.returncode == 3
+    assert reason in result.stderr and "bad.kk.txt" in result.stderr
+    assert not out.exists()
+
+
+def test_missing_file_exits_3(tmp_path):
+    result = kzt("translate", str(tmp_path / "nope.txt"), "--to", "ru", "--backend", "pseudo")
+    assert result.returncode == 3 and "no such file" in result.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert kzt("translate", str(EXAMPLE), "--to", "de", "--backend", "pseudo").returncode == 2
+    unknown = kzt("translate", str(EXAMPLE), "--to", "ru", "--backend", "nope")
+    assert unknown.returncode == 2 and "pseudo" in unknown.stderr and "transformers" in unknown.stderr
+    assert kzt("translate", str(EXAMPLE)).returncode == 2  # --to is required
+
+
+def test_some_files_failing_exits_5_and_writes_the_others(tmp_path):
+    good = tmp_path / "good.kk.txt"
+    good.write_bytes(EXAMPLE.read_bytes())
+    empty = tmp_path / "empty.kk.txt"
+    empty.write_bytes(b"  \n")
+    out = tmp_path / "out"
+    result = kzt("translate", str(good), str(empty), "--to", "ru", "--backend", "pseudo", "--out-dir", str(out))
+    assert result.returncode == 5, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["good.ru.txt"]
+    assert "empty.kk.txt" in result.stderr
+
+
+def test_default_model_without_weights_exits_4_fast_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = kzt(
+        "translate", str(EXAMPLE), "--to", "ru", "--backend", "transformers", "--out-dir", str(out),
+        env={"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.returncode == 4, result.stderr
+    assert "nllb-200-distilled-600M" in result.stderr and "--model" in result.stderr
+    assert not out.exists()
+
+
+def test_names_table_overrides_the_rules(tmp_path):
+    article = tmp_path / "a.kk.txt"
+    article.write_text(EXAMPLE.read_text(encoding="utf-8").replace("Дәурен Жақсылықов", "Қасым-Жомарт Тоқаев"), encoding="utf-8")
+    result = kzt("translate", str(article), "--to", "en", "--backend", "pseudo", "--names", str(ROOT / "examples" / "names.tsv"))
+    assert result.returncode == 0, result.stderr
+    assert "Kassym-Jomart Tokayev" in result.stdout.splitlines()

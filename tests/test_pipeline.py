@@ -1,0 +1,144 @@
+"""End-to-end pipeline tests with the pseudo backend (no weights needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kztranslate as kzt
+from kztranslate.engine.pseudo import PseudoBackend
+from kztranslate.formats import get_format
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article.kk.txt"
+
+
+class RecordingPseudo(PseudoBackend):
+    """Pseudo backend that records every batch it is sent and can pretend to have a small input limit."""
+
+    def __init__(self, limit: int = 512, truncate: bool = False) -> None:
+        super().__init__()
+        self.batches: list[tuple[str, str, list[str]]] = []
+        self.limit = limit
+        self.truncate = truncate
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.limit
+
+    def translate_batch(self, texts, source, target):
+        self.batches.append((source, target, list(texts)))
+        out = super().translate_batch(texts, source, target)
+        if self.truncate:
+            for t in out:
+                t.truncated = True
+        return out
+
+
+def seed() -> kzt.Article:
+    path = CORPUS / "seed-baq.kk.txt"
+    if not path.exists():
+        pytest.skip("shared corpus not available")
+    return kzt.read(path)
+
+
+def test_seed_variants_keep_every_block_in_place():
+    article = seed()
+    variants = kzt.translate(article, to=["ru", "en"], backend="pseudo")
+    assert set(variants) == {"ru", "en"}
+    for lang, variant in variants.items():
+        assert variant.language == lang
+        assert [b.role for b in variant.blocks] == [b.role for b in article.blocks]
+        assert variant.views == 3457 and variant.published == article.published
+        paragraphs = variant.blocks_with_role("paragraph")
+        assert len(paragraphs) == 4
+        assert all(p.text.startswith(f"⟦{lang}⟧ ") for p in paragraphs)
+        assert variant.headline.startswith(f"⟦{lang}⟧ ")
+        assert variant.blocks_with_role("counter")[0].text == "3457"
+        prov = variant.provenance
+        assert prov.source_language == "kk" and prov.target_language == lang
+        assert prov.backend == "pseudo" and prov.machine_translated
+        assert prov.source_sha256 == article.checksum()
+        assert prov.kztranslate_version == kzt.__version__
+        assert prov.decoding["beams"] == 1
+    ru, en = variants["ru"], variants["en"]
+    assert ru.dateline.startswith("27 ноября 2019") and "10:03" in ru.dateline
+    assert "November 27, 2019" in en.dateline and "10:03" in en.dateline
+    assert ru.byline == ["Нургуль Калиева"] and en.byline == ["Nurgul Kaliyeva"]
+    assert ru.blocks[-1].text == "Поделиться:" and en.blocks[-1].text == "Share:"
+
+
+def test_source_article_is_not_modified():
+    article = seed()
+    before = article.to_dict()
+    kzt.translate(article, to="ru", backend="pseudo")
+    assert article.to_dict() == before
+
+
+def test_variants_render_and_read_back_in_the_text_format():
+    article = seed()
+    fmt = get_format("text")
+    for lang, variant in kzt.translate(article, to=["ru", "en", "kk-Latn"], backend="pseudo").items():
+        again = fmt.read(fmt.write(variant))
+        assert [b.role for b in again.blocks] == [b.role for b in article.blocks], lang
+        assert again.views == 3457 and again.published == article.published
+
+
+def test_all_segments_of_all_articles_and_targets_go_to_the_model_together():
+    backend = RecordingPseudo()
+    translator = kzt.Translator(backend)
+    first = kzt.read(EXAMPLE)
+    second = first.copy()
+    second.blocks[0].text = "Астанада жаңа саябақ ашылды"
+    results = list(translator.pipe([first, second], to=["ru", "en"]))
+    assert len(results) == 2 and all(set(r) == {"ru", "en"} for r in results)
+    # one batch per language pair holds segments of both articles (the shared ones only once)
+    pairs = [(s, t) for s, t, _ in backend.batches]
+    assert sorted(set(pairs)) == [("kk", "en"), ("kk", "ru")]
+    sent = [text for s, t, texts in backend.batches if t == "ru" for text in texts]
+    assert "Астанада жаңа саябақ ашылды" in sent and "Алматыда жаңа қалалық кітапхана ашылды" in sent
+    assert len(sent) == len(set(sent))
+    assert results[1]["ru"].headline == "⟦ru⟧ Астанада жаңа саябақ ашылды"
+
+
+def test_one_bad_article_does_not_sink_the_batch():
+    good = kzt.read(EXAMPLE)
+    bad = good.copy()
+    bad.language = "xx"
+    outcomes = list(kzt.Translator("pseudo").pipe([(good, "a"), (bad, "b")], to=["ru"], as_tuples=True))
+    assert outcomes[0][1] == "a" and "ru" in outcomes[0][0]
+    assert outcomes[1][1] == "b" and isinstance(outcomes[1][0], kzt.UsageError)
+    assert "choose one of" in str(outcomes[1][0])
+
+
+def test_long_sentence_is_split_to_fit_and_nothing_is_lost():
+    backend = RecordingPseudo(limit=6)
+    article = kzt.Article("kk", [kzt.Block("paragraph", "Бір екі үш, төрт бес алты, жеті сегіз тоғыз, он он бір он екі.")])
+    variant = kzt.Translator(backend).translate(article, to="ru")["ru"]
+    sent = [t for _, _, texts in backend.batches for t in texts]
+    assert len(sent) > 1 and all(backend.count_tokens(t, "kk") <= 6 for t in sent)
+    assert variant.blocks[0].text.replace("⟦ru⟧ ", "") == article.blocks[0].text
+
+
+def test_truncated_output_is_flagged_not_hidden():
+    article = kzt.Article("kk", [kzt.Block("paragraph", "Бүгін Астанада жиын өтті.")])
+    variant = kzt.Translator(RecordingPseudo(truncate=True)).translate(article, to="en")["en"]
+    # (pseudo output is no translation, so QA also reports it as untranslated / wrong script)
+    truncated = [f for f in variant.qa if f["code"] == "truncated"]
+    assert [(f["block"], f["segment"], f["severity"]) for f in truncated] == [(0, 0, "error")]
+
+
+def test_kazakh_latin_target_needs_no_model():
+    backend = RecordingPseudo()
+    article = kzt.Article("kk", [kzt.Block("headline", "Қазақстан және Ақмола"), kzt.Block("byline", "Нұргүл Қалиева", meta={"names": ["Нұргүл Қалиева"]})])
+    variant = kzt.Translator(backend).translate(article, to="kk-Latn")["kk-Latn"]
+    assert backend.batches == []
+    assert variant.headline == "Qazaqstan jäne Aqmola"
+    assert variant.byline == ["Nūrgül Qalieva"]
+    assert variant.provenance.machine_translated is False
+
+
+def test_unknown_target_language_lists_the_choices():
+    with pytest.raises(kzt.UsageError, match="choose one of: kk, ru, en, kk-Latn"):
+        kzt.translate(kzt.read(EXAMPLE), to="de", backend="pseudo")
