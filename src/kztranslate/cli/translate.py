@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out-dir", type=Path, help="directory for <stem>.<lang>.<ext> outputs (default: next to the input; stdout for one input and one target)")
     p.add_argument("--format", help="output format (default: the input's)")
     p.add_argument("--input-format", help="input format (default: detected by extension and content)")
-    p.add_argument("--beams", type=int, default=Decoding.beams, help="beam size (default: %(default)s)")
+    p.add_argument("--beams", type=int, default=Decoding().beams, help="beam size (default: %(default)s)")
     p.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
     p.add_argument("--repetition-penalty", type=float, default=1.0, help="repetition penalty (default: %(default)s)")
     p.add_argument("--no-repeat-ngram-size", type=int, default=0, help="forbid repeated n-grams of this size")
