@@ -102,3 +102,16 @@ def test_provenance_records_model_revision_settings_and_qa(pipeline):
     assert (record["backend"], record["model"], record["model_revision"]) == ("fake", "fake-model", "abc123")
     assert record["decoding"]["beams"] == 1
     assert record["qa"]["by_code"] == {"number-mismatch": 1, "repetition": 1, "untranslated": 1, "wrong-script": 1}
+
+
+def test_translating_a_labelled_variant_replaces_its_label(pipeline):
+    from fake_outputs import FakeBackend, done_when_article
+    from kztranslate.document import Block
+
+    article = done_when_article()
+    # as the text reader gives back a variant's label line: a plain paragraph
+    article.blocks.append(Block("paragraph", "Машинный перевод с английского"))
+    backend = FakeBackend()  # strict: translating the old label would fail
+    variant = pipeline.Translator(backend, label=True).translate(article, "en")["en"]
+    assert [b.text for b in variant.blocks if "label" in b.meta] == ["Machine-translated from Kazakh"]
+    assert len(variant.blocks) == len(article.blocks)

@@ -168,6 +168,9 @@ class Translator:
         variant = article.copy()
         variant.language = target
         variant.qa = []
+        # -- [issue 6: the label of an earlier machine translation describes that one, not this] --
+        variant.blocks = [b for b in variant.blocks if not _is_label(b)]
+        # -- [end label] ----------------------------------------------------------------------------
         job = _Job(article=article, source=source, target=target, variant=variant)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
@@ -443,6 +446,13 @@ def _fail_on_errors(variants: dict[str, Article]) -> None:
             "the variants with the findings recorded",
             errors,
         )
+
+
+def _is_label(block: Block) -> bool:
+    """A label block we wrote, as such or read back from a format as a short line."""
+    if "label" in block.meta:
+        return True
+    return block.role in ("paragraph", "other") and labels.parse_label(block.text) is not None
 
 
 def _add_label(variant: Article, source: str, target: str) -> None:
