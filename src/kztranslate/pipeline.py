@@ -20,6 +20,7 @@ from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
 from .engine.base import Redecodable
+from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import KZTranslateError, QualityError, UsageError
 from .languages import base_language, normalize_language
@@ -57,6 +58,7 @@ class _Job:
     variant: Article
     # per block index: the block's text pieces, each either final text or None (awaiting the model)
     segments: dict[int, list[str | None]] = field(default_factory=dict)
+    origins: dict[str, int] = field(default_factory=dict)  # segments per origin: model, memory, post_edit
     retried: int = 0
     improved: int = 0
 
@@ -78,6 +80,7 @@ class Translator:
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
         max_batch_tokens: int = 2048,
+        memory: TranslationMemory | str | None = None,
         qa: str = "flag",
         label: bool = False,
         **backend_options: Any,
@@ -96,7 +99,7 @@ class Translator:
         self.backend: Backend = backend
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
-        self.scheduler = Scheduler(backend, max_batch_tokens=max_batch_tokens)
+        self.scheduler = Scheduler(backend, memory=memory, max_batch_tokens=max_batch_tokens)
         self.qa_policy = qa
         self.label = label
 
@@ -258,6 +261,8 @@ class Translator:
             job = jobs[piece.job]
             job.segments[piece.block][piece.slot] = lead + output.text.strip() + trail
             job.variant.qa.extend(f.to_dict() for f in found)
+            origin = output.meta.get("origin", "model")
+            job.origins[origin] = job.origins.get(origin, 0) + 1
 
     # -- [issue 6: QA checks, between the scheduler and reassembly] -----------------------------
     def _quality(
@@ -269,7 +274,11 @@ class Translator:
         checked = [_check(request, output) for request, output in zip(requests, outputs)]
         if self.qa_policy != "retry":
             return checked
-        flagged = [i for i, found in enumerate(checked) if _weight(found) > (0, 0)]
+        # translation-memory hits and post-edits are an editor's text: reported, never re-decoded
+        flagged = [
+            i for i, found in enumerate(checked)
+            if _weight(found) > (0, 0) and outputs[i].meta.get("origin", "model") == "model"
+        ]
         if not flagged:
             return checked
         for i, candidates in zip(flagged, self._redecode([requests[i] for i in flagged])):
@@ -346,6 +355,12 @@ class Translator:
                 {"retried": job.retried, "improved": job.improved} if self.qa_policy == "retry" else {}
             )}},
         )
+        if self.scheduler.memory is not None:
+            variant.provenance.meta["memory"] = {
+                "segments": sum(job.origins.values()),
+                "hits": job.origins.get("memory", 0),
+                "post_edits": job.origins.get("post_edit", 0),
+            }
         return variant
 
 

@@ -1,0 +1,88 @@
+"""``kztranslate tm``: inspect and manage the translation memory.
+
+::
+
+    kztranslate tm stats [--json]
+    kztranslate tm export FILE.jsonl|FILE.tmx
+    kztranslate tm import FILE.jsonl|FILE.tmx
+    kztranslate tm clear [--model M] [--pair kk-ru]
+
+``--memory PATH`` (before or after the action) picks the file; default ``$KZTRANSLATE_TM`` or
+``memory.sqlite`` in the user cache dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from ..engine.memory import TranslationMemory, default_memory_path
+from ..errors import UsageError
+
+__all__ = ["register", "run"]
+
+_ACTIONS = ("stats", "export", "import", "clear")
+
+
+def register(subparsers: Any) -> None:
+    memory_help = f"translation memory file (default: $KZTRANSLATE_TM or {default_memory_path()})"
+    parser = subparsers.add_parser(
+        "tm",
+        help="inspect, export, import or clear the translation memory",
+        description="Inspect and manage the translation memory (machine output and human post-edits).",
+    )
+    parser.add_argument("--memory", metavar="PATH", help=memory_help)
+    # Accepted after the action too; SUPPRESS keeps an absent one from overwriting the first.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--memory", metavar="PATH", default=argparse.SUPPRESS, help=memory_help)
+    actions = parser.add_subparsers(dest="tm_action", metavar="ACTION", parser_class=type(parser))
+    stats = actions.add_parser("stats", parents=[common], help="entries, post-edits, hits, by pair and model")
+    stats.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    export = actions.add_parser(
+        "export", parents=[common], help="write every entry to FILE (JSON Lines; TMX 1.4 for a .tmx name)"
+    )
+    export.add_argument("file", metavar="FILE")
+    load = actions.add_parser(
+        "import", parents=[common],
+        help="read entries from FILE (JSON Lines or TMX; another tool's TMX counts as post-edits)",
+    )
+    load.add_argument("file", metavar="FILE")
+    clear = actions.add_parser(
+        "clear", parents=[common],
+        help="delete entries (all, or one model's machine output, or one language pair's)",
+    )
+    clear.add_argument("--model", metavar="M", help="only this model's machine output (post-edits stay)")
+    clear.add_argument("--pair", metavar="SRC-TGT", help="only this language pair, e.g. kk-ru")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.tm_action:
+        raise UsageError(f"choose an action: {', '.join(_ACTIONS)} (see `kztranslate tm --help`)")
+    with TranslationMemory(args.memory) as memory:
+        if args.tm_action == "stats":
+            numbers = memory.stats()
+            print(json.dumps(numbers, ensure_ascii=False, indent=2) if args.json else _render(numbers))
+        elif args.tm_action == "export":
+            print(f"exported {memory.export(args.file)} entries to {args.file}")
+        elif args.tm_action == "import":
+            print(f"imported {memory.import_(args.file)} entries from {args.file}")
+        else:
+            print(f"removed {memory.clear(model=args.model, pair=args.pair)} entries")
+    return 0
+
+
+def _render(numbers: dict[str, Any]) -> str:
+    lines = [
+        f"memory      {numbers['path']} ({numbers['size_bytes']:,} bytes)",
+        f"entries     {numbers['entries']:,} ({numbers['truncated']:,} truncated)",
+        f"post-edits  {numbers['post_edits']:,}",
+        f"hits        {numbers['hits']:,}",
+    ]
+    pairs = {pair: f"{n['entries']:,} entries, {n['post_edits']:,} post-edits" for pair, n in numbers["by_pair"].items()}
+    models = {model: f"{n:,} entries" for model, n in numbers["by_model"].items()}
+    for label, rows in (("pairs", pairs), ("models", models)):
+        for i, (name, text) in enumerate(rows.items()):
+            lines.append(f"{label if i == 0 else '':<12}{name}: {text}")
+    return "\n".join(lines)

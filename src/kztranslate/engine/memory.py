@@ -1,0 +1,718 @@
+"""Translation memory: every segment translated once is never sent to a model again.
+
+One SQLite file (stdlib ``sqlite3``) holds two tables:
+
+* ``segments``: machine output, keyed by the *profile* that produced it (backend, model, revision,
+  decoding settings: the backend's :meth:`~kztranslate.engine.base.Backend.signature` minus the
+  parts that do not change the output, such as thread counts) + language pair + normalized source.
+* ``post_edits``: human corrections, keyed by language pair + normalized source only, so a
+  post-edit wins over machine output for that segment whatever model runs next.
+
+Several processes may share the file: it runs in WAL mode with a busy timeout, every write is one
+short ``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..errors import FormatError, InputError, UsageError
+from ..languages import normalize_language
+from .base import Translation
+
+__all__ = [
+    "TranslationMemory",
+    "default_memory_path",
+    "normalize_segment",
+    "memory_signature",
+    "parse_pair",
+    "SCHEMA_VERSION",
+    "VOLATILE_SIGNATURE_KEYS",
+]
+
+#: Environment variable that overrides the default memory file.
+ENV_VAR = "KZTRANSLATE_TM"
+
+#: Signature keys (at any depth) that change how fast a backend runs, not what it outputs.
+VOLATILE_SIGNATURE_KEYS = frozenset({
+    "device", "device_index", "threads", "num_threads", "intra_threads", "inter_threads",
+    "batch_size", "max_batch_size", "max_batch_tokens", "load_seconds",
+})
+
+#: Version of the schema this code writes; older files are migrated on open.
+SCHEMA_VERSION = 1
+
+# Bound parameters per statement stay well below SQLite's limit (999 on old builds).
+_CHUNK = 400
+
+
+def default_memory_path() -> Path:
+    """``$KZTRANSLATE_TM`` if set, else ``memory.sqlite`` in the user cache dir."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kztranslate")) / "memory.sqlite"
+
+
+def normalize_segment(text: str) -> str:
+    """The lookup key of a source segment: NFC, runs of whitespace collapsed to one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def memory_signature(signature: Mapping[str, Any]) -> dict[str, Any]:
+    """``signature`` without :data:`VOLATILE_SIGNATURE_KEYS` (at any depth)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: strip(v) for k, v in value.items() if k not in VOLATILE_SIGNATURE_KEYS}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(signature)
+
+
+def parse_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
+    """``"kk-ru"``, ``"kk-Latn-en"``, ``"kk:ru"`` or ``("kk", "ru")`` → ``("kk", "ru")``."""
+    if isinstance(pair, tuple):
+        return normalize_language(pair[0]), normalize_language(pair[1])
+    text = pair.strip()
+    separators = [i for i, ch in enumerate(text) if ch in "-:>→"]
+    for i in separators:
+        try:
+            return normalize_language(text[:i].rstrip("-")), normalize_language(text[i + 1:].lstrip(">"))
+        except UsageError:
+            continue
+    raise UsageError(f"cannot read the language pair {pair!r}; write it as SOURCE-TARGET, e.g. kk-ru or ru-kk")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    # One statement at a time: executescript() would commit the migration's open transaction.
+    for statement in """
+        CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fingerprint TEXT NOT NULL UNIQUE,   -- sha256 of the canonical signature JSON
+            signature TEXT NOT NULL,            -- canonical JSON, volatile parts removed
+            backend TEXT,
+            model TEXT,
+            model_revision TEXT
+        );
+        CREATE TABLE segments (
+            profile INTEGER NOT NULL REFERENCES profiles(id),
+            source_language TEXT NOT NULL,
+            target_language TEXT NOT NULL,
+            source_key TEXT NOT NULL,           -- normalize_segment(source_text)
+            source_text TEXT NOT NULL,          -- exactly as sent to the model
+            target_text TEXT NOT NULL,
+            truncated INTEGER NOT NULL DEFAULT 0,
+            created TEXT NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            last_hit TEXT,
+            PRIMARY KEY (profile, source_language, target_language, source_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX segments_by_pair ON segments (source_language, target_language);
+        CREATE TABLE post_edits (
+            source_language TEXT NOT NULL,
+            target_language TEXT NOT NULL,
+            source_key TEXT NOT NULL,
+            source_text TEXT NOT NULL,
+            target_text TEXT NOT NULL,
+            profile INTEGER REFERENCES profiles(id),   -- the model whose output was edited, when known
+            created TEXT NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            last_hit TEXT,
+            PRIMARY KEY (source_language, target_language, source_key)
+        ) WITHOUT ROWID;
+        """.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+#: Schema migrations: ``_MIGRATIONS[n]`` takes a file from version n to n + 1.
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1]
+
+
+class TranslationMemory:
+    """A translation memory in one SQLite file, shared safely by threads and processes.
+
+    ``path``: a file, ``":memory:"`` (private, in RAM), or None for :func:`default_memory_path`.
+    ``busy_timeout``: seconds a write waits for another process's transaction before failing.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 30.0) -> None:
+        self.in_ram = str(path) == ":memory:"
+        self.path: Path | None = None if self.in_ram else Path(path).expanduser() if path else default_memory_path()
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+        # Connections inherited across fork(): never used nor closed in the child (closing one
+        # there can corrupt the parent's file), so they are kept referenced here instead.
+        self._inherited: list[sqlite3.Connection] = []
+
+    def __repr__(self) -> str:
+        return f"TranslationMemory({':memory:' if self.in_ram else str(self.path)!r})"
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (it reopens on next use)."""
+        with self._lock:
+            if self._conn is not None:
+                if self._pid == os.getpid():
+                    self._conn.close()
+                else:
+                    self._inherited.append(self._conn)
+            self._conn = None
+
+    # -- lookups ------------------------------------------------------------------------------
+    def lookup_many(
+        self,
+        texts: Sequence[str],
+        source: str,
+        target: str,
+        signature: Mapping[str, Any],
+        *,
+        record_hits: bool = True,
+    ) -> list[Translation | None]:
+        """Stored translations of ``texts`` (None where there is none), in order.
+
+        A post-edit for the pair wins (``meta["origin"] == "post_edit"``); else the machine output
+        of this exact profile (``"memory"``, with its ``truncated`` flag as stored).
+        """
+        source, target = parse_pair((source, target))
+        keys = [normalize_segment(t) for t in texts]
+        unique = list(dict.fromkeys(keys))
+        found: dict[str, Translation] = {}
+        with self._transaction(write=False) as conn:
+            profile = self._profile_id(conn, signature)
+            for chunk in _chunks(unique):
+                marks = ",".join("?" * len(chunk))
+                if profile is not None:
+                    rows = conn.execute(
+                        f"SELECT source_key, target_text, truncated FROM segments WHERE profile = ? "
+                        f"AND source_language = ? AND target_language = ? AND source_key IN ({marks})",
+                        (profile, source, target, *chunk),
+                    )
+                    for key, text, truncated in rows:
+                        found[key] = Translation(text, bool(truncated), {"origin": "memory"})
+                rows = conn.execute(
+                    f"SELECT source_key, target_text FROM post_edits WHERE source_language = ? "
+                    f"AND target_language = ? AND source_key IN ({marks})",
+                    (source, target, *chunk),
+                )
+                for key, text in rows:
+                    found[key] = Translation(text, False, {"origin": "post_edit"})
+        if record_hits and found:
+            self._record_hits(found, profile, source, target)
+        return [
+            Translation(found[k].text, found[k].truncated, dict(found[k].meta)) if k in found else None for k in keys
+        ]
+
+    def _record_hits(self, found: dict[str, Translation], profile: int | None, source: str, target: str) -> None:
+        now = _now()
+        by_origin: dict[str, list[str]] = {"memory": [], "post_edit": []}
+        for key, translation in found.items():
+            by_origin[translation.meta["origin"]].append(key)
+        with self._transaction(write=True) as conn:
+            conn.executemany(
+                "UPDATE segments SET hits = hits + 1, last_hit = ? WHERE profile = ? AND source_language = ? "
+                "AND target_language = ? AND source_key = ?",
+                [(now, profile, source, target, key) for key in by_origin["memory"]],
+            )
+            conn.executemany(
+                "UPDATE post_edits SET hits = hits + 1, last_hit = ? WHERE source_language = ? "
+                "AND target_language = ? AND source_key = ?",
+                [(now, source, target, key) for key in by_origin["post_edit"]],
+            )
+
+    # -- writes -------------------------------------------------------------------------------
+    def store_many(
+        self,
+        texts: Sequence[str],
+        translations: Sequence[Translation | str],
+        source: str,
+        target: str,
+        signature: Mapping[str, Any],
+    ) -> int:
+        """Store machine output for ``texts`` (same order); a translation's ``truncated`` flag is kept.
+        Returns the number of rows written."""
+        if len(texts) != len(translations):
+            raise ValueError(f"{len(texts)} texts but {len(translations)} translations")
+        if not texts:
+            return 0
+        source, target = parse_pair((source, target))
+        now = _now()
+        with self._transaction(write=True) as conn:
+            profile = self._ensure_profile(conn, signature)
+            conn.executemany(
+                "INSERT INTO segments (profile, source_language, target_language, source_key, source_text, "
+                "target_text, truncated, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (profile, source_language, target_language, source_key) DO UPDATE SET "
+                "source_text = excluded.source_text, target_text = excluded.target_text, "
+                "truncated = excluded.truncated, created = excluded.created",
+                [
+                    (
+                        profile, source, target, normalize_segment(text), text,
+                        t.text if isinstance(t, Translation) else t,
+                        int(isinstance(t, Translation) and t.truncated), now,
+                    )
+                    for text, t in zip(texts, translations)
+                ],
+            )
+        return len(texts)
+
+    def store_post_edit(
+        self,
+        source_text: str,
+        target_text: str,
+        source: str,
+        target: str,
+        signature: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store a human correction of ``source_text``; it wins over machine output for the pair
+        from now on, whatever the model. ``signature``: the model whose output was edited, if known."""
+        if not normalize_segment(source_text) or not target_text.strip():
+            raise UsageError("a post-edit needs a non-empty source and target text")
+        source, target = parse_pair((source, target))
+        self._store_post_edits([(source_text, target_text, source, target, signature, _now(), 0)])
+
+    def _store_post_edits(self, rows: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]]) -> None:
+        with self._transaction(write=True) as conn:
+            conn.executemany(
+                "INSERT INTO post_edits (source_language, target_language, source_key, source_text, target_text, "
+                "profile, created, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (source_language, target_language, source_key) DO UPDATE SET "
+                "source_text = excluded.source_text, target_text = excluded.target_text, "
+                "profile = excluded.profile, created = excluded.created",
+                [
+                    (
+                        source, target, normalize_segment(src_text), src_text, tgt_text,
+                        None if signature is None else self._ensure_profile(conn, signature), created, hits,
+                    )
+                    for src_text, tgt_text, source, target, signature, created, hits in rows
+                ],
+            )
+
+    def clear(self, model: str | None = None, pair: str | tuple[str, str] | None = None) -> int:
+        """Delete entries; returns how many. ``model``: only that model's machine output (post-edits
+        apply to every model, so they stay); ``pair``: only that language pair (post-edits included)."""
+        where, params = [], []
+        if pair is not None:
+            source, target = parse_pair(pair)
+            where.append("source_language = ? AND target_language = ?")
+            params += [source, target]
+        with self._transaction(write=True) as conn:
+            segment_filter = list(where)
+            segment_params = list(params)
+            if model is not None:
+                segment_filter.append("profile IN (SELECT id FROM profiles WHERE model = ?)")
+                segment_params.append(model)
+            clause = " WHERE " + " AND ".join(segment_filter) if segment_filter else ""
+            removed = conn.execute(f"DELETE FROM segments{clause}", segment_params).rowcount
+            if model is None:
+                clause = " WHERE " + " AND ".join(where) if where else ""
+                removed += conn.execute(f"DELETE FROM post_edits{clause}", params).rowcount
+            conn.execute(
+                "DELETE FROM profiles WHERE id NOT IN (SELECT profile FROM segments) "
+                "AND id NOT IN (SELECT profile FROM post_edits WHERE profile IS NOT NULL)"
+            )
+        return removed
+
+    # -- reports and transfer -----------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Counts: ``entries`` (machine), ``post_edits``, ``truncated``, ``hits``, ``by_pair``,
+        ``by_model``, ``profiles``, ``size_bytes``, ``path``, ``schema_version``."""
+        with self._transaction(write=False) as conn:
+            entries, truncated, hits = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(truncated), 0), COALESCE(SUM(hits), 0) FROM segments"
+            ).fetchone()
+            post_edits, post_edit_hits = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM post_edits"
+            ).fetchone()
+            by_pair: dict[str, dict[str, int]] = {}
+            for table, field in (("segments", "entries"), ("post_edits", "post_edits")):
+                query = f"SELECT source_language, target_language, COUNT(*) FROM {table} GROUP BY 1, 2"
+                for source, target, count in conn.execute(query):
+                    by_pair.setdefault(f"{source}-{target}", {"entries": 0, "post_edits": 0})[field] = count
+            by_model = dict(conn.execute(
+                "SELECT p.model, COUNT(*) FROM segments s JOIN profiles p ON p.id = s.profile GROUP BY 1 ORDER BY 1"
+            ).fetchall())
+            profiles = conn.execute("SELECT COUNT(*) FROM profiles").fetchone()[0]
+        size = 0
+        if self.path is not None:
+            size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return {
+            "path": ":memory:" if self.in_ram else str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "entries": entries,
+            "post_edits": post_edits,
+            "truncated": truncated,
+            "hits": hits + post_edit_hits,
+            "profiles": profiles,
+            "by_pair": dict(sorted(by_pair.items())),
+            "by_model": by_model,
+            "size_bytes": size,
+        }
+
+    def export(self, path: str | os.PathLike[str], format: str | None = None) -> int:
+        """Write every entry to ``path`` from one consistent snapshot; returns the count.
+
+        ``format``: ``"jsonl"`` (default) or ``"tmx"`` (TMX 1.4, for CAT tools; default for a
+        ``.tmx`` path). A JSON line is ``{"type": "segment" | "post_edit", "source_language",
+        "target_language", "source_text", "target_text", "signature", "truncated", "created", "hits"}``;
+        TMX carries the same facts in ``<prop type="x-kztranslate-…">`` and ``usagecount``.
+        """
+        path = Path(path)
+        write = _WRITERS[_transfer_format(path, format)]
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "w", encoding="utf-8") as out, self._transaction(write=False) as conn:
+                count = write(self._records(conn), out)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return count
+
+    def import_(self, path: str | os.PathLike[str], format: str | None = None) -> int:
+        """Read entries from a file written by :meth:`export` (JSONL or TMX); imported entries
+        replace matching ones. A TMX from another tool is read as human translations (post-edits)
+        for every supported language pair in it. Returns the count; a malformed record stops the
+        import before anything is written."""
+        path = Path(path)
+        segments: dict[str, tuple[Mapping[str, Any], list[tuple[str, str, str, str, bool, str, int]]]] = {}
+        post_edits: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]] = []
+        for where, record in _READERS[_transfer_format(path, format)](path):
+            try:
+                kind = record["type"]
+                source, target = parse_pair((record["source_language"], record["target_language"]))
+                src_text, tgt_text = record["source_text"], record["target_text"]
+                if not (isinstance(src_text, str) and isinstance(tgt_text, str)):
+                    raise ValueError("source_text and target_text must be strings")
+                signature = record.get("signature")
+                created = str(record.get("created") or _now())
+                hits = int(record.get("hits") or 0)
+                if kind == "segment" and isinstance(signature, dict):
+                    rows = segments.setdefault(_canonical(memory_signature(signature)), (signature, []))[1]
+                    rows.append((source, target, src_text, tgt_text, bool(record.get("truncated")), created, hits))
+                elif kind == "post_edit" and (signature is None or isinstance(signature, dict)):
+                    post_edits.append((src_text, tgt_text, source, target, signature, created, hits))
+                else:
+                    raise ValueError(f"unknown record type {kind!r} or a missing signature")
+            except (ValueError, KeyError, TypeError, AttributeError, UsageError) as exc:
+                raise FormatError(
+                    f"{where}not a kztranslate memory record ({exc}); "
+                    "expected a file written by `kztranslate tm export`",
+                    source=str(path), line=record.get("_line") if isinstance(record, dict) else None,
+                ) from exc
+        with self._transaction(write=True) as conn:
+            for signature, rows in segments.values():
+                profile = self._ensure_profile(conn, signature)
+                conn.executemany(
+                    "INSERT INTO segments (profile, source_language, target_language, source_key, source_text, "
+                    "target_text, truncated, created, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (profile, source_language, target_language, source_key) DO UPDATE SET "
+                    "source_text = excluded.source_text, target_text = excluded.target_text, "
+                    "truncated = excluded.truncated, created = excluded.created, hits = excluded.hits",
+                    [(profile, s, t, normalize_segment(st), st, tt, int(tr), c, h) for s, t, st, tt, tr, c, h in rows],
+                )
+        if post_edits:
+            self._store_post_edits(post_edits)
+        return sum(len(rows) for _, rows in segments.values()) + len(post_edits)
+
+    @staticmethod
+    def _records(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+        queries = (
+            ("segment", "SELECT s.source_language, s.target_language, s.source_text, s.target_text, "
+             "p.signature, s.truncated, s.created, s.hits FROM segments s JOIN profiles p ON p.id = s.profile "
+             "ORDER BY s.source_language, s.target_language, p.id, s.source_key"),
+            ("post_edit", "SELECT e.source_language, e.target_language, e.source_text, e.target_text, "
+             "p.signature, 0, e.created, e.hits FROM post_edits e LEFT JOIN profiles p ON p.id = e.profile "
+             "ORDER BY e.source_language, e.target_language, e.source_key"),
+        )
+        for kind, query in queries:
+            for source, target, src_text, tgt_text, signature, truncated, created, hits in conn.execute(query):
+                yield {
+                    "type": kind, "source_language": source, "target_language": target,
+                    "source_text": src_text, "target_text": tgt_text,
+                    "signature": None if signature is None else json.loads(signature),
+                    "truncated": bool(truncated), "created": created, "hits": hits,
+                }
+
+    # -- connection ---------------------------------------------------------------------------
+    def _profile_id(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int | None:
+        row = conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (_fingerprint(signature)[0],)).fetchone()
+        return row[0] if row else None
+
+    def _ensure_profile(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int:
+        fingerprint, canonical = _fingerprint(signature)
+        conn.execute(
+            "INSERT INTO profiles (fingerprint, signature, backend, model, model_revision) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (fingerprint) DO NOTHING",
+            (fingerprint, canonical, signature.get("backend"), signature.get("model"), signature.get("model_revision")),
+        )
+        return conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """One short transaction; writers take the write lock up front (BEGIN IMMEDIATE) so the
+        busy timeout applies instead of a deadlock error on lock upgrade."""
+        with self._lock, self._errors():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            if self._pid == os.getpid():
+                return self._conn
+            self._inherited.append(self._conn)
+            self._conn = None
+        target = ":memory:" if self.in_ram else str(self.path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(target, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            if not self.in_ram:
+                self._use_wal(conn)
+                conn.execute("PRAGMA synchronous = NORMAL")
+            _migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL once. The switch needs an exclusive lock and SQLite reports a
+        conflict at once instead of waiting, so retry until the busy timeout runs out."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        where = ":memory:" if self.in_ram else str(self.path)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise InputError(
+                    f"the translation memory stayed busy for {self.busy_timeout:g} s ({exc}); another process holds "
+                    f"it: retry, raise busy_timeout, or use another file (--memory / ${ENV_VAR})",
+                    source=where,
+                ) from exc
+            raise InputError(
+                f"cannot use the translation memory ({exc}); check the path is writable, or choose another "
+                f"with --memory / ${ENV_VAR}",
+                source=where,
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"not a usable translation memory ({exc}); move the file aside or choose another with "
+                f"--memory / ${ENV_VAR}",
+                source=where,
+            ) from exc
+
+
+# -- transfer formats (JSON Lines, TMX 1.4) ---------------------------------------------------------
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_PROP = "x-kztranslate-"
+
+
+def _transfer_format(path: Path, format: str | None) -> str:
+    chosen = (format or ("tmx" if path.suffix.lower() == ".tmx" else "jsonl")).lower()
+    if chosen not in _WRITERS:
+        raise UsageError(f"unknown memory file format {format!r}; choose one of: {', '.join(_WRITERS)}")
+    return chosen
+
+
+def _write_jsonl(records: Iterator[dict[str, Any]], out: Any) -> int:
+    count = 0
+    for count, record in enumerate(records, 1):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return count
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the memory file: {exc}", source=str(path)) from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise FormatError(
+                f"not JSON ({exc}); expected one JSON object per line", source=str(path), line=number
+            ) from exc
+        if isinstance(record, dict):
+            record["_line"] = number
+        yield "", record
+
+
+def _write_tmx(records: Iterator[dict[str, Any]], out: Any) -> int:
+    import xml.etree.ElementTree as ET
+
+    from .._version import __version__
+
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n')
+    header = ET.Element("header", {
+        "creationtool": "kztranslate", "creationtoolversion": __version__, "datatype": "plaintext",
+        "segtype": "sentence", "adminlang": "en", "srclang": "*all*", "o-tmf": "kztranslate",
+    })
+    out.write(f"  {ET.tostring(header, encoding='unicode')}\n  <body>\n")
+    count = 0
+    for count, record in enumerate(records, 1):
+        tu = ET.Element("tu", {"srclang": record["source_language"], "usagecount": str(record["hits"])})
+        if record["created"]:
+            tu.set("creationdate", datetime.fromisoformat(record["created"]).strftime("%Y%m%dT%H%M%SZ"))
+        props = {"type": record["type"], "truncated": "true" if record["truncated"] else None,
+                 "signature": None if record["signature"] is None else _canonical(record["signature"])}
+        for name, value in props.items():
+            if value is not None:
+                ET.SubElement(tu, "prop", {"type": _PROP + name}).text = value
+        for language, text in ((record["source_language"], record["source_text"]),
+                               (record["target_language"], record["target_text"])):
+            ET.SubElement(ET.SubElement(tu, "tuv", {_XML_LANG: language}), "seg").text = text
+        out.write(f"    {ET.tostring(tu, encoding='unicode')}\n")
+    out.write("  </body>\n</tmx>\n")
+    return count
+
+
+def _read_tmx(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Our own ``tu``s back as records; a ``tu`` of another tool (no kztranslate props) as
+    post-edits from its source language into each other supported language."""
+    import xml.etree.ElementTree as ET
+
+    def language(tag: str | None) -> str | None:
+        try:
+            return normalize_language(tag) if tag else None
+        except UsageError:
+            return None  # "*all*", or a language kztranslate does not translate
+
+    default_source = None
+    number = 0
+    try:
+        for event, element in ET.iterparse(path, events=("start", "end")):
+            if event == "start" and element.tag == "header":
+                default_source = element.get("srclang")
+            if event != "end" or element.tag != "tu":
+                continue
+            number += 1
+            props = {p.get("type", ""): p.text or "" for p in element.findall("prop")}
+            variants: dict[str, str] = {}
+            for tuv in element.findall("tuv"):
+                seg, tag = tuv.find("seg"), language(tuv.get(_XML_LANG) or tuv.get("lang"))
+                if seg is not None and tag:
+                    # inline markup elements (bpt, ept, ph, …) are dropped, their surrounding text kept
+                    variants[tag] = (seg.text or "") + "".join(child.tail or "" for child in seg)
+            source = language(element.get("srclang")) or language(default_source)
+            created = element.get("creationdate")
+            if created:
+                created = datetime.strptime(created, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat()
+            hits = element.get("usagecount") or 0
+            element.clear()
+            targets = [lang for lang in variants if lang != source and variants[lang].strip()]
+            where = f"translation unit {number}: "
+            if _PROP + "type" in props:
+                signature = props.get(_PROP + "signature")
+                yield where, {
+                    "type": props[_PROP + "type"], "source_language": source,
+                    "target_language": targets[0] if len(targets) == 1 else None,
+                    "source_text": variants.get(source), "target_text": variants[targets[0]] if targets else None,
+                    "signature": None if signature is None else json.loads(signature),
+                    "truncated": props.get(_PROP + "truncated") == "true", "created": created, "hits": hits,
+                }
+            elif source in variants and variants[source].strip():
+                for target in targets:
+                    yield where, {
+                        "type": "post_edit", "source_language": source, "target_language": target,
+                        "source_text": variants[source], "target_text": variants[target], "signature": None,
+                        "created": created, "hits": 0,
+                    }
+    except (ET.ParseError, OSError, ValueError) as exc:
+        raise FormatError(f"not a readable TMX file ({exc})", source=str(path)) from exc
+
+
+_WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Any], int]] = {"jsonl": _write_jsonl, "tmx": _write_tmx}
+_READERS: dict[str, Callable[[Path], Iterator[tuple[str, dict[str, Any]]]]] = {"jsonl": _read_jsonl, "tmx": _read_tmx}
+
+
+def _fingerprint(signature: Mapping[str, Any]) -> tuple[str, str]:
+    canonical = _canonical(memory_signature(signature))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), canonical
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    if _schema_version(conn) == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file right now
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = _schema_version(conn)
+        if current > SCHEMA_VERSION:
+            raise UsageError(
+                f"the translation memory has schema version {current}, newer than this kztranslate "
+                f"understands ({SCHEMA_VERSION}); upgrade kztranslate or use another file"
+            )
+        for step in range(current, SCHEMA_VERSION):
+            _MIGRATIONS[step](conn)
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.execute("COMMIT")
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
+    if not exists:
+        return 0
+    return conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
