@@ -310,3 +310,19 @@ def test_cli_qa_fail_exits_6(pipeline, tmp_path, monkeypatch, capsys):
     assert main([*argv, "--qa", "flag"]) == 0
     written = json.loads((out / "school.en.json").read_text(encoding="utf-8"))
     assert {(f["block"], f["segment"]) for f in written["qa"]} == {(1, 0), (1, 1), (2, 0)}
+
+
+def test_retry_never_redecodes_memory_hits_or_post_edits(pipeline):
+    from fake_outputs import FakeBackend, done_when_article
+
+    class MemoryLike(FakeBackend):
+        def translate_batch(self, texts, source, target):
+            outputs = super().translate_batch(texts, source, target)
+            for output in outputs:
+                output.meta["origin"] = "post_edit"
+            return outputs
+
+    backend = MemoryLike()
+    variant = pipeline.Translator(backend, qa="retry").translate(done_when_article(), "en")["en"]
+    assert len(backend.calls) == 1  # the first pass only
+    assert {(f["block"], f["segment"]) for f in variant.qa} == {(1, 0), (1, 1), (2, 0)}  # still reported
