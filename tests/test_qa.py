@@ -312,17 +312,13 @@ def test_cli_qa_fail_exits_6(pipeline, tmp_path, monkeypatch, capsys):
     assert {(f["block"], f["segment"]) for f in written["qa"]} == {(1, 0), (1, 1), (2, 0)}
 
 
-def test_retry_never_redecodes_memory_hits_or_post_edits(pipeline):
+def test_retry_never_redecodes_memory_hits(pipeline, tmp_path):
     from fake_outputs import FakeBackend, done_when_article
 
-    class MemoryLike(FakeBackend):
-        def translate_batch(self, texts, source, target):
-            outputs = super().translate_batch(texts, source, target)
-            for output in outputs:
-                output.meta["origin"] = "post_edit"
-            return outputs
-
-    backend = MemoryLike()
-    variant = pipeline.Translator(backend, qa="retry").translate(done_when_article(), "en")["en"]
-    assert len(backend.calls) == 1  # the first pass only
+    memory = tmp_path / "memory.sqlite"
+    pipeline.Translator(FakeBackend(), memory=str(memory)).translate(done_when_article(), "en")
+    backend = FakeBackend()
+    variant = pipeline.Translator(backend, qa="retry", memory=str(memory)).translate(done_when_article(), "en")["en"]
+    assert backend.calls == []  # all from memory, and nothing re-decoded
     assert {(f["block"], f["segment"]) for f in variant.qa} == {(1, 0), (1, 1), (2, 0)}  # still reported
+    assert variant.provenance.meta["qa"]["retried"] == 0
