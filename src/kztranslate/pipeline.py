@@ -11,20 +11,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from . import latin, localize, names, segmentation
+from . import labels, langid, latin, localize, names, qa, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
-from .engine import Backend, Decoding, load_backend
+from .engine import Backend, Decoding, Translation, load_backend
+from .engine.base import Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
-from .errors import KZTranslateError, UsageError
+from .errors import KZTranslateError, QualityError, UsageError
 from .languages import base_language, normalize_language
 
-__all__ = ["Translator", "translate"]
+__all__ = ["QA_POLICIES", "Translator", "translate"]
+
+#: What ``Translator(qa=...)`` / ``--qa`` does with QA findings: record them on the variant
+#: (``flag``), re-decode flagged segments with stronger settings and keep the better output
+#: (``retry``), or raise :class:`QualityError` when a variant has an error-level finding (``fail``).
+QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -52,8 +58,9 @@ class _Job:
     variant: Article
     # per block index: the block's text pieces, each either final text or None (awaiting the model)
     segments: dict[int, list[str | None]] = field(default_factory=dict)
-    truncated: list[tuple[int, int]] = field(default_factory=list)
     origins: dict[str, int] = field(default_factory=dict)  # segments per origin: model, memory, post_edit
+    retried: int = 0
+    improved: int = 0
 
 
 class Translator:
@@ -74,8 +81,12 @@ class Translator:
         dateline_pattern: dict[str, str] | str | None = None,
         max_batch_tokens: int = 2048,
         memory: TranslationMemory | str | None = None,
+        qa: str = "flag",
+        label: bool = False,
         **backend_options: Any,
     ) -> None:
+        if qa not in QA_POLICIES:
+            raise UsageError(f"unknown QA policy {qa!r}; choose one of: {', '.join(QA_POLICIES)}")
         if backend is None or isinstance(backend, str):
             options = dict(backend_options)
             if model is not None:
@@ -89,6 +100,8 @@ class Translator:
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
         self.scheduler = Scheduler(backend, memory=memory, max_batch_tokens=max_batch_tokens)
+        self.qa_policy = qa
+        self.label = label
 
     # -- public API -----------------------------------------------------------------------
     def translate(self, article: Article, to: Sequence[str] | str, *, source: str | None = None) -> dict[str, Article]:
@@ -120,7 +133,7 @@ class Translator:
         errors: dict[int, KZTranslateError] = {}
         for item_index, (article, _context) in enumerate(pairs):
             try:
-                src = normalize_language(source or article.language or _no_language())
+                src = normalize_language(source or article.language or _detect_source(article))
                 mine = [len(jobs) + k for k in range(len(targets))]
                 jobs.extend(self._plan(article, src, tgt) for tgt in targets)
                 owners.append(mine)
@@ -134,6 +147,15 @@ class Translator:
             outcome: Any = errors.get(item_index)
             if outcome is None:
                 outcome = {jobs[j].target: self._finish(jobs[j]) for j in owners[item_index]}
+                # -- [issue 6: QA policy "fail"] --------------------------------------------------
+                if self.qa_policy == "fail":
+                    try:
+                        _fail_on_errors(outcome)
+                    except QualityError as exc:
+                        if raise_errors:
+                            raise
+                        outcome = exc
+                # -- [end QA policy "fail"] -----------------------------------------------------
             yield (outcome, context) if as_tuples else outcome
 
     # -- planning ---------------------------------------------------------------------------
@@ -149,6 +171,9 @@ class Translator:
         variant = article.copy()
         variant.language = target
         variant.qa = []
+        # -- [issue 6: the label of an earlier machine translation describes that one, not this] --
+        variant.blocks = [b for b in variant.blocks if not _is_label(b)]
+        # -- [end label] ----------------------------------------------------------------------------
         job = _Job(article=article, source=source, target=target, variant=variant)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
@@ -165,7 +190,7 @@ class Translator:
                 block.text = localized
         elif block.translatable or role == "tags":
             if src != tgt and block.text.strip():
-                job.segments[index] = self._segment(block, src)
+                job.segments[index] = self._segment(block, src, tgt)
         elif role == "dateline":
             published = block.meta.get("published") or (job.article.published and job.article.published.isoformat())
             if published:
@@ -182,9 +207,10 @@ class Translator:
         elif role == "byline":
             self._transliterate_byline(block, src, tgt)
 
-    def _segment(self, block: Block, language: str) -> list[str | None]:
+    def _segment(self, block: Block, language: str, target: str) -> list[str | None]:
         """Split a block into sentence segments; text with no letters stays as it is (str),
-        model segments are marked None until the model answers. Kept in block.meta['_segments']."""
+        model segments are marked None until the model answers. The pieces are kept in
+        block.meta['_pieces'], the language of each in block.meta['_languages']."""
         if block.inline:
             raise UsageError("inline markup needs the inline-code layer (kztranslate.inline)")
         pieces: list[str] = []
@@ -194,8 +220,14 @@ class Translator:
                 pieces.append(sentence)
             else:
                 pieces.extend(segmentation.split_long(sentence, fits))
+        # -- [issue 6: mixed-language input] ------------------------------------------------------
+        # A sentence in another language (a Russian quote in a Kazakh article) is translated from
+        # its own language, and kept verbatim in the variant of that language.
+        pieces, languages = _split_by_language(pieces, language)
+        block.meta["_languages"] = languages
+        # -- [end mixed-language input] -------------------------------------------------------------
         block.meta["_pieces"] = pieces
-        return [None if _HAS_LETTER.search(p) else p for p in pieces]
+        return [None if _HAS_LETTER.search(p) and lang != target else p for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
         found = block.meta.get("names") or [block.text.strip()]
@@ -211,25 +243,87 @@ class Translator:
     def _run(self, jobs: list[_Job], progress: Callable[[int, int], None] | None) -> None:
         requests: list[SegmentRequest] = []
         for j, job in enumerate(jobs):
-            src, tgt = base_language(job.source), base_language(job.target)
+            tgt = base_language(job.target)
             for b, slots in job.segments.items():
                 pieces = job.variant.blocks[b].meta["_pieces"]
+                languages = job.variant.blocks[b].meta["_languages"]
                 for s, value in enumerate(slots):
                     if value is None:
                         core, lead, trail = _strip(pieces[s])
-                        requests.append(SegmentRequest(core, src, tgt, (_Piece(j, b, s), lead, trail)))
+                        requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail)))
         if not requests:
             return
         total = len(requests)
         outputs = self.scheduler.translate(requests, progress=(lambda n: progress(n, total)) if progress else None)
-        for request, output in zip(requests, outputs, strict=True):
+        findings = self._quality(jobs, requests, outputs)
+        for request, output, found in zip(requests, outputs, findings, strict=True):
             piece, lead, trail = request.context
             job = jobs[piece.job]
             job.segments[piece.block][piece.slot] = lead + output.text.strip() + trail
-            if output.truncated:
-                job.truncated.append((piece.block, piece.slot))
+            job.variant.qa.extend(f.to_dict() for f in found)
             origin = output.meta.get("origin", "model")
             job.origins[origin] = job.origins.get(origin, 0) + 1
+
+    # -- [issue 6: QA checks, between the scheduler and reassembly] -----------------------------
+    def _quality(
+        self, jobs: list[_Job], requests: list[SegmentRequest], outputs: list[Translation]
+    ) -> list[list[qa.Finding]]:
+        """Check every model segment; under ``retry`` re-decode the flagged ones with stronger
+        settings and keep, per segment, the output with fewer and milder findings (``outputs``
+        is updated in place). Returns the findings of each segment."""
+        checked = [_check(request, output) for request, output in zip(requests, outputs)]
+        if self.qa_policy != "retry":
+            return checked
+        # translation-memory hits and post-edits are an editor's text: reported, never re-decoded
+        flagged = [
+            i for i, found in enumerate(checked)
+            if _weight(found) > (0, 0) and outputs[i].meta.get("origin", "model") == "model"
+        ]
+        if not flagged:
+            return checked
+        for i, candidates in zip(flagged, self._redecode([requests[i] for i in flagged])):
+            job = jobs[requests[i].context[0].job]
+            job.retried += 1
+            improved = False
+            for candidate in candidates:
+                found = _check(requests[i], candidate)
+                if _weight(found) < _weight(checked[i]):
+                    outputs[i], checked[i], improved = candidate, found, True
+            if improved:
+                outputs[i].meta["qa_retried"] = True
+                job.improved += 1
+        return checked
+
+    def _redecode(self, requests: list[SegmentRequest]) -> list[list[Translation]]:
+        """Candidates per request: the segment with stronger decoding (beams ≥ 4, repetition
+        penalty 1.2, no repeated trigrams) and, when it splits, its clauses translated one by one."""
+        signature = self.backend.signature().get("decoding") or {}
+        current = Decoding(**{f.name: signature[f.name] for f in fields(Decoding) if f.name in signature})
+        stronger = replace(
+            current,
+            beams=max(4, current.beams),
+            repetition_penalty=max(1.2, current.repetition_penalty),
+            no_repeat_ngram_size=3,
+        )
+        backend = self.backend.with_decoding(stronger) if isinstance(self.backend, Redecodable) else self.backend
+        clause_lists = [_clauses(backend, request) for request in requests]
+        retry = [SegmentRequest(r.text, r.source, r.target) for r in requests]
+        retry += [SegmentRequest(c.strip(), r.source, r.target) for r, cs in zip(requests, clause_lists) for c in cs]
+        outputs = iter(Scheduler(backend, max_batch_tokens=self.scheduler.max_batch_tokens).translate(retry))
+        whole = [next(outputs) for _ in requests]
+        candidates: list[list[Translation]] = []
+        for output, clauses in zip(whole, clause_lists):
+            options = [output]
+            if clauses:
+                parts = [next(outputs) for _ in clauses]
+                options.append(Translation(
+                    " ".join(p.text.strip() for p in parts),
+                    truncated=any(p.truncated for p in parts),
+                    meta={"clauses": len(parts)},
+                ))
+            candidates.append(options)
+        return candidates
+    # -- [end QA checks] ---------------------------------------------------------------------------
 
     def _finish(self, job: _Job) -> Article:
         variant = job.variant
@@ -238,16 +332,13 @@ class Translator:
             block.text = _join(slots)
         for block in variant.blocks:
             block.meta.pop("_pieces", None)
+            block.meta.pop("_languages", None)
             if job.target == "kk-Latn":
                 _convert_script(block, latin.to_latin)
-        for b, s in job.truncated:
-            variant.qa.append({
-                "code": "truncated",
-                "severity": "error",
-                "block": b,
-                "segment": s,
-                "message": "the model's output hit the length limit; the segment may be cut short",
-            })
+        # -- [issue 6: machine-translation label] ----------------------------------------------
+        if self.label:
+            _add_label(variant, job.source, job.target)
+        # -- [end label] ---------------------------------------------------------------------------
         signature = self.backend.signature()
         variant.provenance = Provenance(
             source_language=job.source,
@@ -260,6 +351,9 @@ class Translator:
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             source_sha256=job.article.checksum(),
             machine_translated=bool(job.segments),
+            meta={"qa": {"policy": self.qa_policy, **qa.summarize(variant.qa), **(
+                {"retried": job.retried, "improved": job.improved} if self.qa_policy == "retry" else {}
+            )}},
         )
         if self.scheduler.memory is not None:
             variant.provenance.meta["memory"] = {
@@ -292,6 +386,103 @@ def _parse_targets(to: Sequence[str] | str) -> list[str]:
 
 def _no_language() -> str:
     raise UsageError("the article's language is unknown; pass the source language (--from kk)")
+
+
+# -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
+# Inline-code placeholders a segment may carry to the model (``<1>…</1>``, ``<2/>``, ``[[0]]``).
+_PLACEHOLDER = re.compile(r"</?\d+/?>|\[\[\d+\]\]")
+
+
+def _detect_source(article: Article) -> str:
+    """The article's language by language identification of its translatable text."""
+    found = langid.detect_language("\n".join(b.text for b in article.blocks if b.translatable))
+    return found or _no_language()
+
+
+def _split_by_language(pieces: list[str], language: str) -> tuple[list[str], list[str]]:
+    """Each piece with its language (the model's tag); a piece in another language than
+    ``language`` is split from its attribution ("«…», - деді ол."), which stays in ``language``."""
+    out: list[str] = []
+    languages: list[str] = []
+    for piece, found in zip(pieces, langid.detect_sentences(pieces)):
+        other = base_language(found) if found else language
+        if other == language:
+            out.append(piece)
+            languages.append(language)
+            continue
+        before, speech, after = langid.split_attribution(piece)
+        for part, lang in ((before, language), (speech, other), (after, language)):
+            if part:
+                out.append(part)
+                languages.append(lang)
+    return out, languages
+
+
+def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
+    piece = request.context[0]
+    return qa.check_segment(
+        request.text,
+        output.text,
+        request.source,
+        request.target,
+        truncated=output.truncated,
+        placeholders=_PLACEHOLDER.findall(request.text),
+        block=piece.block,
+        segment=piece.slot,
+    )
+
+
+def _clauses(backend: Backend, request: SegmentRequest) -> list[str]:
+    """The segment cut into clauses of at most half its length (none when it does not cut)."""
+    limit = max(1, backend.count_tokens(request.text, request.source) // 2)
+
+    def fits(text: str) -> bool:
+        return backend.count_tokens(text, request.source) <= limit
+
+    clauses = [c for c in segmentation.split_long(request.text, fits) if c.strip()]
+    return clauses if len(clauses) > 1 else []
+
+
+def _weight(findings: list[qa.Finding]) -> tuple[int, int]:
+    """(errors, warnings): lower is better."""
+    return (
+        sum(f.severity == "error" for f in findings),
+        sum(f.severity == "warning" for f in findings),
+    )
+
+
+def _fail_on_errors(variants: dict[str, Article]) -> None:
+    errors = [{**f, "target": target} for target, v in variants.items() for f in v.qa if f["severity"] == "error"]
+    if errors:
+        where = "; ".join(f"{f['target']} block {f['block']} segment {f['segment']}: {f['code']}" for f in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise QualityError(
+            f"QA found {len(errors)} error(s): {where}{more}; review the source, or use --qa flag to write "
+            "the variants with the findings recorded",
+            errors,
+        )
+
+
+def _is_label(block: Block) -> bool:
+    """A label block we wrote, as such or read back from a format as a short line."""
+    if "label" in block.meta:
+        return True
+    return block.role in ("paragraph", "other") and labels.parse_label(block.text) is not None
+
+
+def _add_label(variant: Article, source: str, target: str) -> None:
+    """Add the localized machine-translation label as the last block before the share trailer."""
+    position = len(variant.blocks)
+    while position and variant.blocks[position - 1].role == "share":
+        position -= 1
+    text = labels.machine_translation_label(source, target)
+    variant.blocks.insert(position, Block(
+        "other", text, meta={"label": labels.label_kind(source, target), "translate": False}
+    ))
+    for finding in variant.qa:
+        if finding.get("block") is not None and finding["block"] >= position:
+            finding["block"] += 1
+# -- [end helpers for language detection, QA and labels] ------------------------------------------
 
 
 def _strip(text: str) -> tuple[str, str, str]:

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out-dir", type=Path, help="directory for <stem>.<lang>.<ext> outputs (default: next to the input; stdout for one input and one target)")
     p.add_argument("--format", help="output format (default: the input's)")
     p.add_argument("--input-format", help="input format (default: detected by extension and content)")
-    p.add_argument("--beams", type=int, default=Decoding.beams, help="beam size (default: %(default)s)")
+    p.add_argument("--beams", type=int, default=Decoding().beams, help="beam size (default: %(default)s)")
     p.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
     p.add_argument("--repetition-penalty", type=float, default=1.0, help="repetition penalty (default: %(default)s)")
     p.add_argument("--no-repeat-ngram-size", type=int, default=0, help="forbid repeated n-grams of this size")
@@ -35,6 +35,11 @@ def register(sub: Any) -> None:
     p.add_argument("--names", type=Path, help="names table (TSV/CSV/YAML) overriding name transliteration")
     p.add_argument("--dateline-pattern", action="append", default=[], metavar="LANG=PATTERN",
                    help="house-style CLDR pattern for a language's dateline, e.g. en='d MMMM y, HH:mm' (repeatable)")
+    p.add_argument("--qa", choices=("flag", "retry", "fail"), default="flag",
+                   help="QA findings: record them (flag, default), re-decode flagged segments with stronger "
+                        "settings (retry), or exit 6 when a variant has an error (fail)")
+    p.add_argument("--label", action="store_true",
+                   help="add a localized machine-translation label (\"Machine-translated from Kazakh\") to each variant")
     p.set_defaults(func=run)
 
 
@@ -104,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         name_table=NameTable.load(args.names) if args.names else None,
         dateline_pattern=_dateline_patterns(args.dateline_pattern),
         memory=None if args.no_memory else TranslationMemory(args.memory),
+        qa=args.qa,
+        label=args.label,
     )
 
     progress = bar = None
@@ -137,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
             if len(paths) > 1 or len(targets) > 1:
                 print(f"wrote {target}", file=sys.stderr)
         for finding in (f for v in outcome.values() for f in v.qa):
-            print(f"{path}: {finding.get('severity')}: {finding.get('code')}: block {finding.get('block')}: "
+            print(f"{path}: {finding.get('severity')}: {finding.get('code')}: block {finding.get('block')} "
+                  f"segment {finding.get('segment')}: "
                   f"{finding.get('message')}", file=sys.stderr)
     if bar is not None:
         bar.close()

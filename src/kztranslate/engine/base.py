@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Decoding", "Translation", "Backend"]
+__all__ = ["Decoding", "Translation", "Backend", "Redecodable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +78,17 @@ class Backend(Protocol):
 
     def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
         """Translate ``texts`` (in order) from ``source`` to ``target``."""
+        ...
+
+
+@runtime_checkable
+class Redecodable(Protocol):
+    """Optional extension of :class:`Backend`: the same loaded model with other decoding settings.
+
+    The QA ``retry`` policy re-decodes flagged segments with stronger settings through it; a
+    backend without it is retried with its own settings.
+    """
+
+    def with_decoding(self, decoding: Decoding) -> Backend:
+        """A backend sharing this one's loaded model (no reload) that decodes with ``decoding``."""
         ...

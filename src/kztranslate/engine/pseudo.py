@@ -7,6 +7,7 @@ placeholders, URLs and markup codes pass through unchanged.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any, ClassVar, Sequence
 
@@ -35,6 +36,11 @@ class PseudoBackend:
             "model_revision": None,
             "decoding": self.decoding.to_dict(),
         }
+
+    def with_decoding(self, decoding: Decoding) -> PseudoBackend:
+        clone = copy.copy(self)
+        clone.decoding = decoding
+        return clone
 
     def supports(self, source: str, target: str) -> bool:
         return source != target

@@ -1,0 +1,417 @@
+"""Quality checks on one translated segment, so an editor knows where to look.
+
+:func:`check_segment` compares a model segment's output with its source and returns
+:class:`Finding` objects, each with a stable ``code``:
+
+==================== ======== ===============================================================
+code                 severity what it means
+==================== ======== ===============================================================
+number-mismatch      error    a number, date, time or amount of the source is missing
+                              (warning: the output has a number the source has not)
+term-missing         warning  a glossary term or protected span expected in the output is absent
+placeholder-mismatch error    an inline code / placeholder is lost, duplicated or out of order
+untranslated         error    the output equals the source (warning: language identification
+                              says the output is still in the source language)
+wrong-script         error    the output is not in the target's script (Kazakh: Cyrillic, never
+                              Arabic; kk-Latn and English: Latin; Russian: Cyrillic); warning
+                              for Cyrillic words left in a Latin-script output
+repetition           error    a word or phrase repeated 3+ times back to back (warning: a
+                              3-word phrase 3+ times anywhere, when the source repeats no
+                              2-word phrase that often)
+length-ratio         warning  output much shorter or longer than the source (:data:`LENGTH_RATIO`)
+truncated            error    decoding stopped at the length limit
+==================== ======== ===============================================================
+
+Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
+``2019 ж.`` = ``2019 г.`` = ``2019``;
+``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names
+come from babel's CLDR data); ``10:03`` is a time. Currency signs and scale words are not
+compared, only the amounts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Sequence
+
+__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "summarize"]
+
+#: Severities, mildest first.
+SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
+
+#: Expected output/source length in characters per language pair. For a source of ``n``
+#: characters an output is flagged outside ``ratio·n/2 − 8 … 2·ratio·n + 12`` characters (the
+#: constants keep short segments quiet). kk→en: 1.03 is the median over 1,711 primeminister.kz sentence pairs of
+#: ``shared/corpus`` (1st–99th percentile 0.70–1.62); the others are the usual sizes of these
+#: languages relative to each other (Russian runs ~10% longer than English; Kazakh ≈ Russian).
+LENGTH_RATIO: dict[tuple[str, str], float] = {
+    ("kk", "en"): 1.0,
+    ("en", "kk"): 1.0,
+    ("kk", "ru"): 1.05,
+    ("ru", "kk"): 0.95,
+    ("ru", "en"): 0.9,
+    ("en", "ru"): 1.1,
+}
+
+_CYRILLIC = re.compile(r"[\u0400-\u04FF\u0500-\u052F]")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+# Runs that are not prose in any language: markup codes, placeholders, URLs, e-mail, handles.
+_NOT_PROSE = re.compile(r"<[^<>]*>|\[\[[^\[\]]*\]\]|https?://\S+|www\.\S+|\S+@\S+\.\S+|[@#]\w+")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_TIME = re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_NUMERIC_DATE = re.compile(r"(?<![\d.,])(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?![\d.,]?\d)")
+# A number: digits, optionally grouped by thousands (space, no-break spaces, comma, dot, apostrophe),
+# optionally with a decimal part.
+_NUMBER = re.compile(
+    r"(?<![\d])(\d{1,3}(?:[ \u00A0\u202F\u2009,.'’]\d{3})+|\d+)(?:([.,])(\d+))?(?![\d])"
+)
+_GROUP_SEPARATORS = " \u00A0\u202F\u2009,.'’"
+
+
+@dataclass(slots=True)
+class Finding:
+    """One thing an editor should look at in a translated segment."""
+
+    code: str
+    """Stable machine-readable kind (``number-mismatch``, ``untranslated``, …; see the module doc)."""
+    severity: str
+    """``info``, ``warning`` or ``error``."""
+    block: int | None = None
+    """Index of the block in the variant (None when checked outside an article)."""
+    segment: int | None = None
+    """Index of the segment within the block."""
+    message: str = ""
+    """What is wrong, for a person."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Evidence: the missing numbers, the repeated phrase, the measured ratio, …"""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "block": self.block,
+            "segment": self.segment,
+            "message": self.message,
+        }
+        if self.meta:
+            out["meta"] = dict(self.meta)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            code=str(data["code"]),
+            severity=str(data["severity"]),
+            block=data.get("block"),
+            segment=data.get("segment"),
+            message=str(data.get("message", "")),
+            meta=dict(data.get("meta") or {}),
+        )
+
+
+def check_segment(
+    source_text: str,
+    output_text: str,
+    source: str,
+    target: str,
+    *,
+    truncated: bool = False,
+    expected_terms: Sequence[str] = (),
+    placeholders: Sequence[str] = (),
+    block: int | None = None,
+    segment: int | None = None,
+) -> list[Finding]:
+    """Check one segment's translation; returns the findings (empty when nothing is wrong).
+
+    ``source``/``target`` are language tags (``kk``, ``ru``, ``en``, ``kk-Latn``);
+    ``expected_terms`` are target-language strings that must appear (glossary terms, protected
+    spans); ``placeholders`` are the inline codes of the segment (``<1>``, ``</1>``, ``[[0]]``),
+    which must come back exactly as often as in the source and in the same nesting order.
+    """
+    findings: list[Finding] = []
+
+    def add(code: str, severity: str, message: str, **meta: Any) -> None:
+        findings.append(Finding(code, severity, block, segment, message, meta))
+
+    src_base, tgt_base = source.split("-")[0], target.split("-")[0]
+    out_prose = _NOT_PROSE.sub(" ", output_text)
+    src_prose = _NOT_PROSE.sub(" ", source_text)
+
+    if truncated:
+        add("truncated", "error", "the model's output hit the length limit; the segment may be cut short")
+
+    # -- numbers, dates, times, amounts
+    src_numbers, out_numbers = _numbers(src_prose), _numbers(out_prose)
+    missing, extra = _compare_numbers(src_numbers, out_numbers)
+    if missing:
+        add(
+            "number-mismatch", "error",
+            f"number(s) {', '.join(missing)} of the source are missing or changed in the output",
+            missing=missing, extra=extra,
+        )
+    elif extra:
+        add("number-mismatch", "warning", f"the output has number(s) {', '.join(extra)} not in the source", extra=extra)
+
+    # -- glossary terms, protected spans
+    lowered = output_text.casefold()
+    absent = [t for t in expected_terms if t and t.casefold() not in lowered]
+    if absent:
+        add("term-missing", "warning", f"expected term(s) missing: {', '.join(absent)}", terms=absent)
+
+    # -- inline codes
+    if placeholders:
+        problem = _placeholder_problem(source_text, output_text, placeholders)
+        if problem:
+            add("placeholder-mismatch", "error", problem, placeholders=list(placeholders))
+
+    # -- untranslated
+    unchanged = _normalize(source_text) == _normalize(output_text)
+    if src_base != tgt_base and unchanged and _own_script_letters(src_prose, source):
+        add("untranslated", "error", "the output is the source text, untranslated")
+    elif src_base != tgt_base and _still_source_language(out_prose, source, target):
+        add("untranslated", "warning", f"the output still reads as {source}, not {target}")
+
+    # -- script
+    script_finding = _script_problem(out_prose, target)
+    if script_finding:
+        add("wrong-script", *script_finding)
+
+    # -- repetition
+    repeated = _tandem_repeat(out_prose)
+    if repeated:
+        phrase, times = repeated
+        add("repetition", "error", f"«{phrase}» is repeated {times} times in a row", phrase=phrase, times=times)
+    else:
+        scattered = _scattered_repeat(out_prose, src_prose)
+        if scattered:
+            phrase, times = scattered
+            add("repetition", "warning", f"«{phrase}» occurs {times} times", phrase=phrase, times=times)
+
+    # -- length
+    expected = LENGTH_RATIO.get((src_base, tgt_base))
+    n_src, n_out = len(source_text.strip()), len(output_text.strip())
+    if expected and n_src:
+        low, high = expected / 2 * n_src - 8, expected * 2 * n_src + 12
+        if not low <= n_out <= high:
+            ratio = round(n_out / n_src, 2)
+            side = "shorter" if n_out < low else "longer"
+            add(
+                "length-ratio", "warning",
+                f"the output is {ratio}× the source's length, much {side} than usual for {src_base}→{tgt_base} "
+                f"(about {expected}×); a sentence may be dropped or invented",
+                ratio=ratio, expected=expected,
+            )
+    return findings
+
+
+def summarize(findings: Iterable[Finding | dict[str, Any]]) -> dict[str, Any]:
+    """Counts for provenance and the command line:
+    ``{"findings", "segments", "worst", "by_severity", "by_code"}``."""
+    items = [f.to_dict() if isinstance(f, Finding) else f for f in findings]
+    by_severity = Counter(f["severity"] for f in items)
+    worst = max(by_severity, key=SEVERITIES.index) if by_severity else None
+    return {
+        "findings": len(items),
+        "segments": len({(f.get("block"), f.get("segment")) for f in items}),
+        "worst": worst,
+        "by_severity": {s: by_severity[s] for s in SEVERITIES if by_severity[s]},
+        "by_code": dict(sorted(Counter(f["code"] for f in items).items())),
+    }
+
+
+# -- numbers ----------------------------------------------------------------------------------
+
+def _numbers(text: str) -> list[set[str]]:
+    """Every number of ``text`` as its set of possible canonical readings (an ambiguous
+    ``3,457`` reads as 3457 or 3.457)."""
+    found: list[set[str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match) -> bool:
+        return not any(a < m.end() and m.start() < b for a, b in taken)
+
+    for m in _TIME.finditer(text):
+        found.append({f"{int(m[1])}:{m[2]}"})
+        taken.append(m.span())
+    for m in _NUMERIC_DATE.finditer(text):
+        if free(m) and 1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12:
+            year = m[3] if len(m[3]) == 4 else f"20{m[3]}"
+            found.extend([{str(int(m[1]))}, {str(int(m[2]))}, {year}])
+            taken.append(m.span())
+    for m in _NUMBER.finditer(text):
+        if free(m):
+            found.append(_readings(m))
+    found.extend({str(month)} for month in _months_next_to_numbers(text))
+    return found
+
+
+def _readings(m: re.Match) -> set[str]:
+    whole, sep, tail = m[1], m[2], m[3]
+    digits = "".join(ch for ch in whole if ch not in _GROUP_SEPARATORS)
+    if sep is None:
+        readings = {str(int(digits))}
+        if whole != digits and whole[-4] in ",." and whole.count(whole[-4]) == 1:
+            # "3,457" / "3.457": a thousands group in English, a decimal in Russian and Kazakh
+            head, frac = whole[:-4], whole[-3:]
+            if head.isdigit():
+                readings.add(_decimal(head, frac))
+        return readings
+    if len(tail) == 3 and whole == digits and sep in ",." and len(whole) <= 3:
+        return {str(int(whole + tail)), _decimal(whole, tail)}
+    return {_decimal(digits, tail)}
+
+
+def _decimal(whole: str, fraction: str) -> str:
+    fraction = fraction.rstrip("0")
+    return f"{int(whole)}.{fraction}" if fraction else str(int(whole))
+
+
+def _compare_numbers(source: list[set[str]], output: list[set[str]]) -> tuple[list[str], list[str]]:
+    """Match numbers by any shared reading; returns (missing from output, extra in output)."""
+    remaining = list(output)
+    missing: list[str] = []
+    for readings in source:
+        hit = next((i for i, other in enumerate(remaining) if readings & other), None)
+        if hit is None:
+            missing.append(min(readings, key=len))
+        else:
+            remaining.pop(hit)
+    return missing, [min(r, key=len) for r in remaining]
+
+
+def _months_next_to_numbers(text: str) -> list[int]:
+    """Month numbers of month names written next to a number ("27 қараша", "November 27",
+    "27 ноября 2019"), so a numeric date and a written one compare equal."""
+    months = _month_lookup()
+    found: list[int] = []
+    words = list(_WORD.finditer(text))
+    for i, w in enumerate(words):
+        month = months.get(w[0].casefold().rstrip("."))
+        if month is None:
+            month = next((n for stem, n in months.items() if len(stem) >= 4 and w[0].casefold().startswith(stem)), None)
+        if month is None:
+            continue
+        near = [words[j][0] for j in (i - 1, i + 1) if 0 <= j < len(words)]
+        if any(n.isdigit() for n in near):
+            found.append(month)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _month_lookup() -> dict[str, int]:
+    """Month names of kk, ru and en in every width and context CLDR has, case-folded → number.
+    Kazakh/Russian inflected forms ("қарашада", "ноября") are matched by prefix in the caller."""
+    from babel.dates import get_month_names
+
+    lookup: dict[str, int] = {}
+    for locale in ("kk", "ru", "en"):
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = name.casefold().rstrip(".")
+                    if len(key) >= 3:
+                        lookup.setdefault(key, number)
+    # The stem of a Russian genitive ("ноябр" of "ноября") also starts the other cases ("ноябре").
+    for key, number in list(lookup.items()):
+        if key.endswith("я") and len(key) >= 5:
+            lookup.setdefault(key[:-1], number)
+    return lookup
+
+
+# -- placeholders -----------------------------------------------------------------------------
+
+def _placeholder_problem(source_text: str, output_text: str, placeholders: Sequence[str]) -> str | None:
+    for code in dict.fromkeys(placeholders):
+        want, got = max(source_text.count(code), 1), output_text.count(code)
+        if got != want:
+            verb = "lost" if got < want else "duplicated"
+            return f"inline code {code} is {verb} ({got} in the output, {want} in the source)"
+    positions = {code: output_text.find(code) for code in placeholders}
+    for code in placeholders:
+        m = re.fullmatch(r"<(\d+)>", code)
+        closing = f"</{m[1]}>" if m else None
+        if closing in positions and positions[closing] < positions[code]:
+            return f"inline code {closing} comes before {code}; the markup would break"
+    return None
+
+
+# -- untranslated, script ---------------------------------------------------------------------
+
+def _normalize(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _own_script_letters(text: str, language: str) -> int:
+    """Letters of ``language``'s script (a Latin brand name in a Kazakh article has none, and
+    rightly comes back as it was)."""
+    return len((_LATIN if language in ("en", "kk-Latn") else _CYRILLIC).findall(text))
+
+
+def _still_source_language(output: str, source: str, target: str) -> bool:
+    if len(_WORD.findall(output)) < 4:
+        return False  # too short to tell
+    from .langid import detect_language
+
+    found = detect_language(output)
+    return found is not None and found == source and found != target
+
+
+def _script_problem(output: str, target: str) -> tuple[str, str] | None:
+    if _ARABIC.search(output):
+        return "error", f"the output contains Arabic script; {target} output must be in {_script_name(target)}"
+    cyrillic, latin = len(_CYRILLIC.findall(output)), len(_LATIN.findall(output))
+    if not cyrillic + latin:
+        return None
+    wants_latin = target in ("en", "kk-Latn")
+    own, other = (latin, cyrillic) if wants_latin else (cyrillic, latin)
+    if own < other:
+        return "error", f"the output is mostly not in {_script_name(target)}, the script of {target}"
+    if wants_latin and cyrillic:
+        words = [w for w in _WORD.findall(output) if _CYRILLIC.search(w)]
+        return "warning", f"Cyrillic word(s) left in the {target} output: {', '.join(words[:5])}"
+    # Latin brand names and URLs inside Cyrillic output are fine.
+    return None
+
+
+def _script_name(target: str) -> str:
+    return "Latin script" if target in ("en", "kk-Latn") else "Cyrillic script"
+
+
+# -- repetition -------------------------------------------------------------------------------
+
+def _tokens(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def _tandem_repeat(text: str, max_n: int = 8) -> tuple[str, int] | None:
+    """The first word or phrase (up to ``max_n`` words) said 3+ times back to back."""
+    words = _tokens(text)
+    for n in range(1, max_n + 1):
+        for start in range(len(words) - 3 * n + 1):
+            unit = words[start:start + n]
+            times = 1
+            while words[start + times * n:start + (times + 1) * n] == unit:
+                times += 1
+            if times >= 3 and not (n == 1 and unit[0].isdigit()):
+                return " ".join(unit), times
+    return None
+
+
+def _scattered_repeat(output: str, source: str) -> tuple[str, int] | None:
+    """A 3-word phrase occurring 3+ times, when the source repeats no 2-word phrase that often
+    (Kazakh says in two words what English says in three: "жаңа мектеп", "the new school")."""
+    def grams(words: list[str], n: int) -> Counter:
+        return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+
+    out = grams(_tokens(output), 3)
+    if not out:
+        return None
+    gram, times = out.most_common(1)[0]
+    source_most = max(grams(_tokens(source), 2).values(), default=0)
+    if times >= 3 and times > source_most:
+        return " ".join(gram), times
+    return None
