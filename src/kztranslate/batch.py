@@ -205,6 +205,8 @@ def run_batch(
         translator = Translator(backend, **options)
     signature = _settings_signature(translator, backend, options, targets, source, format)
     manifest = Manifest(out)
+    for stale in out.rglob(".*.tmp"):  # left by a run killed mid-write (write_atomic's temporary files)
+        stale.unlink(missing_ok=True)
     todo = [item for item in items if not manifest.is_done(item, signature)]
     summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), targets=targets, out_dir=str(out))
     created = _created_override()
