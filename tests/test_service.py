@@ -352,3 +352,54 @@ def test_job_survives_a_killed_server_and_finishes_exactly_once(tmp_path):
         assert f"№{n} " in result["variants"]["en"]["document"]["headline"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT attempts, lease_owner FROM jobs WHERE id = ?", (job_id,)).fetchone() == (2, None)
+
+
+# -- the plugin examples ------------------------------------------------------------------------------
+def _example(name: str):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cms_client_example_against_the_app(tmp_path):
+    cms = _example("cms_client")
+    app = create_app(ServiceSettings(backend="pseudo", db_path=tmp_path / "s.sqlite"))
+    key, _ = app.state.service.store.create_key("cms")
+    with TestClient(app) as http:
+        _wait_ready(http)
+        client = cms.KZTranslateClient("http://testserver", key, client=http)
+        variants = client.translate(article=article(5), to=["en"])
+        assert variants["en"]["document"]["headline"].startswith("⟦en⟧") and "№5" in variants["en"]["content"]
+        job = client.wait_job(client.submit_job([{"article": article(n)} for n in range(3)], to=["ru"]), poll=0.05)
+        assert [r["status"] for r in job["results"]] == ["ok"] * 3
+        with pytest.raises(cms.ServiceError) as caught:
+            client.translate(article=article(1), to=["xx"])
+        assert (caught.value.status, caught.value.code) == (400, "unknown_language")
+
+
+def test_superdesk_macro_links_translations_like_superdesk():
+    macro = _example("superdesk_macro")
+    original = {"_id": "urn:1", "guid": "urn:1", "language": "kk", "headline": "Жаңалық", "state": "in_progress",
+                "slugline": "astana", "translations": []}
+    first = macro.linked_translation(original, "ru", {"headline": "Новость"})
+    second = macro.linked_translation(original, "en", {"headline": "News"})
+    assert original["translation_id"] == "urn:1" and original["translations"] == [first["_id"], second["_id"]]
+    for item, lang in ((first, "ru"), (second, "en")):
+        assert (item["translated_from"], item["translation_id"], item["language"]) == ("urn:1", "urn:1", lang)
+        assert item["slugline"] == "astana" and item["state"] == "draft" and "translations" not in item
+    assert first["headline"] == "Новость"
+
+
+def test_superdesk_macro_translates_through_the_library(monkeypatch):
+    pytest.importorskip("kztranslate.formats.ninjs")
+    macro = _example("superdesk_macro")
+    monkeypatch.delenv("KZTRANSLATE_URL", raising=False)
+    monkeypatch.setenv("KZTRANSLATE_BACKEND", "pseudo")
+    item = {"guid": "urn:2", "language": "kk", "headline": "Астанада жиын өтті.",
+            "body_html": "<p>Бүгін <b>жүз</b> адам келді.</p>"}
+    fields = macro.translate_fields(item, ["ru"])
+    assert fields["ru"]["headline"].startswith("⟦ru⟧") and "<b>" in fields["ru"]["body_html"]
