@@ -76,12 +76,16 @@ class MicroBatcher:
         finally:
             self._model_thread.shutdown(wait=False, cancel_futures=True)
 
+    def _count_segments(self, done: int, *_total: int) -> None:
+        # The pipeline reports segments as they finish: ``progress(done)`` or ``progress(done, total)``.
+        self.metrics.segments.inc(done)
+
     def _pass(self, items: list[_Pending], targets: tuple[str, ...], source: str | None) -> list[Any]:
         """One model pass over ``items``; per-item outcomes (variants or the exception)."""
         try:
             outcomes = [o for o, _ in self.translator.pipe(
                 [(item.article, None) for item in items], list(targets), source=source, as_tuples=True,
-                progress=self.metrics.segments.inc,
+                progress=self._count_segments,
             )]
         except Exception as exc:  # noqa: BLE001 - a whole-pass failure; find the article that caused it
             if len(items) == 1:
