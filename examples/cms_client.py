@@ -10,7 +10,6 @@ one version fails clearly against another), retries on 429 after ``Retry-After``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path

@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--job-chunk-size", type=int, default=8, help="job articles committed together (default: 8)")
     p.add_argument("--job-lease", type=float, default=30.0,
                    help="seconds before a crashed server's unfinished job is taken over (default: 30)")
-    p.add_argument("--job-article-delay", type=float, default=0.0, help=argparse.SUPPRESS)  # for tests only
+    p.add_argument("--job-article-delay", type=float, default=0.0, metavar="SECONDS",
+                   help="for testing only: sleep this long per job article (to stop a server mid-job)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=run)
 
