@@ -404,3 +404,28 @@ def test_superdesk_macro_translates_through_the_library(monkeypatch):
             "body_html": "<p>Бүгін <b>жүз</b> адам келді.</p>"}
     fields = macro.translate_fields(item, ["ru"])
     assert fields["ru"]["headline"].startswith("⟦ru⟧") and "<b>" in fields["ru"]["body_html"]
+
+
+def test_translation_memory_hits_reach_the_metrics(tmp_path):
+    from types import SimpleNamespace
+
+    from kztranslate.pipeline import Translator
+
+    translator = Translator("pseudo")
+    plain = translator.scheduler.translate
+
+    def with_stats(requests, progress=None):  # what a scheduler with a translation memory reports
+        translator.scheduler.last_stats = SimpleNamespace(memory_hits=2, post_edits=1)
+        return plain(requests, progress=progress)
+
+    translator.scheduler.translate = with_stats
+    app = create_app(ServiceSettings(db_path=tmp_path / "s.sqlite", require_keys=False), translator=translator)
+    with TestClient(app) as c:
+        _wait_ready(c)
+        assert c.post("/v1/translate", json={"article": article(1), "to": "ru"}).status_code == 200
+        # an article with nothing for the model leaves the scheduler alone: nothing is counted twice
+        empty = {"language": "kk", "blocks": [{"role": "paragraph", "text": "2019"}]}
+        assert c.post("/v1/translate", json={"article": empty, "to": "ru"}).status_code == 200
+        metrics = c.get("/metrics").text
+    assert 'kztranslate_cache_hits_total{origin="memory"} 2.0' in metrics
+    assert 'kztranslate_cache_hits_total{origin="post_edit"} 1.0' in metrics

@@ -38,6 +38,7 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         # One model thread: the model is loaded once and used by one pass at a time.
         self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kztranslate-model")
+        self._counted_stats: Any = None
 
     async def translate(self, article: Article, targets: list[str], source: str | None) -> dict[str, Article]:
         """Translate one article (together with whatever else is waiting); raises its KZTranslateError."""
@@ -80,6 +81,16 @@ class MicroBatcher:
         # The pipeline reports segments as they finish: ``progress(done)`` or ``progress(done, total)``.
         self.metrics.segments.inc(done)
 
+    def _count_cache_hits(self) -> None:
+        # A scheduler with a translation memory reports each call's ``last_stats``; a pass that
+        # sent nothing to the scheduler leaves the previous pass's stats there, counted already.
+        stats = getattr(getattr(self.translator, "scheduler", None), "last_stats", None)
+        if stats is None or stats is self._counted_stats:
+            return
+        self._counted_stats = stats
+        self.metrics.cache_hits.labels("memory").inc(getattr(stats, "memory_hits", 0))
+        self.metrics.cache_hits.labels("post_edit").inc(getattr(stats, "post_edits", 0))
+
     def _pass(self, items: list[_Pending], targets: tuple[str, ...], source: str | None) -> list[Any]:
         """One model pass over ``items``; per-item outcomes (variants or the exception)."""
         try:
@@ -91,6 +102,7 @@ class MicroBatcher:
             if len(items) == 1:
                 return [exc]
             return [self._pass([item], targets, source)[0] for item in items]
+        self._count_cache_hits()
         for item, outcome in zip(items, outcomes):
             if not isinstance(outcome, KZTranslateError):
                 chars = sum(len(b.text) for b in item.article.blocks if b.translatable)

@@ -21,6 +21,7 @@ class ServiceMetrics:
     segments: Counter = field(init=False)
     characters: Counter = field(init=False)
     batch_articles: Histogram = field(init=False)
+    cache_hits: Counter = field(init=False)
     jobs: Counter = field(init=False)
     model_ready: Gauge = field(init=False)
 
@@ -40,6 +41,10 @@ class ServiceMetrics:
         self.batch_articles = Histogram(
             "kztranslate_batch_articles", "Articles per model pass (micro-batching)", registry=r,
             buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+        )
+        self.cache_hits = Counter(
+            "kztranslate_cache_hits_total", "Segments served from the translation memory instead of the model",
+            ["origin"], registry=r,
         )
         self.jobs = Counter("kztranslate_jobs_total", "Jobs by event", ["event"], registry=r)
         self.model_ready = Gauge("kztranslate_model_ready", "1 when the model is loaded", registry=r)
