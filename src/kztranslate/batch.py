@@ -1,0 +1,485 @@
+"""Resumable batch translation of a directory tree or a JSONL file of articles.
+
+::
+
+    plan  ──► one item per input file (or JSONL line), with the SHA-256 of its bytes
+    skip  ──► items the manifest records as done with the same hash and settings, outputs present
+    run   ──► chunks through Translator.pipe (one model pass per chunk, every target at once);
+              reading/parsing and writing on ``workers`` threads; or ``engine="ray"``: a Ray Data
+              pipeline whose actors each hold one Translator
+    record──► outputs written atomically, then the manifest row; failures to errors.jsonl
+
+Outputs mirror the input tree as ``<stem>.<lang>.<ext>`` (a language suffix of the input name is
+replaced). A JSONL input gives one document per article and language, ``<id>.<lang>.json`` (the
+article's ``meta.id`` when it is a safe, unique file name, else its line number), so each article
+is written atomically on its own and a resumed run never rewrites a shared file.
+
+Set ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) to stamp every variant's
+``provenance.created`` with that time, making reruns byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import sys
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ._version import __version__
+from .document import Article
+from .errors import InputError, KZTranslateError, UsageError
+from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
+from .engine import default_backend_name
+from .languages import normalize_language
+
+__all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]
+
+#: The manifest inside the output directory.
+MANIFEST_NAME = ".kztranslate-batch.sqlite"
+#: One JSON object per failed article of the latest run.
+ERRORS_NAME = "errors.jsonl"
+
+_SAFE_ID = re.compile(r"^[\w][\w.-]{0,99}$")
+
+
+@dataclass(slots=True)
+class BatchItem:
+    """One article of a batch."""
+
+    key: str
+    """Manifest key: the input's path relative to INPUT, or ``line N`` of a JSONL file."""
+    name: str
+    """Output path relative to the output directory, without the ``.<lang><ext>`` ending."""
+    ext: str
+    """Output file extension, with the dot."""
+    format: str
+    """Format to read the input with ('' = detect per file)."""
+    path: str
+    """Input file ('' for a JSONL line)."""
+    text: str
+    """The JSONL line ('' for a file)."""
+    sha256: str
+    """SHA-256 of the input's bytes."""
+    problem: str = ""
+    """Why the input cannot be read, found while planning (e.g. a JSONL line that is not UTF-8)."""
+
+    def output(self, language: str) -> str:
+        return f"{self.name}.{language}{self.ext}"
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    """What a batch run did."""
+
+    total: int
+    translated: int = 0
+    skipped: int = 0
+    """Already done with the same content and settings."""
+    failed: int = 0
+    targets: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    out_dir: str = ""
+    failures: dict[str, str] = field(default_factory=dict)
+    """Input key → error message."""
+
+    def line(self) -> str:
+        rate = self.translated / self.seconds if self.seconds else 0.0
+        return (
+            f"batch: {self.total} articles → {', '.join(self.targets)}: {self.translated} translated, "
+            f"{self.skipped} skipped (already done), {self.failed} failed in {self.seconds:.1f} s "
+            f"({rate:.2f} articles/s) → {self.out_dir}"
+            + (f"; see {Path(self.out_dir) / ERRORS_NAME}" if self.failed else "")
+        )
+
+
+class Manifest:
+    """Which articles are done, with which content and settings (SQLite in the output directory)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(out_dir / MANIFEST_NAME, timeout=30.0, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, settings TEXT NOT NULL,"
+            " outputs TEXT NOT NULL, finished REAL NOT NULL)"
+        )
+
+    def is_done(self, item: BatchItem, settings: str) -> bool:
+        row = self.db.execute("SELECT sha256, settings, outputs FROM done WHERE key = ?", (item.key,)).fetchone()
+        if row is None or row[0] != item.sha256 or row[1] != settings:
+            return False
+        return all((self.out_dir / name).is_file() for name in json.loads(row[2]))
+
+    def record(self, item: BatchItem, settings: str, outputs: list[str]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
+            (item.key, item.sha256, settings, json.dumps(outputs, ensure_ascii=False), time.time()),
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, format: str | None = None) -> list[BatchItem]:
+    """Every article under ``input_path`` (a directory tree, a ``.jsonl`` file, or one file)."""
+    source = Path(input_path)
+    out = Path(out_dir).resolve()
+    if format is not None:
+        get_format(format)  # unknown → UsageError listing the choices
+    if source.is_file() and source.suffix.lower() == ".jsonl":
+        return _plan_jsonl(source, format)
+    if source.is_file():
+        files, root = [source], source.parent
+    elif source.is_dir():
+        root = source
+        extensions = _known_extensions() if format is None else None
+        files = sorted(
+            p for p in source.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(source).parts)
+            and out not in p.resolve().parents
+            and (extensions is None or p.suffix.lower() in extensions)
+        )
+    else:
+        raise InputError("no such file or directory", source=str(source))
+    items = []
+    for path in files:
+        rel = path.relative_to(root)
+        stem = rel.name[: -len(path.suffix)] if path.suffix else rel.name
+        stem = _strip_language(stem)
+        ext = path.suffix or get_format(format or "text").extensions[0]
+        items.append(BatchItem(
+            key=rel.as_posix(), name=(rel.parent / stem).as_posix(), ext=ext, format=format or "",
+            path=str(path), text="", sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        ))
+    return items
+
+
+def run_batch(
+    input_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    to: Sequence[str] | str,
+    *,
+    source: str | None = None,
+    format: str | None = None,
+    workers: int = 4,
+    chunk_size: int = 16,
+    engine: str = "local",
+    backend: str | None = None,
+    model: str | None = None,
+    backend_options: dict[str, Any] | None = None,
+    translator: Any | None = None,
+    progress: bool = True,
+) -> BatchSummary:
+    """Translate every article under ``input_path`` into ``to``, writing under ``out_dir``.
+
+    Articles already done (same bytes, same settings, outputs present) are skipped, so an
+    interrupted run is resumed by running it again. Per-article failures go to ``errors.jsonl``
+    and into the summary; the run goes on.
+    """
+    if engine not in ("local", "ray"):
+        raise UsageError(f"unknown engine {engine!r}; choose one of: local, ray")
+    targets = [normalize_language(t) for t in (to.split(",") if isinstance(to, str) else to) if str(t).strip()]
+    if not targets:
+        raise UsageError("no target language given; use e.g. --to ru,en")
+    source = normalize_language(source) if source else None
+    out = Path(out_dir)
+    started = time.monotonic()
+    items = plan_batch(input_path, out, format=format)
+    _check_unique_outputs(items)
+    options = dict(backend_options or {})
+    if model is not None:
+        options["model"] = model
+    if translator is None and engine == "local":
+        from .pipeline import Translator
+
+        translator = Translator(backend, **options)
+    signature = _settings_signature(translator, backend, options, targets, source, format)
+    manifest = Manifest(out)
+    for stale in out.rglob(".*.tmp"):  # left by a run killed mid-write (write_atomic's temporary files)
+        stale.unlink(missing_ok=True)
+    todo = [item for item in items if not manifest.is_done(item, signature)]
+    summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), targets=targets, out_dir=str(out))
+    created = _created_override()
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(items), initial=summary.skipped, unit="article", file=sys.stderr, disable=not progress,
+               dynamic_ncols=True)
+    try:
+        with open(out / ERRORS_NAME, "w", encoding="utf-8") as errors:
+            def done(item: BatchItem, outcome: list[str] | BaseException) -> None:
+                if isinstance(outcome, BaseException):
+                    summary.failed += 1
+                    summary.failures[item.key] = str(outcome)
+                    errors.write(json.dumps(
+                        {"input": item.key, "error": getattr(outcome, "kind", type(outcome).__name__),
+                         "message": str(outcome)},
+                        ensure_ascii=False) + "\n")
+                    errors.flush()
+                else:
+                    manifest.record(item, signature, outcome)
+                    summary.translated += 1
+                bar.update(1)
+
+            if engine == "ray":
+                _run_ray(todo, done, targets, source, out, created, chunk_size, workers, backend, options)
+            else:
+                _run_local(translator, todo, done, targets, source, out, created, chunk_size, workers)
+    finally:
+        bar.close()
+        manifest.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+# -- one article ------------------------------------------------------------------------------
+def read_item(item: BatchItem, language: str | None) -> tuple[Article, str]:
+    """Parse an item's article; returns it and its format (raises InputError/FormatError for bad input)."""
+    if item.problem:
+        raise InputError(item.problem, source=item.key)
+    if item.path:
+        data = Path(item.path).read_bytes()
+        text = decode_input(data, source=item.key)
+        name = item.format or detect_format(item.path, text)
+    else:
+        text = item.text
+        name = item.format or "json"
+    return get_format(name).read(text, source=item.key, language=language), name
+
+
+def write_item(item: BatchItem, variants: dict[str, Article], format_name: str, out: Path,
+               created: str | None) -> list[str]:
+    """Write every variant atomically in ``format_name``; returns the output paths relative to ``out``."""
+    fmt = get_format(format_name)
+    outputs = []
+    for language, variant in variants.items():
+        if created is not None and variant.provenance is not None:
+            variant.provenance.created = created
+        rel = item.output(language)
+        write_atomic(out / rel, fmt.write(variant))
+        outputs.append(rel)
+    return outputs
+
+
+# -- engines ----------------------------------------------------------------------------------
+def _run_local(translator: Any, todo: list[BatchItem], done: Any, targets: list[str], source: str | None,
+               out: Path, created: str | None, chunk_size: int, workers: int) -> None:
+    chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), max(1, chunk_size))]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="kztranslate-io") as pool:
+        def reads(chunk: list[BatchItem]) -> list[Future]:
+            return [pool.submit(read_item, item, source) for item in chunk]
+
+        writes: list[tuple[BatchItem, Future]] = []
+        upcoming = reads(chunks[0]) if chunks else []
+        for index, chunk in enumerate(chunks):
+            current = upcoming
+            # Parse the next chunk while the model works on this one.
+            upcoming = reads(chunks[index + 1]) if index + 1 < len(chunks) else []
+            parsed: list[tuple[Article, tuple[BatchItem, str]]] = []
+            for item, future in zip(chunk, current):
+                try:
+                    article, format_name = future.result()
+                except (KZTranslateError, OSError) as exc:
+                    done(item, exc)
+                    continue
+                parsed.append((article, (item, format_name)))
+            for variants, (item, format_name) in translator.pipe(parsed, targets, source=source, as_tuples=True):
+                if isinstance(variants, BaseException):
+                    done(item, variants)
+                else:
+                    writes.append((item, pool.submit(write_item, item, variants, format_name, out, created)))
+            writes = _collect(writes, done, wait=False)
+        _collect(writes, done, wait=True)
+
+
+def _collect(writes: list[tuple[BatchItem, Future]], done: Any, *, wait: bool) -> list[tuple[BatchItem, Future]]:
+    """Record finished writes (in submission order); return those still running."""
+    left = []
+    for item, future in writes:
+        if not wait and not future.done():
+            left.append((item, future))
+            continue
+        try:
+            done(item, future.result())
+        except (KZTranslateError, OSError) as exc:
+            done(item, exc)
+    return left
+
+
+class RayTranslateActor:
+    """A Ray Data actor: holds one Translator; reads, translates and writes a batch of items."""
+
+    def __init__(self, backend: str | None, options: dict[str, Any], targets: list[str], source: str | None,
+                 out: str, created: str | None) -> None:
+        from .pipeline import Translator
+
+        self.translator = Translator(backend, **options)
+        self.targets, self.source, self.out, self.created = targets, source, Path(out), created
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        columns = [f.name for f in BatchItem.__dataclass_fields__.values()]  # type: ignore[attr-defined]
+        items = [BatchItem(**{c: str(batch[c][i]) for c in columns}) for i in range(len(batch["key"]))]
+        results: dict[str, list[Any]] = {"key": [], "outputs": [], "error": [], "message": []}
+
+        def report(item: BatchItem, outputs: list[str] | None, exc: BaseException | None) -> None:
+            results["key"].append(item.key)
+            results["outputs"].append(json.dumps(outputs or [], ensure_ascii=False))
+            results["error"].append(type(exc).__name__ if exc else "")
+            results["message"].append(str(exc) if exc else "")
+
+        parsed = []
+        for item in items:
+            try:
+                article, format_name = read_item(item, self.source)
+            except (KZTranslateError, OSError) as exc:
+                report(item, None, exc)
+                continue
+            parsed.append((article, (item, format_name)))
+        for variants, (item, format_name) in self.translator.pipe(
+            parsed, self.targets, source=self.source, as_tuples=True
+        ):
+            if isinstance(variants, BaseException):
+                report(item, None, variants)
+                continue
+            try:
+                report(item, write_item(item, variants, format_name, self.out, self.created), None)
+            except (KZTranslateError, OSError) as exc:
+                report(item, None, exc)
+        return results
+
+
+class _RemoteError(Exception):
+    """An article's failure inside a Ray actor, named by the original exception's type."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _run_ray(todo: list[BatchItem], done: Any, targets: list[str], source: str | None, out: Path,
+             created: str | None, chunk_size: int, workers: int, backend: str | None, options: dict[str, Any]) -> None:
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:
+        raise UsageError("--engine ray needs the ray extra: pip install 'kztranslate[ray]'") from exc
+    if not todo:
+        return
+    if not ray.is_initialized():
+        ray.init()  # joins the cluster at RAY_ADDRESS when set, else starts a local one
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    actors = gpus or max(1, workers)
+    by_key = {item.key: item for item in todo}
+    dataset = ray.data.from_items([asdict(item) for item in todo]).map_batches(
+        RayTranslateActor,
+        fn_constructor_kwargs={"backend": backend, "options": options, "targets": targets, "source": source,
+                               "out": str(out.resolve()), "created": created},
+        batch_size=max(1, chunk_size),
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_gpus=1 if gpus else 0,
+    )
+    for row in dataset.iter_rows():
+        item = by_key[str(row["key"])]
+        if row["error"]:
+            done(item, _RemoteError(str(row["error"]), str(row["message"])))
+        else:
+            done(item, json.loads(row["outputs"]))
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _plan_jsonl(path: Path, format: str | None) -> list[BatchItem]:
+    ext = get_format(format or "json").extensions[0]
+    lines = path.read_bytes().split(b"\n")
+    items: list[BatchItem] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            text, problem = raw.decode("utf-8").rstrip("\r"), ""
+        except UnicodeDecodeError as exc:
+            text, problem = "", f"line {number} is not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        name = _jsonl_id(text)
+        if name is None or name in seen:
+            name = f"{number:06d}"
+        seen.add(name)
+        items.append(BatchItem(key=f"line {number}", name=name, ext=ext, format=format or "", path="", text=text,
+                               sha256=hashlib.sha256(raw).hexdigest(), problem=problem))
+    return items
+
+
+def _jsonl_id(text: str) -> str | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    found = (data.get("meta") or {}).get("id") if isinstance(data.get("meta"), dict) else None
+    found = found if found is not None else data.get("id")
+    found = str(found) if found is not None else None
+    return found if found and _SAFE_ID.match(found) else None
+
+
+def _strip_language(stem: str) -> str:
+    base, dot, suffix = stem.rpartition(".")
+    if not dot or not base:
+        return stem
+    try:
+        normalize_language(suffix)
+    except UsageError:
+        return stem
+    return base
+
+
+def _known_extensions() -> set[str]:
+    found: set[str] = set()
+    for name in available_formats():
+        try:
+            found.update(get_format(name).extensions)
+        except ImportError:  # a registered format whose module is missing here
+            continue
+    return found
+
+
+def _check_unique_outputs(items: Iterable[BatchItem]) -> None:
+    owners: dict[str, str] = {}
+    for item in items:
+        target = item.name + item.ext
+        if target in owners:
+            raise UsageError(f"{owners[target]!r} and {item.key!r} would write the same outputs "
+                             f"({item.name}.<lang>{item.ext}); rename one of them")
+        owners[target] = item.key
+
+
+def _settings_signature(translator: Any, backend: str | None, options: dict[str, Any], targets: list[str],
+                        source: str | None, format: str | None) -> str:
+    # The settings that choose the model, not the loaded model: the Ray driver never loads it, and
+    # local and Ray runs must recognize each other's work.
+    if translator is not None and backend is None and not options:
+        model: dict[str, Any] = translator.backend.signature()
+    else:
+        model = {"backend": backend or default_backend_name(), "options": {k: repr(v) for k, v in sorted(options.items())}}
+    raw = json.dumps({"model": model, "targets": targets, "source": source, "format": format,
+                      "kztranslate": __version__}, sort_keys=True, default=repr)
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _created_override() -> str | None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat(timespec="seconds")
+    except ValueError as exc:
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970") from exc
+

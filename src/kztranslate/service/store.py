@@ -1,0 +1,327 @@
+"""SQLite storage of the service: jobs, their articles and results, and API keys.
+
+One file, WAL mode and a busy timeout, so several server processes can share it. Results are
+one row per (job, article) with a primary key: writing a result twice is a no-op, so a job
+resumed after a crash finishes every article exactly once. A job is claimed with a lease
+(``lease_owner``, ``lease_expires``) in one ``BEGIN IMMEDIATE`` transaction, so two workers never
+run the same job; a crashed worker's lease runs out and another worker takes the job over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import UsageError
+
+__all__ = ["Store", "ApiKey", "JobRecord"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created REAL NOT NULL,
+    revoked REAL,
+    rate_per_second REAL,
+    rate_burst INTEGER,
+    max_request_bytes INTEGER
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    key_id TEXT,
+    status TEXT NOT NULL,              -- queued · running · done
+    targets TEXT NOT NULL,             -- JSON list of language tags
+    source TEXT,
+    total INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_expires REAL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    finished REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_pending ON jobs(status, created);
+CREATE TABLE IF NOT EXISTS job_articles (
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    idx INTEGER NOT NULL,
+    format TEXT NOT NULL,              -- the format results are rendered in
+    document TEXT NOT NULL,            -- document JSON of the source article
+    PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS job_results (
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    idx INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    variants TEXT,                     -- JSON {lang: {"content", "document"}} when ok
+    error TEXT,                        -- JSON {"code", "message"} when not ok
+    attempt INTEGER NOT NULL,          -- the job attempt that produced this row
+    created REAL NOT NULL,
+    PRIMARY KEY (job_id, idx)
+);
+"""
+
+_KEY_PREFIX = "kzt"
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key's record (never the key itself: only a salted hash is stored)."""
+
+    id: str
+    name: str
+    created: float
+    revoked: float | None
+    rate_per_second: float | None
+    """Requests per second for this key; None = the server's default."""
+    rate_burst: int | None
+    """Bucket size for this key; None = the server's default."""
+    max_request_bytes: int | None
+    """Largest request body for this key; None = the server's default."""
+
+
+@dataclass(slots=True)
+class JobRecord:
+    """A job's row."""
+
+    id: str
+    key_id: str | None
+    status: str
+    targets: list[str]
+    source: str | None
+    total: int
+    attempts: int
+    created: float
+    updated: float
+    finished: float | None
+
+
+class Store:
+    """Thread-safe access to the service database (one connection per thread)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def _transaction(self) -> "_Tx":
+        return _Tx(self._connect())
+
+    # -- API keys -----------------------------------------------------------------------------
+    def create_key(
+        self,
+        name: str,
+        *,
+        rate_per_second: float | None = None,
+        rate_burst: int | None = None,
+        max_request_bytes: int | None = None,
+    ) -> tuple[str, ApiKey]:
+        """Create a key; returns ``(secret key, record)``. The secret is shown once and never stored."""
+        key_id = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(24)
+        salt = secrets.token_bytes(16)
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+                (key_id, name, salt, _hash(salt, secret), now, rate_per_second, rate_burst, max_request_bytes),
+            )
+        record = ApiKey(key_id, name, now, None, rate_per_second, rate_burst, max_request_bytes)
+        return f"{_KEY_PREFIX}_{key_id}_{secret}", record
+
+    def verify_key(self, presented: str) -> ApiKey | None:
+        """The active key record matching ``presented``, or None."""
+        prefix, _, rest = presented.strip().partition("_")
+        key_id, _, secret = rest.partition("_")
+        if prefix != _KEY_PREFIX or not key_id or not secret:
+            return None
+        row = self._connect().execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        if row is None or row["revoked"] is not None:
+            return None
+        if not hmac.compare_digest(bytes(row["hash"]), _hash(bytes(row["salt"]), secret)):
+            return None
+        return _key(row)
+
+    def list_keys(self) -> list[ApiKey]:
+        return [_key(r) for r in self._connect().execute("SELECT * FROM api_keys ORDER BY created")]
+
+    def revoke_key(self, key_id: str) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL", (time.time(), key_id)
+            ).rowcount
+        if not changed:
+            known = ", ".join(k.id for k in self.list_keys() if k.revoked is None) or "none"
+            raise UsageError(f"no active API key with id {key_id!r}; active keys: {known}")
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def create_job(
+        self,
+        articles: list[tuple[str, str]],
+        targets: list[str],
+        source: str | None,
+        key_id: str | None,
+    ) -> JobRecord:
+        """Persist a job of ``(format, document JSON)`` articles; it is durable once this returns."""
+        job_id = uuid.uuid4().hex
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO jobs (id, key_id, status, targets, source, total, created, updated)"
+                " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
+                (job_id, key_id, json.dumps(targets), source, len(articles), now, now),
+            )
+            db.executemany(
+                "INSERT INTO job_articles VALUES (?, ?, ?, ?)",
+                [(job_id, i, fmt, doc) for i, (fmt, doc) in enumerate(articles)],
+            )
+        return self.get_job(job_id)  # type: ignore[return-value]
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        row = self._connect().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def claim_job(self, owner: str, lease_seconds: float) -> JobRecord | None:
+        """Take the oldest unfinished job nobody holds a live lease on; None when there is none."""
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT id FROM jobs WHERE status != 'done' AND (lease_expires IS NULL OR lease_expires < ?)"
+                " ORDER BY created LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires = ?, attempts = attempts + 1,"
+                " updated = ? WHERE id = ?",
+                (owner, now + lease_seconds, now, row["id"]),
+            )
+        return self.get_job(row["id"])
+
+    def renew_lease(self, job_id: str, owner: str, lease_seconds: float) -> bool:
+        """Extend ``owner``'s lease; False when the lease was lost (another worker took the job)."""
+        with self._transaction() as db:
+            return bool(db.execute(
+                "UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                (time.time() + lease_seconds, job_id, owner),
+            ).rowcount)
+
+    def pending_articles(self, job_id: str) -> list[tuple[int, str, str]]:
+        """``(index, format, document JSON)`` of the job's articles that have no result yet."""
+        rows = self._connect().execute(
+            "SELECT a.idx, a.format, a.document FROM job_articles a"
+            " LEFT JOIN job_results r ON r.job_id = a.job_id AND r.idx = a.idx"
+            " WHERE a.job_id = ? AND r.idx IS NULL ORDER BY a.idx",
+            (job_id,),
+        )
+        return [(r["idx"], r["format"], r["document"]) for r in rows]
+
+    def save_results(self, job_id: str, owner: str, attempt: int, results: list[tuple[int, bool, Any]]) -> bool:
+        """Record results ``(index, ok, variants or error)`` if ``owner`` still holds the job.
+
+        A result already recorded is left as it is (first write wins), so nothing is done twice.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            holder = db.execute("SELECT lease_owner FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if holder is None or holder["lease_owner"] != owner:
+                return False
+            db.executemany(
+                "INSERT OR IGNORE INTO job_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (job_id, idx, int(ok), json.dumps(value, ensure_ascii=False) if ok else None,
+                     None if ok else json.dumps(value, ensure_ascii=False), attempt, now)
+                    for idx, ok, value in results
+                ],
+            )
+            db.execute("UPDATE jobs SET updated = ? WHERE id = ?", (now, job_id))
+        return True
+
+    def finish_job(self, job_id: str, owner: str) -> bool:
+        """Mark the job done once every article has a result; False if the lease was lost."""
+        now = time.time()
+        with self._transaction() as db:
+            return bool(db.execute(
+                "UPDATE jobs SET status = 'done', finished = ?, updated = ?, lease_owner = NULL, lease_expires = NULL"
+                " WHERE id = ? AND lease_owner = ? AND status = 'running'"
+                " AND (SELECT COUNT(*) FROM job_results WHERE job_id = ?) = total",
+                (now, now, job_id, owner, job_id),
+            ).rowcount)
+
+    def release_job(self, job_id: str, owner: str) -> None:
+        """Give a job back (server shutting down) so another worker can take it at once."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_expires = NULL, status = 'queued'"
+                " WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                (job_id, owner),
+            )
+
+    def results(self, job_id: str) -> Iterator[sqlite3.Row]:
+        yield from self._connect().execute(
+            "SELECT idx, ok, variants, error, attempt FROM job_results WHERE job_id = ? ORDER BY idx", (job_id,)
+        )
+
+    def count_results(self, job_id: str) -> tuple[int, int]:
+        """``(articles done, of which failed)``."""
+        row = self._connect().execute(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(1 - ok), 0) AS failed FROM job_results WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return int(row["n"]), int(row["failed"])
+
+
+class _Tx:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock is taken up front."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _hash(salt: bytes, secret: str) -> bytes:
+    # Keys are 192 random bits, so one salted SHA-256 is enough (no password stretching needed).
+    return hashlib.sha256(salt + secret.encode("utf-8")).digest()
+
+
+def _key(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(
+        row["id"], row["name"], row["created"], row["revoked"],
+        row["rate_per_second"], row["rate_burst"], row["max_request_bytes"],
+    )
+
+
+def _job(row: sqlite3.Row) -> JobRecord:
+    return JobRecord(
+        row["id"], row["key_id"], row["status"], json.loads(row["targets"]), row["source"], row["total"],
+        row["attempts"], row["created"], row["updated"], row["finished"],
+    )
