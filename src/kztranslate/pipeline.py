@@ -10,17 +10,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from . import latin, localize, names, segmentation
+from . import inline, latin, localize, names, protect, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, load_backend
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import KZTranslateError, UsageError
+from .glossary import Glossary
 from .languages import base_language, normalize_language
 
 __all__ = ["Translator", "translate"]
@@ -52,6 +54,8 @@ class _Job:
     # per block index: the block's text pieces, each either final text or None (awaiting the model)
     segments: dict[int, list[str | None]] = field(default_factory=dict)
     truncated: list[tuple[int, int]] = field(default_factory=list)
+    # QA findings of the placeholder and inline-code layers
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Translator:
@@ -70,6 +74,7 @@ class Translator:
         decoding: Decoding | None = None,
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
+        glossary: Glossary | str | os.PathLike[str] | None = None,
         max_batch_tokens: int = 2048,
         **backend_options: Any,
     ) -> None:
@@ -85,6 +90,7 @@ class Translator:
         self.backend: Backend = backend
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
+        self.glossary = glossary if glossary is None or isinstance(glossary, Glossary) else Glossary.load(glossary)
         self.scheduler = Scheduler(backend, max_batch_tokens=max_batch_tokens)
 
     # -- public API -----------------------------------------------------------------------
@@ -179,13 +185,13 @@ class Translator:
                 block.text = localized
 
     def _segment(self, block: Block, language: str) -> list[str | None]:
-        """Split a block into sentence segments; text with no letters stays as it is (str),
-        model segments are marked None until the model answers. Kept in block.meta['_segments']."""
-        if block.inline:
-            raise UsageError("inline markup needs the inline-code layer (kztranslate.inline)")
+        """Split a block into sentence segments (inline codes as markers, see kztranslate.inline);
+        text with no letters stays as it is (str), model segments are marked None until the model
+        answers. Kept in block.meta['_pieces']."""
         pieces: list[str] = []
         fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
-        for sentence in segmentation.split_sentences(block.text, language):
+        sentences = segmentation.split_sentences(block.text, language)
+        for sentence in inline.encode_pieces(block.text, block.inline, sentences):
             if fits(sentence):
                 pieces.append(sentence)
             else:
@@ -213,14 +219,20 @@ class Translator:
                 for s, value in enumerate(slots):
                     if value is None:
                         core, lead, trail = _strip(pieces[s])
-                        requests.append(SegmentRequest(core, src, tgt, (_Piece(j, b, s), lead, trail)))
+                        core, spans = protect.protect(core, src)
+                        if self.glossary is not None:
+                            core, terms = self.glossary.apply(core, src, tgt, first=len(spans) + 1)
+                            spans += terms
+                        requests.append(SegmentRequest(core, src, tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
             return
         outputs = self.scheduler.translate(requests, progress=progress)
         for request, output in zip(requests, outputs, strict=True):
-            piece, lead, trail = request.context
+            piece, lead, trail, spans = request.context
             job = jobs[piece.job]
-            job.segments[piece.block][piece.slot] = lead + output.text.strip() + trail
+            text, problems = protect.restore(output.text.strip(), spans)
+            job.segments[piece.block][piece.slot] = lead + text + trail
+            job.findings += [{**p, "block": piece.block, "segment": piece.slot} for p in problems]
             if output.truncated:
                 job.truncated.append((piece.block, piece.slot))
 
@@ -228,11 +240,21 @@ class Translator:
         variant = job.variant
         for b, slots in job.segments.items():
             block = variant.blocks[b]
-            block.text = _join(slots)
+            pieces = block.meta["_pieces"]
+            block.text, block.inline, problems = inline.decode(_join(slots), block.inline, block.text)
+            for problem in problems:
+                marker = problem.pop("marker")
+                at = next((i for i, p in enumerate(pieces) if marker and re.search(rf"</?{marker}/?>", p)), None)
+                job.findings.append({**problem, "block": b, "segment": at})
         for block in variant.blocks:
             block.meta.pop("_pieces", None)
             if job.target == "kk-Latn":
                 _map_block_text(block, latin.to_latin)
+        variant.qa.extend(
+            {"code": f["code"], "severity": f["severity"], "block": f["block"], "segment": f["segment"],
+             "message": f["message"]}
+            for f in job.findings
+        )
         for b, s in job.truncated:
             variant.qa.append({
                 "code": "truncated",
@@ -254,6 +276,8 @@ class Translator:
             source_sha256=job.article.checksum(),
             machine_translated=bool(job.segments),
         )
+        if self.glossary is not None:
+            variant.provenance.meta["glossary"] = self.glossary.signature()
         return variant
 
 

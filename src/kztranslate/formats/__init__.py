@@ -35,6 +35,7 @@ __all__ = [
 FORMATS: dict[str, str] = {
     "text": "kztranslate.formats.text:TextFormat",
     "json": "kztranslate.formats.json:JsonFormat",
+    "html": "kztranslate.formats.html:HtmlFormat",
 }
 
 #: Inputs larger than this are refused (an article is a few KB; 20 MB is an archive, not an article).
