@@ -193,7 +193,8 @@ def _tag(slot: _Slot) -> str:
 def _language_holders(root: Any, fragment: bool) -> list[Any]:
     if not fragment:
         return [root]
-    return [child for child in root if isinstance(child.tag, str)]
+    # an element left untranslated keeps the source's language
+    return [child for child in root if isinstance(child.tag, str) and not _untouched(child)]
 
 
 def _published(root: Any, blocks: list[Block]) -> datetime | None:
@@ -499,23 +500,23 @@ _FRESH_TAGS = {"headline": "h1", "subheadline": "p", "heading": "h2", "quote": "
 def _fresh_document(article: Article) -> str:
     """An article that did not come from HTML: a plain page with one element per block."""
     import lxml.html
-    from lxml import html
+    from lxml import etree, html
 
     page = html.Element("html", lang=article.language or "")
-    head = html.SubElement(page, "head")
-    html.SubElement(head, "meta", charset="utf-8")
-    html.SubElement(head, "title").text = _clean(article.headline)
-    body = html.SubElement(html.SubElement(page, "body"), "article")
+    head = etree.SubElement(page, "head")
+    etree.SubElement(head, "meta", charset="utf-8")
+    etree.SubElement(head, "title").text = _clean(article.headline)
+    body = etree.SubElement(etree.SubElement(page, "body"), "article")
     items = None
     for block in article.blocks:
         if block.role == "list_item":
             if items is None:
-                items = html.SubElement(body, "ul")
+                items = etree.SubElement(body, "ul")
             parent, tag = items, "li"
         else:
             items, parent, tag = None, body, _FRESH_TAGS.get(block.role, "p")
-        element = html.SubElement(parent, tag, **({"class": block.role} if tag == "p" and block.role != "paragraph" else {}))
+        element = etree.SubElement(parent, tag, **({"class": block.role} if tag == "p" and block.role != "paragraph" else {}))
         if block.role == "dateline" and article.published:
-            element = html.SubElement(element, "time", datetime=article.published.isoformat())
+            element = etree.SubElement(element, "time", datetime=article.published.isoformat())
         _Builder(element, 0, None, []).build(tree(_clean(block.text), block.inline))
     return "<!DOCTYPE html>\n" + lxml.html.tostring(page, encoding="unicode", pretty_print=True)
