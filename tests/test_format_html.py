@@ -200,3 +200,63 @@ if __name__ == "__main__":  # regenerate the expected variants (review them by e
     for name in ("article.html", "fragment.html"):
         out = pseudo_variant((FIXTURES / name).read_text(encoding="utf-8"))
         (FIXTURES / name.replace(".html", ".ru.html")).write_text(out, encoding="utf-8")
+
+
+# -- through the pipeline (runs once the language layer is merged) ----------------------------
+class DroppingBackend:
+    """A model that loses every inline marker and placeholder, and answers in capitals."""
+
+    name = "dropping"
+
+    def signature(self):
+        return {"backend": self.name, "model": None, "model_revision": None, "decoding": {}}
+
+    def supports(self, source, target):
+        return True
+
+    max_input_tokens = 512
+
+    def count_tokens(self, text, language):
+        return len(text.split())
+
+    def translate_batch(self, texts, source, target):
+        from kztranslate.engine.base import Translation
+
+        return [Translation(re.sub(r"<\d+/?>|</\d+>|\[\[\d+\]\]", "", t).upper()) for t in texts]
+
+
+def _pipeline():
+    pytest.importorskip("kztranslate.segmentation")
+    from kztranslate.pipeline import Translator
+
+    return Translator
+
+
+def test_pipeline_translates_a_page_keeping_markup_protected_spans_and_glossary(tmp_path):
+    Translator = _pipeline()
+    glossary = tmp_path / "terms.tsv"
+    glossary.write_text("kk\tru\ten\nАстана\tАстана\tAstana\n", encoding="utf-8")
+    source = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    variants = Translator("pseudo", glossary=glossary).translate(HTML.read(source), ["ru", "en"])
+    for language, variant in variants.items():
+        out = HTML.write(variant)
+        assert f'<html lang="{language}">' in out
+        bare = lambda text: [(t, [a for a in attrs if a[0] != "lang"]) for t, attrs in elements(text)]  # noqa: E731
+        assert bare(out) == bare(source)
+        assert '<span class="credit">Kaspi.kz</span>' in out  # a Latin name, protected from the model
+        assert variant.provenance.meta["glossary"]["name"] == "terms.tsv"
+        assert not [f for f in variant.qa if f["code"].startswith(("inline", "placeholder"))]
+    assert "⟦en⟧ Astana жаңа мектеп ашылды" in HTML.write(variants["en"])
+
+
+def test_pipeline_repairs_and_reports_what_the_model_lost():
+    Translator = _pipeline()
+    source = "<p>Толығырақ <a href=\"https://baq.kz\">сайтта</a>: https://baq.kz/news/1 <b>бүгін</b>.</p>"
+    variant = Translator(DroppingBackend()).translate(HTML.read(source), ["en"])["en"]
+    codes = {f["code"] for f in variant.qa}
+    assert {"inline-repaired", "placeholder-lost"} <= codes
+    assert all(f["block"] == 0 and f["severity"] == "warning" for f in variant.qa if f["code"] != "inline-reordered")
+    assert any(f["segment"] == 0 for f in variant.qa if f["code"] == "placeholder-lost")
+    out = HTML.write(variant)
+    assert elements(out) == [("div", []), ("p", [("lang", "en")]), ("a", [("href", "https://baq.kz")]), ("b", [])]
+    assert "https://baq.kz/news/1" in out

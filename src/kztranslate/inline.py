@@ -53,6 +53,7 @@ TOKEN = re.compile(f"{MARKER.pattern}|{_ESCAPE.pattern}")
 _UNESCAPED = {"lt": "<", "gt": ">", "amp": "&"}
 _NEEDS_ESCAPE = re.compile(r"[<>]|&(?=(?:lt|gt|amp);)")
 _WORD = re.compile(r"\S+")
+_CLOSING_PUNCTUATION = frozenset(".,;:!?…»\"')]")
 
 
 def is_void(code: InlineCode) -> bool:
@@ -254,11 +255,14 @@ def _parse(model_text: str, count: int) -> tuple[str, list[_Seen], list[str]]:
 
 
 def _words_forward(text: str, pos: int, words: int, limit: int) -> int:
-    end = pos
+    """End of the ``words``-th word from ``pos`` (before its closing punctuation), at most ``limit``."""
+    end = start = pos
     for m in _WORD.finditer(text, pos, limit):
         if words <= 0:
             break
-        end, words = m.end(), words - 1
+        start, end, words = m.start(), m.end(), words - 1
+    while end > start + 1 and text[end - 1] in _CLOSING_PUNCTUATION:
+        end -= 1
     return end
 
 

@@ -121,11 +121,12 @@ def protect(text: str, language: str, *, numbers: bool = False, first: int = 1) 
 
 def relative_place(text: str, start: int, end: int) -> float:
     """Where ``text[start:end]`` sits in ``text``: 0 at the start, 1 at the end (punctuation aside)."""
-    if not text[:start].strip(" \t\n«\"'(-—–:;,."):
+    before, after = TOKEN.sub("", text[:start]), TOKEN.sub("", text[end:])  # inline markers take no room
+    if not before.strip(" \t\n«\"'(-—–:;,."):
         return 0.0
-    if not text[end:].strip(" \t\n»\"').,!?…:;"):
+    if not after.strip(" \t\n»\"').,!?…:;"):
         return 1.0
-    return start / max(1, len(text))
+    return len(before) / max(1, len(before) + len(after))
 
 
 def _trim_url(url: str) -> str:
