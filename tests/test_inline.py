@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +185,16 @@ def test_every_source_code_comes_back_once_balanced(nodes, ops):
 def test_tree_nests_spans():
     nodes = tree(TEXT, CODES)
     assert nodes[0].code.tag == "a" and nodes[0].children[0].code.tag == "strong"
+
+
+@settings(max_examples=200, deadline=None)
+@given(markup(), st.lists(st.integers(0, 60), max_size=4))
+def test_pieces_cut_where_the_sentences_are_cut(nodes, raw_cuts):
+    text, codes = flatten(nodes)
+    cuts = sorted({c for c in raw_cuts if 0 < c < len(text)})
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    encoded = encode_pieces(text, codes, pieces)
+    assert len(encoded) == len(pieces) and "".join(encoded) == encode(text, codes)
+    for piece, plain in zip(encoded, pieces):
+        assert decode(re.sub(MARKER.pattern, "", piece), [], None)[0] == plain  # same text as the sentence
+        assert not re.match(r"</\d+>", piece) or not plain  # closing markers stay with the sentence before

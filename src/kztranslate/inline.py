@@ -85,10 +85,11 @@ def parents(codes: list[InlineCode]) -> list[int | None]:
     stack: list[int] = []
     by_id = {c.id: k for k, c in enumerate(codes)}
     for k, code in enumerate(codes):
-        wanted = code.meta.get("parent")
-        if wanted is not None and by_id.get(wanted, k) < k and by_id[wanted] in stack:
-            while stack[-1] != by_id[wanted]:
-                stack.pop()
+        named = by_id.get(code.meta.get("parent"), -1)
+        if "parent" in code.meta and code.meta["parent"] is None:
+            stack.clear()
+        elif named in stack:
+            del stack[stack.index(named) + 1 :]
         else:
             while stack and not _encloses(codes[stack[-1]], code):
                 stack.pop()
@@ -99,16 +100,13 @@ def parents(codes: list[InlineCode]) -> list[int | None]:
 
 
 def set_parents(codes: list[InlineCode], wanted: list[int | None]) -> None:
-    """Write ``meta["parent"]`` where the offsets alone would give another parent than ``wanted``."""
+    """Write ``meta["parent"]`` (an id, or None for top level) where the offsets alone would give
+    another parent than ``wanted`` (indexes into ``codes``); remove it elsewhere."""
     for code in codes:
         code.meta.pop("parent", None)
     for k, code in enumerate(codes):
         if parents(codes[: k + 1])[k] != wanted[k]:
             code.meta["parent"] = codes[wanted[k]].id if wanted[k] is not None else None
-            if wanted[k] is None:
-                # None cannot override the stack; an empty code at top level is never ambiguous
-                # after a span's end, so this only happens for inconsistent offsets.
-                code.meta.pop("parent")
 
 
 @dataclass(slots=True)
@@ -191,7 +189,8 @@ def encode_pieces(text: str, codes: list[InlineCode], pieces: list[str]) -> list
 
     def advance(chunk: str) -> None:
         nonlocal pos
-        while cuts and pos + len(chunk) >= cuts[0] and (cuts[0] > pos or not current):
+        # a cut is made when text after it arrives, so markers at the cut are already in `current`
+        while cuts and cuts[0] < pos + len(chunk):
             take = cuts.pop(0) - pos
             current.append(escape(chunk[:take]))
             out.append("".join(current))
@@ -212,6 +211,9 @@ def encode_pieces(text: str, codes: list[InlineCode], pieces: list[str]) -> list
                 current.append(f"</{node.index + 1}>")
 
     walk(tree(text, codes))
+    for _ in cuts:  # cuts at the very end (empty last pieces)
+        out.append("".join(current))
+        current.clear()
     out.append("".join(current))
     # an open/empty marker that ended a piece belongs to the next one
     for i in range(len(out) - 1):
@@ -277,9 +279,9 @@ def decode(
     """Read the model's output for a block encoded with :func:`encode`.
 
     ``source_text`` (the block's source text) helps place a code the model dropped: a span keeps
-    as many words as it had in the source. Returns the plain text, every code of ``codes`` exactly once with its source tag, attributes,
-    meta and parent at its new offsets (document order), and the problems found, each
-    ``{"code", "severity", "marker", "message"}``.
+    as many words as it had in the source. Returns the plain text, every code of ``codes``
+    exactly once with its source tag, attributes, meta and parent at its new offsets (document
+    order), and the problems found, each ``{"code", "severity", "marker", "message"}``.
     """
     text, seen, notes = _parse(model_text, len(codes))
     problems = [{"code": "inline-invented", "severity": "warning", "marker": None, "message": n} for n in notes]
@@ -318,17 +320,17 @@ def decode(
     order: list[int] = []
 
     def hull(k: int) -> tuple[int, int] | None:
-        points = [p for d in _descendants(k) for p in proposal[d][:2] if p is not None]
+        points = [p for d in descendants(k) for p in proposal[d][:2] if p is not None]
         return (min(points), max(points)) if points else None
 
-    def _descendants(k: int) -> list[int]:
+    def descendants(k: int) -> list[int]:
         out = []
         for ch in kids[k]:
             out.append(ch)
-            out.extend(_descendants(ch))
+            out.extend(descendants(ch))
         return out
 
-    def _guess(k: int, lo: int, hi: int, src_lo: int, src_hi: int, gap_lo: int, gap_hi: int, void: bool) -> int:
+    def guess(k: int, lo: int, hi: int, src_lo: int, src_hi: int, gap_lo: int, gap_hi: int, void: bool) -> int:
         """Where a dropped code goes: its relative place in the parent, at a word edge, inside the gap."""
         ratio = (codes[k].start - src_lo) / (src_hi - src_lo) if src_hi > src_lo else 0.0
         guess = lo + round(ratio * (hi - lo))
@@ -367,7 +369,7 @@ def decode(
             e = None if e is None or not gap_lo <= e <= gap_hi else e
             if is_void(codes[k]):
                 if s is None:
-                    s = _guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=True)
+                    s = guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=True)
                     how = "dropped by the model; put back at the same relative place as in the source"
                 else:
                     how = "crossed other markup; kept inside its parent"
@@ -389,7 +391,7 @@ def decode(
                     s, e = gap_lo, gap_hi
                     how = "dropped by the model; put back around the whole text, as in the source"
                 else:
-                    s = _guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=False)
+                    s = guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=False)
                     e = s if codes[k].start == codes[k].end else _words_forward(text, s, source_words[k], gap_hi)
                     how = "dropped by the model; put back at the same relative place as in the source"
             report(k, "inline-repaired", "warning", how)
