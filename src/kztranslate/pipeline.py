@@ -232,7 +232,7 @@ class Translator:
             job = jobs[piece.job]
             text, problems = protect.restore(output.text.strip(), spans)
             job.segments[piece.block][piece.slot] = lead + text + trail
-            job.findings += [{**p, "block": piece.block, "segment": piece.slot} for p in problems]
+            job.findings += [_finding(p, piece.block, piece.slot) for p in problems]
             if output.truncated:
                 job.truncated.append((piece.block, piece.slot))
 
@@ -243,18 +243,14 @@ class Translator:
             pieces = block.meta["_pieces"]
             block.text, block.inline, problems = inline.decode(_join(slots), block.inline, block.text)
             for problem in problems:
-                marker = problem.pop("marker")
+                marker = problem["marker"]
                 at = next((i for i, p in enumerate(pieces) if marker and re.search(rf"</?{marker}/?>", p)), None)
-                job.findings.append({**problem, "block": b, "segment": at})
+                job.findings.append(_finding(problem, b, at))
         for block in variant.blocks:
             block.meta.pop("_pieces", None)
             if job.target == "kk-Latn":
                 _map_block_text(block, latin.to_latin)
-        variant.qa.extend(
-            {"code": f["code"], "severity": f["severity"], "block": f["block"], "segment": f["segment"],
-             "message": f["message"]}
-            for f in job.findings
-        )
+        variant.qa.extend(job.findings)
         for b, s in job.truncated:
             variant.qa.append({
                 "code": "truncated",
@@ -311,6 +307,12 @@ def _strip(text: str) -> tuple[str, str, str]:
         return "", text, ""
     start = text.index(core)
     return core, text[:start], text[start + len(core):]
+
+
+def _finding(problem: dict[str, Any], block: int, segment: int | None) -> dict[str, Any]:
+    """A problem of the placeholder or inline-code layer as a QA finding of the variant."""
+    return {"code": problem["code"], "severity": problem["severity"], "block": block, "segment": segment,
+            "message": problem["message"]}
 
 
 def _join(slots: list[str | None]) -> str:
