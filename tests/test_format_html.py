@@ -16,6 +16,9 @@ from kztranslate.errors import FormatError
 from kztranslate.formats import FORMATS, get_format
 from kztranslate.inline import decode, encode
 
+sys.path.insert(0, str(Path(__file__).parent))  # the model-misbehaviour strategy of test_inline
+from test_inline import OPS, misbehave  # noqa: E402
+
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 HTML = get_format("html")
@@ -129,10 +132,8 @@ def test_model_text_is_escaped_never_markup():
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(ops=__import__("test_inline").OPS)
+@given(ops=OPS)
 def test_any_model_behaviour_keeps_every_element_once(ops):
-    from test_inline import misbehave
-
     source = (FIXTURES / "article.html").read_text(encoding="utf-8")
     article = HTML.read(source)
     for block in article.blocks:
@@ -196,7 +197,6 @@ def test_real_kazakh_article_built_into_a_page():
 
 
 if __name__ == "__main__":  # regenerate the expected variants (review them by eye before committing)
-    sys.path.insert(0, str(Path(__file__).parent))
     for name in ("article.html", "fragment.html"):
         out = pseudo_variant((FIXTURES / name).read_text(encoding="utf-8"))
         (FIXTURES / name.replace(".html", ".ru.html")).write_text(out, encoding="utf-8")

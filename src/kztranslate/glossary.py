@@ -210,8 +210,8 @@ def _yaml_rows(text: str, source: str) -> list[dict[str, Any]]:
     if isinstance(data, dict):
         data = data.get("entries")
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise FormatError("a YAML glossary is a list of rows (or a mapping with 'entries:' holding one), "
-                          "each like {kk: Астана, en: Astana} or {source: ..., target: ..., keep: true}", source=source)
+        raise FormatError("a YAML glossary is a list of rows (or a mapping with 'entries:' holding one), each like "
+                          "{kk: Астана, en: Astana} or {source: ..., target: ..., keep: true}", source=source)
     return data
 
 

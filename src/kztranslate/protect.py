@@ -162,10 +162,13 @@ def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict
         space, number = m.group(1), int(m.group(2))
         span = by_number.get(number)
         if span is None:
-            problems.append(_problem("placeholder-invented", f"the model wrote {m.group().strip()!r}, which is not in the source; removed"))
+            written = m.group().strip()
+            problems.append(_problem("placeholder-invented",
+                                     f"the model wrote {written!r}, which is not in the source; removed"))
             return ""
         if number in used:
-            problems.append(_problem("placeholder-duplicated", f"{span.kind} {span.text!r} came back twice; kept the first"))
+            problems.append(_problem("placeholder-duplicated",
+                                     f"{span.kind} {span.text!r} came back twice; kept the first"))
             return ""
         used.add(number)
         return space + span.output
@@ -177,7 +180,8 @@ def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict
             text = _insert(text, span.output, span.at)
             problems.append(_problem(
                 "placeholder-lost",
-                f"the model dropped the {span.kind} {span.text!r}; re-inserted at the same relative place as in the source",
+                f"the model dropped the {span.kind} {span.text!r}; "
+                "re-inserted at the same relative place as in the source",
             ))
     return text, problems
 

@@ -515,7 +515,9 @@ def _fresh_document(article: Article) -> str:
             parent, tag = items, "li"
         else:
             items, parent, tag = None, body, _FRESH_TAGS.get(block.role, "p")
-        element = etree.SubElement(parent, tag, **({"class": block.role} if tag == "p" and block.role != "paragraph" else {}))
+        element = etree.SubElement(parent, tag)
+        if tag == "p" and block.role != "paragraph":
+            element.set("class", block.role)
         if block.role == "dateline" and article.published:
             element = etree.SubElement(element, "time", datetime=article.published.isoformat())
         _Builder(element, 0, None, []).build(tree(_clean(block.text), block.inline))
