@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from . import labels, langid, latin, localize, names, qa, segmentation
+from . import inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
@@ -23,6 +24,7 @@ from .engine.base import Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import KZTranslateError, QualityError, UsageError
+from .glossary import Glossary
 from .languages import base_language, normalize_language
 
 __all__ = ["QA_POLICIES", "Translator", "translate"]
@@ -61,6 +63,8 @@ class _Job:
     origins: dict[str, int] = field(default_factory=dict)  # segments per origin: model, memory, post_edit
     retried: int = 0
     improved: int = 0
+    # QA findings of the placeholder and inline-code layers
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Translator:
@@ -79,6 +83,7 @@ class Translator:
         decoding: Decoding | None = None,
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
+        glossary: Glossary | str | os.PathLike[str] | None = None,
         max_batch_tokens: int = 2048,
         memory: TranslationMemory | str | None = None,
         qa: str = "flag",
@@ -99,6 +104,7 @@ class Translator:
         self.backend: Backend = backend
         self.name_table = name_table
         self.dateline_pattern = dateline_pattern
+        self.glossary = glossary if glossary is None or isinstance(glossary, Glossary) else Glossary.load(glossary)
         self.scheduler = Scheduler(backend, memory=memory, max_batch_tokens=max_batch_tokens)
         self.qa_policy = qa
         self.label = label
@@ -208,14 +214,14 @@ class Translator:
             self._transliterate_byline(block, src, tgt)
 
     def _segment(self, block: Block, language: str, target: str) -> list[str | None]:
-        """Split a block into sentence segments; text with no letters stays as it is (str),
-        model segments are marked None until the model answers. The pieces are kept in
-        block.meta['_pieces'], the language of each in block.meta['_languages']."""
-        if block.inline:
-            raise UsageError("inline markup needs the inline-code layer (kztranslate.inline)")
+        """Split a block into sentence segments (inline codes as markers, see kztranslate.inline);
+        text with no letters stays as it is (str), model segments are marked None until the model
+        answers. The pieces are kept in block.meta['_pieces'], the language of each in
+        block.meta['_languages']."""
         pieces: list[str] = []
         fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
-        for sentence in segmentation.split_sentences(block.text, language):
+        sentences = segmentation.split_sentences(block.text, language)
+        for sentence in inline.encode_pieces(block.text, block.inline, sentences):
             if fits(sentence):
                 pieces.append(sentence)
             else:
@@ -250,17 +256,23 @@ class Translator:
                 for s, value in enumerate(slots):
                     if value is None:
                         core, lead, trail = _strip(pieces[s])
-                        requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail)))
+                        core, spans = protect.protect(core, languages[s])
+                        if self.glossary is not None:
+                            core, terms = self.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
+                            spans += terms
+                        requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
             return
         total = len(requests)
         outputs = self.scheduler.translate(requests, progress=(lambda n: progress(n, total)) if progress else None)
         findings = self._quality(jobs, requests, outputs)
         for request, output, found in zip(requests, outputs, findings, strict=True):
-            piece, lead, trail = request.context
+            piece, lead, trail, spans = request.context
             job = jobs[piece.job]
-            job.segments[piece.block][piece.slot] = lead + output.text.strip() + trail
+            text, problems = protect.restore(output.text.strip(), spans)
+            job.segments[piece.block][piece.slot] = lead + text + trail
             job.variant.qa.extend(f.to_dict() for f in found)
+            job.findings += [_finding(p, piece.block, piece.slot) for p in problems]
             origin = output.meta.get("origin", "model")
             job.origins[origin] = job.origins.get(origin, 0) + 1
 
@@ -329,12 +341,18 @@ class Translator:
         variant = job.variant
         for b, slots in job.segments.items():
             block = variant.blocks[b]
-            block.text = _join(slots)
+            pieces = block.meta["_pieces"]
+            block.text, block.inline, problems = inline.decode(_join(slots), block.inline, block.text)
+            for problem in problems:
+                marker = problem["marker"]
+                at = next((i for i, p in enumerate(pieces) if marker and re.search(rf"</?{marker}/?>", p)), None)
+                job.findings.append(_finding(problem, b, at))
         for block in variant.blocks:
             block.meta.pop("_pieces", None)
             block.meta.pop("_languages", None)
             if job.target == "kk-Latn":
                 _convert_script(block, latin.to_latin)
+        variant.qa.extend(job.findings)
         # -- [issue 6: machine-translation label] ----------------------------------------------
         if self.label:
             _add_label(variant, job.source, job.target)
@@ -361,6 +379,8 @@ class Translator:
                 "hits": job.origins.get("memory", 0),
                 "post_edits": job.origins.get("post_edit", 0),
             }
+        if self.glossary is not None:
+            variant.provenance.meta["glossary"] = self.glossary.signature()
         return variant
 
 
@@ -389,8 +409,6 @@ def _no_language() -> str:
 
 
 # -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
-# Inline-code placeholders a segment may carry to the model (``<1>…</1>``, ``<2/>``, ``[[0]]``).
-_PLACEHOLDER = re.compile(r"</?\d+/?>|\[\[\d+\]\]")
 
 
 def _detect_source(article: Article) -> str:
@@ -404,7 +422,9 @@ def _split_by_language(pieces: list[str], language: str) -> tuple[list[str], lis
     ``language`` is split from its attribution ("«…», - деді ол."), which stays in ``language``."""
     out: list[str] = []
     languages: list[str] = []
-    for piece, found in zip(pieces, langid.detect_sentences(pieces)):
+    # markup codes and protected spans (URLs, Latin brand names in Cyrillic text) say nothing of the language
+    plain = [protect.PLACEHOLDER.sub("", protect.protect(inline.MARKER.sub("", p), language)[0]) for p in pieces]
+    for piece, found in zip(pieces, langid.detect_sentences(plain)):
         other = base_language(found) if found else language
         if other == language:
             out.append(piece)
@@ -426,7 +446,7 @@ def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
         request.source,
         request.target,
         truncated=output.truncated,
-        placeholders=_PLACEHOLDER.findall(request.text),
+        # markup codes and protected spans are checked (and repaired) by kztranslate.inline/protect
         block=piece.block,
         segment=piece.slot,
     )
@@ -491,6 +511,12 @@ def _strip(text: str) -> tuple[str, str, str]:
         return "", text, ""
     start = text.index(core)
     return core, text[:start], text[start + len(core):]
+
+
+def _finding(problem: dict[str, Any], block: int, segment: int | None) -> dict[str, Any]:
+    """A problem of the placeholder or inline-code layer as a QA finding of the variant."""
+    return {"code": problem["code"], "severity": problem["severity"], "block": block, "segment": segment,
+            "message": problem["message"]}
 
 
 def _join(slots: list[str | None]) -> str:

@@ -1,0 +1,202 @@
+"""Protected spans: text the model must give back unchanged travels as a numbered placeholder.
+
+URLs, e-mail addresses, @handles, #hashtags and Latin-script names inside Cyrillic text
+(«International Fund Global Success of People», Kaspi.kz, iPhone) become ``[[1]]``, ``[[2]]``…
+before the model and are put back after it. Source text that happens to look like a placeholder
+is protected too, so it cannot be confused with one.
+
+Numbers, dates, times, money and percentages are left to the model by default: NLLB copies
+digits well, Kazakh and Russian attach suffixes and agreement to them (``2019 жылы``,
+``30%-ға``, ``5 миллионов``) that a placeholder would hide, and the QA layer checks that the
+digits survived. ``numbers=True`` protects them as well (for small models that mangle digits).
+Locale formatting of numbers in running text (``1 000,5`` vs ``1,000.5``) is out of scope here:
+their digits pass through as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .inline import TOKEN
+from .languages import base_language
+
+__all__ = [
+    "KAZAKH_LETTERS", "CYRILLIC_LETTERS", "PLACEHOLDER", "ProtectedSpan", "protect", "restore", "placeholder",
+    "relative_place",
+]
+
+KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
+#: Character-class body of every Cyrillic letter used in Kazakh and Russian.
+CYRILLIC_LETTERS = "А-Яа-яЁё" + KAZAKH_LETTERS
+_LETTERS = "A-Za-z" + CYRILLIC_LETTERS
+
+#: A placeholder as the model may give it back (``[[3]]``, ``[[ 3 ]]``).
+PLACEHOLDER = re.compile(r"\[\[\s*(\d{1,4})\s*\]\]")
+
+_URL_END = ".,;:!?)]}»\"'’"
+_LATIN_WORD = r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:['’&+.\-][A-Za-z0-9]+)*\+?"
+_PATTERNS: list[tuple[str, str]] = [
+    ("literal", PLACEHOLDER.pattern),
+    ("url", r"(?:https?://|www\.)[^\s<>\"«»]+"),
+    ("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    ("handle", rf"(?<![{_LETTERS}0-9_@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
+    ("hashtag", rf"(?<![{_LETTERS}0-9_&#])#[{_LETTERS}0-9_]+"),
+]
+_NUMBER_PATTERNS: list[tuple[str, str]] = [
+    ("date", r"\b(?:\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4})\b"),
+    ("time", r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
+    ("money", r"[$€£₸₽]\d+(?:[ \u00a0\u202f.,]\d+)*|\b\d+(?:[ \u00a0\u202f.,]\d+)*\s?[$€£₸₽]"),
+    ("percent", r"\b\d+(?:[.,]\d+)?\s?%"),
+    ("number", r"\b\d+(?:[\u00a0\u202f]\d{3}|(?<=\d) \d{3}(?!\d))*(?:[.,]\d+)?\b"),
+]
+# Latin words in Cyrillic text: a run of them, not glued to Cyrillic letters.
+_BRAND = ("brand", rf"(?<![{_LETTERS}0-9])(?:{_LATIN_WORD})(?: (?:{_LATIN_WORD}))*(?![{_LETTERS}0-9])")
+
+
+def _compile(numbers: bool, latin_names: bool) -> re.Pattern[str]:
+    chosen = _PATTERNS + (_NUMBER_PATTERNS if numbers else []) + ([_BRAND] if latin_names else [])
+    return re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in chosen))
+
+
+_COMPILED = {(n, b): _compile(n, b) for n in (False, True) for b in (False, True)}
+
+
+def placeholder(number: int) -> str:
+    """The placeholder text for span ``number``."""
+    return f"[[{number}]]"
+
+
+@dataclass(slots=True)
+class ProtectedSpan:
+    """One piece of a segment that the model must not change."""
+
+    kind: str
+    """``url``, ``email``, ``handle``, ``hashtag``, ``brand``, ``literal``, ``date``, ``time``,
+    ``money``, ``percent``, ``number``, or ``glossary``."""
+    text: str
+    """The source text the placeholder stands for."""
+    output: str
+    """What the placeholder becomes after the model: the text itself, or a glossary's target term."""
+    number: int
+    """Placeholder number (``[[number]]``), unique in the segment."""
+    at: float = 0.0
+    """Relative position in the source segment (0–1), used to put a lost placeholder back."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Details (the glossary entry, a Kazakh suffix that was dropped, …)."""
+
+
+def protect(text: str, language: str, *, numbers: bool = False, first: int = 1) -> tuple[str, list[ProtectedSpan]]:
+    """Replace protected spans in ``text`` (a segment, possibly with inline markers) by placeholders.
+
+    Latin-script names are protected only in Cyrillic-script languages (kk, ru). Inline markers
+    and escapes (:data:`kztranslate.inline.TOKEN`) are never touched. Returns the new text and the
+    spans, numbered from ``first``.
+    """
+    pattern = _COMPILED[(numbers, base_language(language) in ("kk", "ru"))]
+    spans: list[ProtectedSpan] = []
+    out: list[str] = []
+    offset = 0
+    for part, is_token in _parts(text):
+        if is_token:
+            out.append(part)
+            offset += len(part)
+            continue
+        last = 0
+        for m in pattern.finditer(part):
+            found, kind = m.group(), m.lastgroup or "literal"
+            if kind == "url":
+                found = _trim_url(found)
+            out.append(part[last : m.start()])
+            number = first + len(spans)
+            at = relative_place(text, offset + m.start(), offset + m.start() + len(found))
+            spans.append(ProtectedSpan(kind, found, found, number, at))
+            out.append(placeholder(number))
+            last = m.start() + len(found)
+        out.append(part[last:])
+        offset += len(part)
+    return "".join(out), spans
+
+
+def relative_place(text: str, start: int, end: int) -> float:
+    """Where ``text[start:end]`` sits in ``text``: 0 at the start, 1 at the end (punctuation aside)."""
+    before, after = TOKEN.sub("", text[:start]), TOKEN.sub("", text[end:])  # inline markers take no room
+    if not before.strip(" \t\n«\"'(-—–:;,."):
+        return 0.0
+    if not after.strip(" \t\n»\"').,!?…:;"):
+        return 1.0
+    return len(before) / max(1, len(before) + len(after))
+
+
+def _trim_url(url: str) -> str:
+    while url and url[-1] in _URL_END:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
+def _parts(text: str):
+    """``text`` as (part, is_inline_token) pairs."""
+    last = 0
+    for m in TOKEN.finditer(text):
+        yield text[last : m.start()], False
+        yield m.group(), True
+        last = m.end()
+    yield text[last:], False
+
+
+def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict[str, Any]]]:
+    """Put each span's output where the model left its placeholder.
+
+    A placeholder the model dropped is re-inserted at its relative position in the source (at a
+    word boundary) and reported as ``placeholder-lost``; a repeated one keeps its first place
+    (``placeholder-duplicated``); one that was never given out is removed (``placeholder-invented``).
+    """
+    by_number = {s.number: s for s in spans}
+    problems: list[dict[str, Any]] = []
+    used: set[int] = set()
+
+    def put_back(m: re.Match[str]) -> str:
+        space, number = m.group(1), int(m.group(2))
+        span = by_number.get(number)
+        if span is None:
+            written = m.group().strip()
+            problems.append(_problem("placeholder-invented",
+                                     f"the model wrote {written!r}, which is not in the source; removed"))
+            return ""
+        if number in used:
+            problems.append(_problem("placeholder-duplicated",
+                                     f"{span.kind} {span.text!r} came back twice; kept the first"))
+            return ""
+        used.add(number)
+        return space + span.output
+
+    # a removed placeholder takes the space before it along
+    text = re.sub(rf"( ?){PLACEHOLDER.pattern}", put_back, model_text)
+    for span in spans:
+        if span.number not in used:
+            text = _insert(text, span.output, span.at)
+            problems.append(_problem(
+                "placeholder-lost",
+                f"the model dropped the {span.kind} {span.text!r}; "
+                "re-inserted at the same relative place as in the source",
+            ))
+    return text, problems
+
+
+def _insert(text: str, piece: str, at: float) -> str:
+    if at >= 1.0:
+        where = len(text.rstrip(" \t\n»\"').,!?…:;"))
+        return text[:where] + " " + piece + text[where:]
+    target = round(at * len(text))
+    edges = [0, len(text)] + [m.start() for m in re.finditer(r"(?<=\s)\S", text)]
+    where = min(edges, key=lambda e: abs(e - target))
+    before, after = text[:where], text[where:]
+    return (before + ("" if not before or before.endswith(" ") else " ") + piece
+            + ("" if not after or after.startswith(" ") else " ") + after)
+
+
+def _problem(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "severity": "warning", "message": message}
