@@ -483,6 +483,23 @@ def _set_alternates(root: Any, alternates: dict[str, str]) -> None:
 
 
 def _serialize(root: Any, fragment: bool, source: str) -> str:
+    # libxml2 percent-encodes non-ASCII URI attributes (href="…/мектеп" → "%D0%BC…") on output;
+    # attributes must come back exactly, so such values travel as ASCII tokens and are put back after.
+    originals: dict[str, str] = {}
+    for element in root.getroottree().iter():
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if not value.isascii():
+                    token = f"kzt-attr-{len(originals)}-{id(originals)}"
+                    originals[token] = value
+                    element.set(name, token)
+    out = _serialize_tree(root, fragment, source)
+    for token, value in originals.items():
+        out = out.replace(token, value.replace("&", "&amp;").replace('"', "&quot;"))
+    return out
+
+
+def _serialize_tree(root: Any, fragment: bool, source: str) -> str:
     from html import escape
 
     import lxml.html
