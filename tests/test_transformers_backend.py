@@ -322,3 +322,16 @@ def test_one_direction_preset_refuses_other_directions(tiny_models, tmp_path, mo
     with pytest.raises(UsageError, match="en → kk"):
         backend.translate_batch(["Сәлем"], "kk", "en")
     assert backend.translate_batch(ENGLISH[:1], "en", "kk")[0].truncated
+
+
+def test_a_hub_id_that_is_no_preset_is_found_in_the_cache_and_detected(tiny_models, tmp_path, monkeypatch):
+    commit = "b" * 40
+    _fake_hub_cache(tmp_path, "someone/tiny-madlad", tiny_models["madlad"], commit)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    backend = TransformersBackend("someone/tiny-madlad", decoding=Decoding(beams=1, max_new_tokens=3))
+    assert backend.family.name == "madlad"
+    assert backend.signature()["model"] == "someone/tiny-madlad" and backend.signature()["model_revision"] == commit
+    assert backend.supports("ru", "kk")
+    with pytest.raises(ModelUnavailableError, match=r"someone/other-model.*models--someone--other-model"):
+        TransformersBackend("someone/other-model")

@@ -29,6 +29,7 @@ __all__ = [
     "PRESETS",
     "DEFAULT_MODEL",
     "resolve_model",
+    "describe_directory",
     "detect_family",
 ]
 
@@ -114,21 +115,23 @@ class ModelPreset:
 
 @dataclass(slots=True)
 class ResolvedModel:
-    """What ``--model`` named: a preset (downloaded through the Hugging Face cache) or a local directory."""
+    """What ``--model`` named: a preset, another Hub repository, or a local directory."""
 
-    family: ModelFamily
-    """How to drive it."""
+    family: ModelFamily | None
+    """How to drive it; None for a Hub repository that is not a preset until its files are found."""
     preset: ModelPreset | None = None
     """The preset, when a preset name or its Hub id was given."""
+    hub_id: str | None = None
+    """The Hub repository, fetched through the Hugging Face cache (presets and other Hub ids)."""
     path: Path | None = None
     """The local model directory, when a path was given."""
     language_pairs: tuple[tuple[str, str], ...] | None = None
-    """Directions it translates; None = unknown (a local one-direction model): trust the caller."""
+    """Directions it translates; None = unknown (a one-direction model that is not a preset): trust the caller."""
 
     @property
     def name(self) -> str:
         """How the model is named in provenance: the Hub id or the directory."""
-        return self.preset.hub_id if self.preset else str(self.path)
+        return self.hub_id or str(self.path)
 
 
 _NLLB_CODES = {"kk": "kaz_Cyrl", "ru": "rus_Cyrl", "en": "eng_Latn"}
@@ -227,25 +230,37 @@ DEFAULT_MODEL: str = next(name for name, preset in PRESETS.items() if preset.def
 
 
 def resolve_model(name_or_path: str | Path | None = None) -> ResolvedModel:
-    """Resolve a preset name, a preset's Hub id or a local model directory (default: :data:`DEFAULT_MODEL`).
+    """Resolve a preset name, a Hub id or a local model directory (default: :data:`DEFAULT_MODEL`).
 
-    Raises :class:`UsageError` listing the presets for an unknown name, and
+    Raises :class:`UsageError` listing the presets for a name that is none of these, and
     :class:`ModelUnavailableError` for a directory that holds no model.
     """
     text = str(name_or_path) if name_or_path is not None else DEFAULT_MODEL
     preset = _find_preset(text)
     if preset is not None:
-        return ResolvedModel(FAMILIES[preset.family], preset=preset, language_pairs=preset.language_pairs)
+        return ResolvedModel(
+            FAMILIES[preset.family], preset=preset, hub_id=preset.hub_id, language_pairs=preset.language_pairs
+        )
     path = Path(text).expanduser()
     if path.is_dir():
-        family = detect_family(path)
-        pairs = None if family.target_signal == "fixed" else tuple(permutations(family.language_codes, 2))
-        return ResolvedModel(family, path=path.resolve(), language_pairs=pairs)
+        return describe_directory(path)
+    if _HUB_ID.fullmatch(text):
+        return ResolvedModel(None, hub_id=text)
     raise UsageError(
-        f"unknown model {text!r}: not a preset and no such directory; choose a preset "
+        f"unknown model {text!r}: not a preset, a Hub id (owner/name) or a directory; choose a preset "
         f"({', '.join(PRESETS)}) or pass --model PATH to a downloaded model directory "
         "(see `kztranslate models`)"
     )
+
+
+def describe_directory(path: Path, hub_id: str | None = None) -> ResolvedModel:
+    """The model in directory ``path`` (a local copy, or the cache snapshot of Hub repository ``hub_id``)."""
+    family = detect_family(path)
+    pairs = None if family.target_signal == "fixed" else tuple(permutations(family.language_codes, 2))
+    return ResolvedModel(family, hub_id=hub_id, path=None if hub_id else path.resolve(), language_pairs=pairs)
+
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
 def _find_preset(text: str) -> ModelPreset | None:

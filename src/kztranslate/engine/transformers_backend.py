@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Sequence
 
 from ..errors import ModelUnavailableError, UsageError
 from .base import Decoding, Translation
-from .registry import ResolvedModel, resolve_model
+from .registry import ModelFamily, ResolvedModel, describe_directory, resolve_model
 
 __all__ = ["TransformersBackend"]
 
@@ -77,7 +77,6 @@ class TransformersBackend:
         **_options: Any,
     ) -> None:
         self.resolved: ResolvedModel = resolve_model(model)
-        self.family = self.resolved.family
         if revision is not None and self.resolved.path is not None:
             raise UsageError(f"--revision applies to Hub models, not to the local directory {self.resolved.path}")
         preset = self.resolved.preset
@@ -88,6 +87,9 @@ class TransformersBackend:
             raise UsageError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
         self.dtype = dtype
         self.model_dir: Path = self._locate()
+        if self.resolved.family is None:  # a Hub id that is no preset: its files tell the family
+            self.resolved = describe_directory(self.model_dir, hub_id=self.resolved.hub_id)
+        self.family: ModelFamily = self.resolved.family  # type: ignore[assignment]  # known once located
         config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
         positions = config.get("max_position_embeddings")
         self._max_input_tokens = min(self.family.max_input_tokens, positions or self.family.max_input_tokens)
@@ -95,7 +97,7 @@ class TransformersBackend:
 
     # -- the Backend protocol ------------------------------------------------------------------
     def signature(self) -> dict[str, Any]:
-        revision = self.model_dir.name if self.resolved.preset else None  # a Hub snapshot is named by its commit
+        revision = self.model_dir.name if self.resolved.hub_id else None  # a Hub snapshot is named by its commit
         return {
             "backend": self.name,
             "model": self.resolved.name,
@@ -131,7 +133,7 @@ class TransformersBackend:
         loaded = self._load()
         prepared = [self.family.target_prefix(target) + text for text in texts]
         with loaded.lock:
-            self._set_source_language(loaded.tokenizer, source)
+            self._set_languages(loaded.tokenizer, source, target)
             lengths = [len(ids) for ids in loaded.tokenizer(prepared)["input_ids"]]
             encoded = loaded.tokenizer(
                 prepared, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
@@ -177,14 +179,15 @@ class TransformersBackend:
             raise UsageError(f"model {self.resolved.name!r} has no language token {code!r} for {target}")
         return token_id
 
-    def _set_source_language(self, tokenizer: Any, source: str) -> None:
+    def _set_languages(self, tokenizer: Any, source: str, target: str) -> None:
+        """Set the source language on the tokenizer (forced-BOS families) or check the target prefix token."""
         if self.family.target_signal == "forced_bos":
             tokenizer.src_lang = self.family.language_codes[source]
         elif self.family.target_signal in ("prefix", "marian_prefix"):
             # A prefix the vocabulary lacks would be split into pieces and translated as text.
-            token = self.family.target_prefix(source).strip()
+            token = self.family.target_prefix(target).strip()
             if tokenizer.convert_tokens_to_ids(token) == tokenizer.unk_token_id:
-                raise UsageError(f"model {self.resolved.name!r} has no language token {token!r} for {source}")
+                raise UsageError(f"model {self.resolved.name!r} has no language token {token!r} for {target}")
 
     def _finish(self, loaded: _Loaded, row: list[int], budget: int, input_tokens: int) -> Translation:
         generated = row[1:]  # row[0] is the decoder start token
@@ -212,7 +215,8 @@ class TransformersBackend:
                     "pass --model PATH to a directory made by `save_pretrained` or downloaded from the Hub"
                 )
             return self.resolved.path
-        hub_id = self.resolved.preset.hub_id  # type: ignore[union-attr]  # no path → a preset
+        hub_id = self.resolved.hub_id
+        assert hub_id is not None  # not a directory → a Hub repository
         cache = _hub_cache_dir()
         snapshot = _cached_snapshot(hub_id, self.revision, cache)
         if snapshot is not None:
@@ -246,15 +250,17 @@ class TransformersBackend:
         return folder
 
     def _missing_message(self, cache: Path, reason: str) -> str:
+        hub_id = self.resolved.hub_id
+        assert hub_id is not None
         preset = self.resolved.preset
-        assert preset is not None
+        named = f"model {preset.name!r} ({hub_id}" if preset else f"model ({hub_id}"
         revision = f" at revision {self.revision}" if self.revision else ""
-        repo_dir = cache / f"models--{preset.hub_id.replace('/', '--')}"
+        repo_dir = cache / f"models--{hub_id.replace('/', '--')}"
         return (
-            f"model {preset.name!r} ({preset.hub_id}{revision}) is not available: it is not in the Hugging Face "
+            f"{named}{revision}) is not available: it is not in the Hugging Face "
             f"cache (looked in {repo_dir}; HF_HOME={os.environ.get('HF_HOME', 'unset')}) and {reason}. "
             f"To fix: pass --model PATH to a directory holding the downloaded model, or on a connected machine run "
-            f"`hf download {preset.hub_id}` (older huggingface_hub: `huggingface-cli download {preset.hub_id}`) "
+            f"`hf download {hub_id}` (older huggingface_hub: `huggingface-cli download {hub_id}`) "
             f"and copy its cache folder here, then set HF_HOME to the folder holding it (now {cache.parent})"
         )
 
