@@ -265,7 +265,8 @@ def test_missing_default_model_offline_fails_fast_with_a_helpful_message(tmp_pat
     assert "nllb-200-distilled-600M" in message and "facebook/nllb-200-distilled-600M" in message
     assert str(home / "hub" / "models--facebook--nllb-200-distilled-600M") in message
     assert "HF_HUB_OFFLINE" in message
-    assert "--model PATH" in message and "download facebook/nllb-200-distilled-600M" in message
+    assert "--model PATH" in message and "hf download facebook/nllb-200-distilled-600M" in message
+    assert f"HF_HOME is {home}" in message
     assert caught.value.exit_code == 4
 
 

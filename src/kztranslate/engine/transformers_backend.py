@@ -256,12 +256,13 @@ class TransformersBackend:
         named = f"model {preset.name!r} ({hub_id}" if preset else f"model ({hub_id}"
         revision = f" at revision {self.revision}" if self.revision else ""
         repo_dir = cache / f"models--{hub_id.replace('/', '--')}"
+        home = os.environ.get("HF_HOME") or "unset, so ~/.cache/huggingface"
         return (
-            f"{named}{revision}) is not available: it is not in the Hugging Face "
-            f"cache (looked in {repo_dir}; HF_HOME={os.environ.get('HF_HOME', 'unset')}) and {reason}. "
-            f"To fix: pass --model PATH to a directory holding the downloaded model, or on a connected machine run "
-            f"`hf download {hub_id}` (older huggingface_hub: `huggingface-cli download {hub_id}`) "
-            f"and copy its cache folder here, then set HF_HOME to the folder holding it (now {cache.parent})"
+            f"{named}{revision}) is not available: it is not in the Hugging Face cache (looked in {repo_dir}) "
+            f"and {reason}. To fix: pass --model PATH to a downloaded model directory (on a connected machine: "
+            f"`hf download {hub_id} --local-dir PATH`, or `huggingface-cli download` with older huggingface_hub, "
+            f"then copy PATH here); or download it there into the cache (`hf download {hub_id}`), copy that "
+            f"machine's Hugging Face cache here and set HF_HOME to the copy (HF_HOME is {home})"
         )
 
     def _load(self) -> _Loaded:
