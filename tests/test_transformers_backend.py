@@ -243,9 +243,11 @@ def test_loaded_model_is_shared_within_the_process(tiny_models):
     assert first._load() is not TransformersBackend(tiny_models["nllb"])._load()
 
 
-def test_options_are_checked(tiny_models):
+def test_device_dtype_and_revision_options_are_checked(tiny_models):
     with pytest.raises(UsageError, match="float16"):
         TransformersBackend(tiny_models["nllb"], dtype="float8")
+    with pytest.raises(UsageError, match="unknown device 'gpu-please'"):
+        TransformersBackend(tiny_models["nllb"], device="gpu-please").count_tokens("Сәлем", "kk")
     with pytest.raises(UsageError, match="revision"):
         TransformersBackend(tiny_models["nllb"], revision="main")
 
@@ -336,3 +338,28 @@ def test_a_hub_id_that_is_no_preset_is_found_in_the_cache_and_detected(tiny_mode
     assert backend.supports("ru", "kk")
     with pytest.raises(ModelUnavailableError, match=r"someone/other-model.*models--someone--other-model"):
         TransformersBackend("someone/other-model")
+
+
+def test_generation_failures_become_backend_errors(tiny_models, monkeypatch):
+    from kztranslate.errors import BackendError
+
+    backend = TransformersBackend(tiny_models["nllb"], decoding=Decoding(beams=1, max_new_tokens=3))
+
+    def out_of_memory(**_):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(backend._load().model, "generate", out_of_memory)
+    with pytest.raises(BackendError, match="failed on a batch of 1 segment.*out of memory") as caught:
+        backend.translate_batch(KAZAKH[:1], "kk", "ru")
+    assert isinstance(caught.value.__cause__, RuntimeError) and caught.value.exit_code == 4
+
+
+@pytest.mark.parametrize(("settings", "named"), [
+    ({"beams": 0}, "beams=0"),
+    ({"max_new_tokens": 0}, "max_new_tokens=0"),
+    ({"min_new_tokens": -1, "repetition_penalty": 0.0}, "min_new_tokens=-1, repetition_penalty=0.0"),
+    ({"beams": Decoding.beams}, "beams=<member"),  # a class attribute of the slots dataclass, not its default
+])
+def test_impossible_decoding_settings_are_usage_errors(tiny_models, settings, named):
+    with pytest.raises(UsageError, match=re.escape(named)):
+        TransformersBackend(tiny_models["nllb"], decoding=Decoding(**settings))

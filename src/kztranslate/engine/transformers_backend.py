@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
-from ..errors import ModelUnavailableError, UsageError
+from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
 from .registry import ModelFamily, ResolvedModel, describe_directory, resolve_model
 
@@ -81,7 +81,7 @@ class TransformersBackend:
             raise UsageError(f"--revision applies to Hub models, not to the local directory {self.resolved.path}")
         preset = self.resolved.preset
         self.revision = revision if revision is not None else (preset.revision if preset else None)
-        self.decoding = decoding or Decoding()
+        self.decoding = _checked(decoding or Decoding())
         self.device = device
         if dtype is not None and str(dtype) not in DTYPES:
             raise UsageError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
@@ -140,8 +140,14 @@ class TransformersBackend:
             )
         budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
         options = self._generate_options(loaded, target, max(budgets))
-        with torch.inference_mode():
-            output = loaded.model.generate(**encoded.to(loaded.model.device), **options)
+        try:
+            with torch.inference_mode():
+                output = loaded.model.generate(**encoded.to(loaded.model.device), **options)
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:  # torch and generate() raise these
+            raise BackendError(
+                f"model {self.resolved.name!r} failed on a batch of {len(texts)} segment(s) {source} → {target}: "
+                f"{exc}; check the decoding settings ({self.decoding.to_dict()}) and the device's free memory"
+            ) from exc
         return [
             self._finish(loaded, row, budget, n)
             for row, budget, n in zip(output.tolist(), budgets, lengths, strict=True)
@@ -297,6 +303,27 @@ class TransformersBackend:
         if hasattr(tokenizer, "lang_token_to_id"):  # M2M100 keeps its language tokens outside get_vocab()
             language_ids |= frozenset(tokenizer.lang_token_to_id.values())
         return _Loaded(model, tokenizer, language_ids, threading.Lock())
+
+
+def _checked(decoding: Decoding) -> Decoding:
+    """``decoding``, if ``generate`` can run it; a :class:`UsageError` naming the bad setting otherwise."""
+    d = decoding
+    rules = {
+        "beams": isinstance(d.beams, int) and d.beams >= 1,
+        "max_new_tokens": d.max_new_tokens is None or (isinstance(d.max_new_tokens, int) and d.max_new_tokens >= 1),
+        "max_length_ratio": isinstance(d.max_length_ratio, (int, float)) and d.max_length_ratio > 0,
+        "min_new_tokens": isinstance(d.min_new_tokens, int) and d.min_new_tokens >= 0,
+        "repetition_penalty": isinstance(d.repetition_penalty, (int, float)) and d.repetition_penalty > 0,
+        "no_repeat_ngram_size": isinstance(d.no_repeat_ngram_size, int) and d.no_repeat_ngram_size >= 0,
+        "length_penalty": isinstance(d.length_penalty, (int, float)),
+    }
+    bad = [f"{name}={getattr(d, name)!r}" for name, ok in rules.items() if not ok]
+    if bad:
+        raise UsageError(
+            f"invalid decoding settings: {', '.join(bad)}; beams ≥ 1, max_new_tokens ≥ 1 (or unset), "
+            "min_new_tokens ≥ 0, max_length_ratio > 0, repetition_penalty > 0, no_repeat_ngram_size ≥ 0"
+        )
+    return decoding
 
 
 def _pairs_text(pairs: Sequence[tuple[str, str]] | None) -> str:
