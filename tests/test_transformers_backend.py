@@ -241,6 +241,9 @@ def test_loaded_model_is_shared_within_the_process(tiny_models):
     second = TransformersBackend(tiny_models["m2m100"], decoding=Decoding(beams=4))
     assert first._load() is second._load()
     assert first._load() is not TransformersBackend(tiny_models["nllb"])._load()
+    half = TransformersBackend(tiny_models["m2m100"], dtype="bf16", decoding=Decoding(beams=1, max_new_tokens=3))
+    assert half._load() is not first._load() and str(half._load().model.dtype) == "torch.bfloat16"
+    assert half.translate_batch(KAZAKH[:1], "kk", "en")[0].meta["output_tokens"] == 3
 
 
 def test_device_dtype_and_revision_options_are_checked(tiny_models):

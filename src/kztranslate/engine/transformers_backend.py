@@ -198,7 +198,8 @@ class TransformersBackend:
     def _finish(self, loaded: _Loaded, row: list[int], budget: int, input_tokens: int) -> Translation:
         generated = row[1:]  # row[0] is the decoder start token
         eos = loaded.model.config.eos_token_id
-        stop = generated.index(eos) if eos in generated else None
+        ends = set(eos) if isinstance(eos, list) else {eos}
+        stop = next((i for i, token in enumerate(generated) if token in ends), None)
         # A batch decodes to the largest budget; hold each segment to its own.
         finished = stop is not None and stop < budget
         content = generated[:stop] if finished else generated[:budget]
