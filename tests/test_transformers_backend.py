@@ -366,3 +366,14 @@ def test_generation_failures_become_backend_errors(tiny_models, monkeypatch):
 def test_impossible_decoding_settings_are_usage_errors(tiny_models, settings, named):
     with pytest.raises(UsageError, match=re.escape(named)):
         TransformersBackend(tiny_models["nllb"], decoding=Decoding(**settings))
+
+
+@pytest.mark.parametrize("family", ["nllb", "m2m100", "madlad", "marian-multi"])
+def test_tiny_tokenizers_round_trip_kazakh(family, tiny_models):
+    loaded = TransformersBackend(tiny_models[family])._load()
+    tokenizer = loaded.tokenizer
+    for text in [*KAZAKH, "ӘҒҚҢӨҰҮҺІ әғқңөұүһі Нұргүл Қалиева, 27 қараша 2019."]:
+        ids = tokenizer(text)["input_ids"]
+        assert tokenizer.unk_token_id not in ids, tokenizer.convert_ids_to_tokens(ids)
+        words = [i for i in ids if i not in loaded.language_token_ids]
+        assert tokenizer.decode(words, skip_special_tokens=True) == text
