@@ -246,6 +246,21 @@ def test_loaded_model_is_shared_within_the_process(tiny_models):
     assert half.translate_batch(KAZAKH[:1], "kk", "en")[0].meta["output_tokens"] == 3
 
 
+def test_with_decoding_shares_the_model_and_changes_only_the_settings(tiny_models, monkeypatch):
+    backend = TransformersBackend(tiny_models["madlad"], decoding=Decoding(beams=1, max_new_tokens=4))
+    stronger = backend.with_decoding(Decoding(beams=3, max_new_tokens=6, no_repeat_ngram_size=3))
+    assert stronger._load() is backend._load()
+    assert backend.signature()["decoding"]["beams"] == 1 and stronger.signature()["decoding"]["beams"] == 3
+    assert {k: v for k, v in stronger.signature().items() if k != "decoding"} == {
+        k: v for k, v in backend.signature().items() if k != "decoding"
+    }
+    calls = spy_generate(monkeypatch, stronger)
+    assert stronger.translate_batch(KAZAKH[:1], "kk", "ru")[0].meta["output_tokens"] == 6
+    assert calls[0]["options"]["num_beams"] == 3 and calls[0]["options"]["no_repeat_ngram_size"] == 3
+    with pytest.raises(UsageError, match="beams=0"):
+        backend.with_decoding(Decoding(beams=0))
+
+
 def test_device_dtype_and_revision_options_are_checked(tiny_models):
     with pytest.raises(UsageError, match="float16"):
         TransformersBackend(tiny_models["nllb"], dtype="float8")

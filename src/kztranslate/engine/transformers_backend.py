@@ -14,6 +14,7 @@ torch and transformers are imported only when a model is loaded.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -104,6 +105,12 @@ class TransformersBackend:
             "model_revision": revision,
             "decoding": self.decoding.to_dict(),
         }
+
+    def with_decoding(self, decoding: Decoding) -> TransformersBackend:
+        """The same model (shared, not reloaded) decoding with ``decoding`` (the ``Redecodable`` extension)."""
+        twin = copy.copy(self)
+        twin.decoding = _checked(decoding)
+        return twin
 
     def supports(self, source: str, target: str) -> bool:
         if source == target:
