@@ -407,25 +407,24 @@ def test_superdesk_macro_translates_through_the_library(monkeypatch):
 
 
 def test_translation_memory_hits_reach_the_metrics(tmp_path):
-    from types import SimpleNamespace
-
+    from kztranslate.engine.memory import TranslationMemory
     from kztranslate.pipeline import Translator
 
-    translator = Translator("pseudo")
-    plain = translator.scheduler.translate
-
-    def with_stats(requests, progress=None):  # what a scheduler with a translation memory reports
-        translator.scheduler.last_stats = SimpleNamespace(memory_hits=2, post_edits=1)
-        return plain(requests, progress=progress)
-
-    translator.scheduler.translate = with_stats
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    memory.store_post_edit("Бүгін 1 адам қатысты.", "Сегодня присутствовал 1 человек.", "kk", "ru")
+    translator = Translator("pseudo", memory=memory)
     app = create_app(ServiceSettings(db_path=tmp_path / "s.sqlite", require_keys=False), translator=translator)
     with TestClient(app) as c:
         _wait_ready(c)
+        # first pass: the post-edited sentence comes from the memory, the other two from the model
         assert c.post("/v1/translate", json={"article": article(1), "to": "ru"}).status_code == 200
+        # second pass: the two machine-translated sentences are memory hits now
+        again = c.post("/v1/translate", json={"article": article(1), "to": "ru"})
+        assert again.status_code == 200
+        assert again.json()["variants"]["ru"]["document"]["blocks"][1]["text"].startswith("Сегодня присутствовал 1 человек.")
         # an article with nothing for the model leaves the scheduler alone: nothing is counted twice
         empty = {"language": "kk", "blocks": [{"role": "paragraph", "text": "2019"}]}
         assert c.post("/v1/translate", json={"article": empty, "to": "ru"}).status_code == 200
         metrics = c.get("/metrics").text
     assert 'kztranslate_cache_hits_total{origin="memory"} 2.0' in metrics
-    assert 'kztranslate_cache_hits_total{origin="post_edit"} 1.0' in metrics
+    assert 'kztranslate_cache_hits_total{origin="post_edit"} 2.0' in metrics
