@@ -32,6 +32,8 @@ def register(sub: Any) -> None:
     p.add_argument("--memory", metavar="PATH",
                    help="translation-memory file (default: $KZTRANSLATE_TM or the user cache dir)")
     p.add_argument("--no-memory", action="store_true", help="neither read nor write the translation memory")
+    p.add_argument("--glossary", type=Path,
+                   help="glossary (TSV/CSV/YAML): forced terms and do-not-translate entries, Kazakh endings aware")
     p.add_argument("--names", type=Path, help="names table (TSV/CSV/YAML) overriding name transliteration")
     p.add_argument("--dateline-pattern", action="append", default=[], metavar="LANG=PATTERN",
                    help="house-style CLDR pattern for a language's dateline, e.g. en='d MMMM y, HH:mm' (repeatable)")
@@ -107,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         revision=args.revision,
         decoding=decoding,
         name_table=NameTable.load(args.names) if args.names else None,
+        glossary=args.glossary,
         dateline_pattern=_dateline_patterns(args.dateline_pattern),
         memory=None if args.no_memory else TranslationMemory(args.memory),
         qa=args.qa,
@@ -133,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         out_format = args.format or fmt
         rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
+        for lang, variant in outcome.items():
+            _print_qa_summary(path, lang, variant)
         if to_stdout:
             sys.stdout.write(next(iter(rendered.values())))
             continue
@@ -143,13 +148,22 @@ def run(args: argparse.Namespace) -> int:
             written += 1
             if len(paths) > 1 or len(targets) > 1:
                 print(f"wrote {target}", file=sys.stderr)
-        for finding in (f for v in outcome.values() for f in v.qa):
-            print(f"{path}: {finding.get('severity')}: {finding.get('code')}: block {finding.get('block')} "
-                  f"segment {finding.get('segment')}: "
-                  f"{finding.get('message')}", file=sys.stderr)
     if bar is not None:
         bar.close()
     if failures:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0
 
+
+
+def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
+    """One line per variant with QA findings; the findings themselves are in the variant's JSON (`qa`)."""
+    from ..qa import summarize
+
+    if not variant.qa:
+        return
+    summary = summarize(variant.qa)
+    severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
+    codes = ", ".join(f"{code} ×{n}" for code, n in summary["by_code"].items())
+    print(f"{path} → {language}: QA: {summary['findings']} finding(s) in {summary['segments']} segment(s) "
+          f"({severities}): {codes}", file=sys.stderr)
