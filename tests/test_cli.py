@@ -133,3 +133,24 @@ def test_glossary_forces_terms_through_kazakh_endings():
     lines = result.stdout.splitlines()
     assert "Almaty" in lines[0]  # headline "Алматыда …": the term matched through the locative ending
     assert "Алматы" not in result.stdout
+
+
+@pytest.mark.parametrize("family", ["nllb", "madlad"])
+def test_a_real_model_directory_gives_the_same_structure(tmp_path, tiny_models, family):
+    seed = CORPUS / "seed-baq.kk.txt"
+    if not seed.exists():
+        pytest.skip("shared corpus not available")
+    result = kzt("translate", str(seed), "--to", "ru,en", "--backend", "transformers", "--model", str(tiny_models[family]),
+                 "--beams", "1", "--max-new-tokens", "6", "--out-dir", str(tmp_path), "--no-memory")
+    assert result.returncode == 0, result.stderr
+    source = seed.read_text(encoding="utf-8").split("\n")
+    for lang in ("ru", "en"):
+        lines = (tmp_path / f"seed-baq.{lang}.txt").read_text(encoding="utf-8").split("\n")
+        assert len(lines) == len(source)
+        blank = [i for i, line in enumerate(source) if not line]
+        assert [i for i, line in enumerate(lines) if not line] == blank  # every block where the source has it
+        assert lines[2].endswith(" 3457") and "10:03" in lines[2]
+        assert lines[-2] == {"ru": "Нургуль Калиева", "en": "Nurgul Kaliyeva"}[lang]
+        assert lines[-1] == {"ru": "Поделиться:", "en": "Share:"}[lang]
+        doc = json.loads(kzt("inspect", str(tmp_path / f"seed-baq.{lang}.txt"), "--from", lang).stdout)
+        assert sum(b["role"] == "paragraph" for b in doc["blocks"]) == 4

@@ -8,6 +8,7 @@ through the ``kztranslate.backends`` entry-point group.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from importlib.metadata import entry_points
 from typing import Any
 
