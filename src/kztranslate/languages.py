@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .errors import UsageError
 
-__all__ = ["LANGUAGES", "normalize_language", "babel_locale", "script_of", "base_language"]
+__all__ = ["LANGUAGES", "normalize_language", "language_or_verbatim", "babel_locale", "script_of", "base_language"]
 
 #: Supported tags → English name.
 LANGUAGES: dict[str, str] = {
@@ -33,6 +33,17 @@ def normalize_language(tag: str) -> str:
         choices = ", ".join(LANGUAGES)
         raise UsageError(f"unknown language {tag!r}; choose one of: {choices}")
     return found
+
+
+def language_or_verbatim(tag: object) -> str:
+    """The canonical tag when we support the language, else the tag as given ('' for none):
+    readers keep a language we do not translate so the document still reads and writes back."""
+    if not tag:
+        return ""
+    try:
+        return normalize_language(str(tag))
+    except UsageError:
+        return str(tag)
 
 
 def base_language(tag: str) -> str:

@@ -43,6 +43,7 @@ the reading that native Kazakh words need (best effort, documented):
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 __all__ = ["CYRILLIC_TO_LATIN", "to_latin", "to_cyrillic"]
 
@@ -125,17 +126,23 @@ def to_cyrillic(text: str) -> str:
 def _word_to_cyrillic(word: str) -> str:
     if _FOREIGN.search(word):
         return word
-    lower = "".join(_latin_lower(ch) for ch in word)
+    return convert_cased(word, "".join(_latin_lower(ch) for ch in word), _cyrillic_of)
+
+
+def convert_cased(word: str, lower: str, letters_at: Callable[[str, int], tuple[str, int]]) -> str:
+    """Convert ``word`` letter group by letter group, keeping its case: ``letters_at(lower, i)``
+    gives the converted letters for the group starting at ``i`` of the lower-cased word and the
+    group's width; ALL-CAPS words stay ALL CAPS, a capital opens a capitalized group."""
     all_caps = len(word) > 1 and word.isupper()
     out: list[str] = []
     i = 0
     while i < len(lower):
-        cyrillic, width = _cyrillic_of(lower, i)
+        letters, width = letters_at(lower, i)
         if all_caps:
-            cyrillic = cyrillic.upper()
+            letters = letters.upper()
         elif word[i].isupper():
-            cyrillic = cyrillic[:1].upper() + cyrillic[1:]
-        out.append(cyrillic)
+            letters = letters[:1].upper() + letters[1:]
+        out.append(letters)
         i += width
     return "".join(out)
 

@@ -46,6 +46,7 @@ from typing import Any
 
 from .errors import FormatError, InputError, UsageError
 from .languages import normalize_language
+from .latin import convert_cased
 
 __all__ = ["NameTable", "transliterate_name", "kazakh_to_russian", "romanize", "from_english"]
 
@@ -112,19 +113,7 @@ def from_english(name: str, target: str = "ru") -> str:
 
 
 def _english_word(word: str, kazakh: bool) -> str:
-    lower = word.lower()
-    all_caps = len(word) > 1 and word.isupper()
-    out: list[str] = []
-    i = 0
-    while i < len(lower):
-        cyrillic, width = _english_letters(lower, i, kazakh)
-        if all_caps:
-            cyrillic = cyrillic.upper()
-        elif word[i].isupper():
-            cyrillic = cyrillic[:1].upper() + cyrillic[1:]
-        out.append(cyrillic)
-        i += width
-    return "".join(out)
+    return convert_cased(word, word.lower(), lambda lower, i: _english_letters(lower, i, kazakh))
 
 
 def _english_letters(lower: str, i: int, kazakh: bool) -> tuple[str, int]:

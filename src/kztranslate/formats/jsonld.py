@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any, ClassVar, Iterable
 
 from ..document import Article, Block
-from ..errors import FormatError, UsageError
-from ..languages import normalize_language
+from ..errors import FormatError
+from ..languages import language_or_verbatim
 from ._jsontext import dump_json, load_json
 
 __all__ = ["JsonLdFormat", "to_jsonld"]
@@ -52,7 +52,7 @@ class JsonLdFormat:
             )
         lang = language or node.get("inLanguage")
         article = Article(
-            language=_language(lang),
+            language=language_or_verbatim(lang),
             source=node.get("@id") or node.get("url"),
             published=_date(node.get("datePublished")),
             meta={"jsonld": node, "jsonld_layout": layout},
@@ -88,7 +88,7 @@ def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict
             node["@id"] = f"{source_id}#{article.language}"
     elif source_id and "@id" not in node and "url" not in node:
         node["@id"] = source_id
-    if _language(node.get("inLanguage")) != article.language:
+    if language_or_verbatim(node.get("inLanguage")) != article.language:
         node["inLanguage"] = article.language
     if article.headline or "headline" in node:
         node["headline"] = article.headline
@@ -181,11 +181,3 @@ def _date(value: Any) -> datetime | None:
     except ValueError:
         return None
 
-
-def _language(tag: Any) -> str:
-    if not tag:
-        return ""
-    try:
-        return normalize_language(str(tag))
-    except UsageError:
-        return str(tag)

@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from ..document import Article, Block
-from ..errors import FormatError, UsageError
-from ..languages import normalize_language
+from ..errors import FormatError
+from ..languages import language_or_verbatim
 from ._jsontext import dump_json, load_json
 
 __all__ = ["NinjsFormat"]
@@ -55,7 +55,7 @@ class NinjsFormat:
         if not isinstance(data, dict) or not ("uri" in data or "guid" in data):
             raise FormatError('not a ninjs item: expected a JSON object with "uri" (or a Superdesk "guid")',
                               source=source, line=1, column=1)
-        lang = _language(language or data.get("language"))
+        lang = language_or_verbatim(language or data.get("language"))
         article = Article(language=lang, source=data.get("guid") or data.get("uri"))
         article.published = _date(data, "firstcreated", "firstCreated", "versioncreated", "versionCreated")
         article.meta["ninjs"] = data
@@ -87,7 +87,7 @@ class NinjsFormat:
             else:
                 value = blocks[0].text
             _set(data, path, value)
-        if "language" in data and _language(data["language"]) != article.language:
+        if "language" in data and language_or_verbatim(data["language"]) != article.language:
             data["language"] = article.language
         if article.provenance is not None:
             _link_to_original(data, original, article)
@@ -205,14 +205,6 @@ def _is_ninjs3(data: dict[str, Any]) -> bool:
         return True
     return "ninjs-schema_3" in str(data.get("$schema", "")) or any(k in data for k in _CAMEL_KEYS)
 
-
-def _language(tag: Any) -> str:
-    if not tag:
-        return ""
-    try:
-        return normalize_language(str(tag))
-    except UsageError:
-        return str(tag)  # a language we do not translate; kept so the item still reads and writes back
 
 
 def _date(data: dict[str, Any], *keys: str) -> datetime | None:
