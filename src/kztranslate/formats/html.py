@@ -16,7 +16,8 @@ never read otherwise. Whitespace in block text is collapsed as a browser shows i
 
 The article keeps the source (``meta["html"]["source"]``); the writer parses it again, replaces
 the content of blocks whose text or markup changed (unchanged blocks keep their nodes exactly),
-sets ``lang``, and adds ``<link rel="alternate" hreflang>`` for ``meta["alternates"]``. Text
+sets ``lang``, links a translated page to its original (its ``<link rel="canonical">``, or ``og:url``,
+becomes ``<link rel="alternate" hreflang>``), and adds such links for ``meta["alternates"]``. Text
 goes into the tree as text, so model output is always escaped.
 """
 
@@ -142,6 +143,8 @@ class HtmlFormat:
         if article.language and article.language != info.get("language"):
             for holder in _language_holders(root, fragment):
                 holder.set("lang", article.language)
+        if article.provenance is not None and not fragment:
+            _link_original(root, article.provenance.source_language)
         alternates = article.meta.get("alternates") or {}
         if alternates and not fragment:
             _set_alternates(root, alternates)
@@ -460,6 +463,21 @@ class _Builder:
             self.holder = element
             if not is_void(code):
                 _Builder(element, 0, None, self.raw).build(node.children)
+
+
+def _link_original(root: Any, language: str) -> None:
+    """A translation links to its original: the source's ``<link rel="canonical">`` named the original's
+    page, so it becomes ``<link rel="alternate" hreflang="<source language>">`` (a translation declaring
+    the original canonical would not be indexed); without one, ``og:url`` gives the original's address."""
+    links = [link for link in root.iter("link") if (link.get("rel") or "").lower() == "canonical" and link.get("href")]
+    for link in links:
+        link.set("rel", "alternate")
+        link.set("hreflang", language)
+    if not links:
+        url = next((m.get("content") for m in root.iter("meta") if m.get("property") == "og:url" and m.get("content")),
+                   None)
+        if url:
+            _set_alternates(root, {language: url})
 
 
 def _set_alternates(root: Any, alternates: dict[str, str]) -> None:

@@ -392,8 +392,9 @@ def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> Non
             attrs = {"src": str(token.attrs["src"])}
             if token.attrs.get("title"):
                 attrs["title"] = str(token.attrs["title"])
+            # unlike HTML's <img>, a Markdown image encloses its alt text: not void
             code = InlineCode(len(codes) + 1, "img", at, at, attrs,
-                              meta={"open": "![", "close": _destination(attrs["src"], attrs.get("title"))})
+                              meta={"open": "![", "close": _destination(attrs["src"], attrs.get("title")), "void": False})
             codes.append(code)
             inner: list[str] = []
             _walk_into(token.children or [], inner, codes, offset=at)
