@@ -216,3 +216,98 @@ def content(path: Path) -> str:
 
     article = read_article(path)
     return "\n".join(b.text + " " + " ".join(v for c in b.inline for v in c.attrs.values()) for b in article.blocks)
+
+
+# -- XLIFF: export → edit → import -------------------------------------------------------------------
+XLIFF = "{urn:oasis:names:tc:xliff:document:2.0}"
+EDIT = "Правка редактора. "
+
+
+def edit_units(xlf: Path, pick) -> list[int]:
+    """Prefix the target of the units ``pick(units)`` chooses with EDIT; their block indexes."""
+    from lxml import etree
+
+    tree = etree.parse(str(xlf))
+    units = tree.getroot().findall(f".//{XLIFF}unit")
+    chosen = pick(units)
+    for unit in chosen:
+        target = unit.find(f"{XLIFF}segment/{XLIFF}target")
+        target.text = EDIT + (target.text or "")
+    tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
+    return [int(u.get("id")[1:]) for u in chosen]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_xliff_round_trip_changes_exactly_the_edited_segments(tmp_path, name):
+    from kztranslate.formats import read_article
+
+    source = FIXTURES / name
+    variant = tmp_path / f"{name.split('.')[0]}.ru{source.suffix}"
+    result = kzt("translate", str(source), "--to", "ru", "--backend", "pseudo", "--no-memory", "--out-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    xlf, merged = tmp_path / "edit.xlf", tmp_path / f"merged{source.suffix}"
+    assert kzt("xliff", "export", str(source), str(variant), "-o", str(xlf)).returncode == 0
+    # the first unit, and the first one with inline markup (when there is one)
+    edited = edit_units(xlf, lambda units: [units[0]] + [u for u in units[1:] if u.find(f"{XLIFF}originalData") is not None][:1])
+    result = kzt("xliff", "import", str(xlf), str(source), str(variant), "-o", str(merged),
+                 memory=tmp_path / "tm.sqlite")
+    assert result.returncode == 0, result.stderr
+
+    before, after = read_article(variant), read_article(merged)
+    assert len(after.blocks) == len(before.blocks)
+    for index, (old, new) in enumerate(zip(before.blocks, after.blocks)):
+        if index in edited:
+            assert new.text == EDIT + old.text
+            assert [(c.tag, c.attrs, c.start - len(EDIT), c.end - len(EDIT)) for c in new.inline] == \
+                   [(c.tag, c.attrs, c.start, c.end) for c in old.inline]
+        else:
+            assert (new.role, new.text, new.inline) == (old.role, old.text, old.inline), index
+    if name != "digest.kk.json":  # document JSON also records the post-edit in the blocks' meta
+        assert merged.read_text(encoding="utf-8").replace(EDIT, "") == variant.read_text(encoding="utf-8")
+        assert merged.read_text(encoding="utf-8").count(EDIT) == len(edited)
+
+
+def test_xliff_post_edits_go_to_the_memory_and_win_when_translating_again(tmp_path):
+    """Issue 4: human post-edits (from XLIFF import) are stored and win over machine output."""
+    from lxml import etree
+
+    from kztranslate.formats import read_article
+
+    source, memory = FIXTURES / "page.kk.html", tmp_path / "tm.sqlite"
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert kzt("translate", str(source), "--to", "ru", "--backend", "pseudo", "--out-dir", str(first),
+               memory=memory).returncode == 0
+    xlf = tmp_path / "page.xlf"
+    assert kzt("xliff", "export", str(source), str(first / "page.ru.html"), "-o", str(xlf)).returncode == 0
+    tree = etree.parse(str(xlf))
+    unit = next(u for u in tree.getroot().iter(f"{XLIFF}unit") if u.find(f"{XLIFF}originalData") is not None)
+    target = unit.find(f"{XLIFF}segment/{XLIFF}target")
+    # a real post-edit: the editor rewrites both sentences, keeping the markup and the e-mail address
+    pcs = list(target)
+    target.text = "В Шымкенте открылся парк площадью "
+    pcs[0].text, pcs[0].tail = "12 гектаров", ". Подробности "
+    pcs[1].text, pcs[1].tail = "на сайте акимата", "."
+    pcs[2].tail = "Вопросы присылайте на "
+    pcs[3].tail = "."
+    tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
+    edited_path = tmp_path / "page.ru.html"
+    result = kzt("xliff", "import", str(xlf), str(source), str(first / "page.ru.html"), "-o", str(edited_path),
+                 memory=memory)
+    assert result.returncode == 0, result.stderr
+    assert "2 post-edited sentence(s) of 1 block(s) stored" in result.stderr
+
+    result = kzt("translate", str(source), "--to", "ru", "--backend", "pseudo", "--out-dir", str(again), memory=memory)
+    assert result.returncode == 0, result.stderr
+    index = int(unit.get("id")[1:])
+    edited, retranslated = read_article(edited_path).blocks[index], read_article(again / "page.ru.html").blocks[index]
+    assert retranslated.text == edited.text == ("В Шымкенте открылся парк площадью 12 гектаров. Подробности на сайте "
+                                                "акимата.Вопросы присылайте на info@shymkent.gov.kz.")
+    assert [c.to_dict() for c in retranslated.inline] == [c.to_dict() for c in edited.inline]
+    # the other blocks still come from the model (through the memory)
+    assert read_article(again / "page.ru.html").blocks[index + 1].text.startswith("⟦ru⟧")
+
+    # --no-memory merges without storing
+    other = tmp_path / "other.sqlite"
+    result = kzt("xliff", "import", str(xlf), str(source), str(first / "page.ru.html"), "-o", str(edited_path),
+                 "--no-memory", memory=other)
+    assert result.returncode == 0 and "stored" not in result.stderr and not other.exists()

@@ -27,7 +27,7 @@ from .errors import KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
 from .languages import base_language, normalize_language
 
-__all__ = ["QA_POLICIES", "Translator", "translate"]
+__all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
 #: What ``Translator(qa=...)`` / ``--qa`` does with QA findings: record them on the variant
 #: (``flag``), re-decode flagged segments with stronger settings and keep the better output
@@ -544,3 +544,43 @@ def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
     block.inline = [
         InlineCode(c.id, c.tag, new_offsets[c.start], new_offsets[c.end], c.attrs, c.meta) for c in block.inline
     ]
+
+
+# -- [issue 3: post-edits into the translation memory] ---------------------------------------------
+def post_edit_segments(
+    source: Block, edited: Block, source_language: str, target_language: str
+) -> list[tuple[str, str, str]] | None:
+    """The sentences of a post-edited block as the translation memory keys them: ``(language of the
+    source sentence, source sentence, edited sentence)``, both sides in the form the pipeline sends
+    to the model (inline markers ``<1>…</1>``, protected spans as ``[[n]]``), so that translating the
+    article again finds them. None when the edit's sentences, markup or protected spans do not line
+    up one to one with the source's (the edit merged sentences, dropped a URL, …). Glossary terms
+    are not applied: a sentence with a glossary term is looked up with its placeholder."""
+    target = base_language(target_language)
+    pieces = inline.encode_pieces(source.text, source.inline,
+                                  segmentation.split_sentences(source.text, source_language))
+    pieces, languages = _split_by_language(pieces, source_language)
+    marker_of = {c.id: k + 1 for k, c in enumerate(source.inline)}
+    if any(c.id not in marker_of for c in edited.inline):
+        return None
+    renumber = {k + 1: marker_of[c.id] for k, c in enumerate(edited.inline)}
+    edits = [
+        inline.MARKER.sub(lambda m: m.group().replace(m.group(2), str(renumber[int(m.group(2))]), 1), piece)
+        for piece in inline.encode_pieces(edited.text, edited.inline,
+                                          segmentation.split_sentences(edited.text, target))
+    ]
+    if len(edits) != len(pieces):
+        return None
+    found: list[tuple[str, str, str]] = []
+    for piece, language, edit in zip(pieces, languages, edits):
+        if not _HAS_LETTER.search(piece) or language == target:
+            continue  # never sent to the model
+        core, spans = protect.protect(_strip(piece)[0], language)
+        edit = _strip(edit)[0]
+        for span in spans:
+            if span.text not in edit:
+                return None
+            edit = edit.replace(span.text, protect.placeholder(span.number), 1)
+        found.append((language, core, edit))
+    return found
+# -- [end post-edits into the translation memory] --------------------------------------------------

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..document import Article
 from ..errors import InputError
-from ..formats import decode_input, detect_format, read_article, write_article, write_atomic
+from ..formats import decode_input, detect_format, get_format, read_article, write_article, write_atomic
 from ..formats.xliff import export, import_
 
 __all__ = ["register", "run"]
@@ -26,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     into.add_argument("variant", metavar="VARIANT", help="the translation the file was exported from")
     into.add_argument("-o", "--output", metavar="OUT",
                       help="where to write the merged variant (format by extension; default: stdout, VARIANT's format)")
+    into.add_argument("--memory", metavar="PATH",
+                      help="translation memory that keeps the edits as human post-edits, which win over machine "
+                           "output when the article is translated again (default: $KZTRANSLATE_TM or the user cache dir)")
+    into.add_argument("--no-memory", action="store_true", help="only merge; do not store the edits in a memory")
     parser.set_defaults(func=run)
 
 
@@ -40,11 +45,46 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     merged = import_(_read_text(args.xliff), source, variant, name=args.xliff)
+    variant_format = detect_format(args.variant, _read_text(args.variant))
     if args.output:
-        write_article(merged, args.output)
+        # the variant's own format when the extension allows it (.json is ninjs, JSON-LD or document JSON)
+        fits = Path(args.output).suffix.lower() in get_format(variant_format).extensions
+        write_article(merged, args.output, format=variant_format if fits else None)
     else:
-        sys.stdout.write(write_article(merged, format=detect_format(args.variant, _read_text(args.variant))))
+        sys.stdout.write(write_article(merged, format=variant_format))
+    if not args.no_memory:
+        _remember(source, variant, merged, args.memory)
     return 0
+
+
+def _remember(source: Article, variant: Article, merged: Article, memory_path: str | None) -> None:
+    """Store each edited sentence as a human post-edit (see kztranslate.pipeline.post_edit_segments)."""
+    from ..engine.memory import TranslationMemory
+    from ..pipeline import post_edit_segments
+
+    edited = [i for i, (old, new) in enumerate(zip(variant.blocks, merged.blocks))
+              if (old.text, [c.to_dict() for c in old.inline]) != (new.text, [c.to_dict() for c in new.inline])]
+    if not edited:
+        return
+    provenance = variant.provenance
+    signature = None
+    if provenance is not None and provenance.backend != "unknown":
+        signature = {"backend": provenance.backend, "model": provenance.model,
+                     "model_revision": provenance.model_revision, "decoding": provenance.decoding}
+    memory = TranslationMemory(memory_path)
+    stored, skipped = 0, []
+    for index in edited:
+        segments = post_edit_segments(source.blocks[index], merged.blocks[index], source.language, variant.language)
+        if segments is None:
+            skipped.append(f"b{index}")
+            continue
+        for language, source_text, target_text in segments:
+            memory.store_post_edit(source_text, target_text, language, variant.language, signature)
+            stored += 1
+    note = (f"; not stored, their sentences or links no longer match the source one to one: {', '.join(skipped)}"
+            if skipped else "")
+    print(f"kztranslate: {stored} post-edited sentence(s) of {len(edited)} block(s) stored in the translation "
+          f"memory {memory.path}{note}", file=sys.stderr)
 
 
 def _read_text(path: str) -> str:

@@ -81,6 +81,9 @@ def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict
     node.setdefault("@type", "NewsArticle")
     source_id = _identifier(node) or article.source
     variant = article.provenance is not None
+    if variant and "translationOfWork" in node:
+        # read from a translation (a post-edit merged into it): its @id and link stay
+        variant, source_id = False, None
     if variant:
         for key in _PAGE_KEYS:
             node.pop(key, None)

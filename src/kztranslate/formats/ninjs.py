@@ -163,6 +163,10 @@ def _render_html(article: Article, blocks: list[Block], path: tuple) -> str:
 
 
 def _link_to_original(data: dict[str, Any], original: dict[str, Any], article: Article) -> None:
+    if "translated_from" in original or any(
+        isinstance(alt, dict) and alt.get("role") == "translated-from" for alt in original.get("altIds") or []
+    ):
+        return  # read from a translation (a post-edit merged into it): its identity and links stay
     source_id = original.get("guid") or original.get("uri")
     source_language = article.provenance.source_language if article.provenance else original.get("language")
     new_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{source_id}#{article.language}')}"
