@@ -37,12 +37,18 @@ def kzt(*args: str, memory: Path | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, timeout=300)
 
 
-def translate(path: Path, out: Path) -> dict[str, str]:
-    result = kzt("translate", str(path), "--to", ",".join(TARGETS), "--backend", "pseudo", "--no-memory",
-                 "--out-dir", str(out))
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory) -> Path:
+    """Every fixture translated to ru and en by one CLI run (the same outputs as one run per file)."""
+    out = tmp_path_factory.mktemp("e2e")
+    result = kzt("translate", *(str(FIXTURES / name) for name in CASES), "--to", ",".join(TARGETS),
+                 "--backend", "pseudo", "--no-memory", "--out-dir", str(out))
     assert result.returncode == 0, result.stderr
-    stem = path.name.split(".")[0]
-    return {lang: (out / f"{stem}.{lang}{path.suffix}").read_text(encoding="utf-8") for lang in TARGETS}
+    return out
+
+
+def output(out: Path, source: Path, lang: str) -> Path:
+    return out / f"{source.name.split('.')[0]}.{lang}{source.suffix}"
 
 
 # -- structure of each format -----------------------------------------------------------------------
@@ -197,14 +203,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_every_format_keeps_its_structure_and_links_the_variants(tmp_path, name):
+def test_every_format_keeps_its_structure_and_links_the_variants(translated, name):
     source_path = FIXTURES / name
     source = source_path.read_text(encoding="utf-8")
-    variants = translate(source_path, tmp_path)
-    for lang, variant in variants.items():
+    for lang in TARGETS:
+        variant = output(translated, source_path, lang).read_text(encoding="utf-8")
         CASES[name](source, variant, lang)
         assert f"⟦{lang}⟧" in variant  # translated, not copied
-        source_text, variant_text = content(source_path), content(tmp_path / f"{source_path.stem.split('.')[0]}.{lang}{source_path.suffix}")
+        source_text, variant_text = content(source_path), content(output(translated, source_path, lang))
         for survivor in set(SURVIVORS.findall(source_text)):
             assert variant_text.count(survivor) == source_text.count(survivor), (lang, survivor)
         assert Counter(re.findall(r"\d+", variant_text)) == Counter(re.findall(r"\d+", source_text)), lang
@@ -238,13 +244,11 @@ def edit_units(xlf: Path, pick) -> list[int]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_xliff_round_trip_changes_exactly_the_edited_segments(tmp_path, name):
+def test_xliff_round_trip_changes_exactly_the_edited_segments(translated, tmp_path, name):
     from kztranslate.formats import read_article
 
     source = FIXTURES / name
-    variant = tmp_path / f"{name.split('.')[0]}.ru{source.suffix}"
-    result = kzt("translate", str(source), "--to", "ru", "--backend", "pseudo", "--no-memory", "--out-dir", str(tmp_path))
-    assert result.returncode == 0, result.stderr
+    variant = output(translated, source, "ru")
     xlf, merged = tmp_path / "edit.xlf", tmp_path / f"merged{source.suffix}"
     assert kzt("xliff", "export", str(source), str(variant), "-o", str(xlf)).returncode == 0
     # the first unit, and the first one with inline markup (when there is one)
@@ -311,3 +315,81 @@ def test_xliff_post_edits_go_to_the_memory_and_win_when_translating_again(tmp_pa
     result = kzt("xliff", "import", str(xlf), str(source), str(first / "page.ru.html"), "-o", str(edited_path),
                  "--no-memory", memory=other)
     assert result.returncode == 0 and "stored" not in result.stderr and not other.exists()
+
+
+# -- bad input: a clear error with the position, exit code 3, no output ----------------------------
+BAD = {
+    "quote.kk.html": ('<p>Бірінші абзац.</p>\n<p>Екінші <a href="https://example.kz>сілтеме</a> мәтін.</p>\n'
+                      '<p>Үшінші абзац.</p>\n', "line 2, column 11", "quote"),
+    "swallowed.kk.html": ('<!DOCTYPE html>\n<html lang="kk"><body>\n<p>Бірінші.</p>\n'
+                          '<p>Екінші <a href="https://example.kz>сілтеме</a> мәтін.</p>\n<p title="x">Үшінші.</p>\n'
+                          '</body></html>\n', "line 4, column 14", "never closed"),
+    "cut.kk.html": ('<p>Бірінші абзац.</p>\n<p class="lead">Екінші <a href="/x"', "line 2, column 24", "never closed"),
+    "front.kk.md": ('---\ntitle: "Тақырып\ndate: 2024-01-01\n---\n\nМәтін.\n', "scalar that starts at line 2, column 8", "front matter"),
+    "unclosed.kk.md": ("---\ntitle: Тақырып\n\nМәтін.\n", "line 1", "never closed"),
+    "wire.kk.ninjs": ('{\n  "uri": "urn:x",\n  "headline": "Тақырып",\n  "language": "kk",\n}\n', "line 5, column 1",
+                      "invalid JSON"),
+    "article.kk.jsonld": ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Тақырып" "x": 1}',
+                          "line 1, column 82", "invalid JSON"),
+    "doc.kk.json": ('{"language": "kk", "blocks": [{"role": "paragraph", "text": "Мәтін"}', "line 1", "invalid JSON"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_input_is_named_with_its_position_exits_3_and_writes_nothing(tmp_path, name):
+    content, position, words = BAD[name]
+    bad = tmp_path / "in" / name
+    bad.parent.mkdir()
+    bad.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    result = kzt("translate", str(bad), "--to", "ru,en", "--backend", "pseudo", "--no-memory", "--out-dir", str(out))
+    assert result.returncode == 3, result.stderr
+    assert name in result.stderr and position in result.stderr and words in result.stderr, result.stderr
+    assert not out.exists()
+
+
+def test_several_files_the_bad_ones_get_no_output_the_good_ones_do(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("quote.kk.html", "front.kk.md", "wire.kk.ninjs"):
+        (inputs / name).write_text(BAD[name][0], encoding="utf-8")
+    good = inputs / "page.kk.html"
+    good.write_bytes((FIXTURES / "page.kk.html").read_bytes())
+    out = tmp_path / "out"
+    result = kzt("translate", *sorted(map(str, inputs.iterdir())), "--to", "ru,en", "--backend", "pseudo",
+                 "--no-memory", "--out-dir", str(out))
+    assert result.returncode == 5, result.stderr  # some items failed, the others were written (README)
+    assert sorted(p.name for p in out.iterdir()) == ["page.en.html", "page.ru.html"]  # no temporary files either
+    for name in ("quote.kk.html", "front.kk.md", "wire.kk.ninjs"):
+        assert f"{name}: line " in result.stderr and BAD[name][1] in result.stderr, result.stderr
+
+
+def test_a_huge_input_is_refused_with_the_documented_limit(tmp_path):
+    from kztranslate.formats import MAX_INPUT_BYTES
+
+    huge = tmp_path / "huge.kk.html"
+    paragraph = "<p>Шымкентте жаңа саябақ ашылды.</p>\n".encode()
+    huge.write_bytes(paragraph * (MAX_INPUT_BYTES // len(paragraph) + 1))
+    out = tmp_path / "out"
+    result = kzt("translate", str(huge), "--to", "ru", "--backend", "pseudo", "--no-memory", "--out-dir", str(out))
+    assert result.returncode == 3
+    assert f"over the limit of {MAX_INPUT_BYTES} bytes" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda x: x.replace("</unit>", "", 1), "line"),                        # malformed XML: position
+    (lambda x: x.replace('<unit id="b1">', '<unit id="b99">', 1), "b99"),    # a unit the article does not have
+    (lambda x: x.replace("<target>", "<target><ph id=\"77\" dataRef=\"d77s\"/>", 1), "77"),  # an invented code
+])
+def test_a_bad_xliff_file_merges_nothing(translated, tmp_path, damage, words):
+    source, variant = FIXTURES / "page.kk.html", output(translated, FIXTURES / "page.kk.html", "ru")
+    xlf = tmp_path / "page.xlf"
+    assert kzt("xliff", "export", str(source), str(variant), "-o", str(xlf)).returncode == 0
+    text = xlf.read_text(encoding="utf-8")
+    # an edit elsewhere in the file: it must not be merged either
+    xlf.write_text(damage(text.replace("<target>⟦ru⟧", "<target>Правка ", 3)), encoding="utf-8")
+    merged, memory = tmp_path / "merged.html", tmp_path / "tm.sqlite"
+    result = kzt("xliff", "import", str(xlf), str(source), str(variant), "-o", str(merged), memory=memory)
+    assert result.returncode == 3 and words in result.stderr, result.stderr
+    assert not merged.exists() and not memory.exists()

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from ..document import Article
-from ..errors import InputError
-from ..formats import decode_input, detect_format, get_format, read_article, write_article, write_atomic
+from ..formats import detect_format, get_format, load_text, read_article, write_article, write_atomic
 from ..formats.xliff import export, import_
 
 __all__ = ["register", "run"]
@@ -44,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    merged = import_(_read_text(args.xliff), source, variant, name=args.xliff)
-    variant_format = detect_format(args.variant, _read_text(args.variant))
+    merged = import_(load_text(args.xliff), source, variant, name=args.xliff)
+    variant_format = detect_format(args.variant, load_text(args.variant))
     if args.output:
         # the variant's own format when the extension allows it (.json is ninjs, JSON-LD or document JSON)
         fits = Path(args.output).suffix.lower() in get_format(variant_format).extensions
@@ -85,11 +84,3 @@ def _remember(source: Article, variant: Article, merged: Article, memory_path: s
             if skipped else "")
     print(f"kztranslate: {stored} post-edited sentence(s) of {len(edited)} block(s) stored in the translation "
           f"memory {memory.path}{note}", file=sys.stderr)
-
-
-def _read_text(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", source=path) from exc
-    return decode_input(data, source=path)

@@ -112,11 +112,7 @@ def decode_input(data: bytes, source: str | None = None) -> str:
     Line endings and a byte-order mark are kept, so a reader can give them back exactly.
     """
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(
-            f"input is {len(data)} bytes, over the limit of {MAX_INPUT_BYTES} bytes per article; "
-            "split the archive into articles (e.g. JSONL for `kztranslate batch`)",
-            source=source,
-        )
+        raise _too_large(len(data), source)
     if not data.strip():
         raise InputError("input is empty; give a file with an article in it", source=source)
     if b"\x00" in data[:8192]:
@@ -131,10 +127,21 @@ def decode_input(data: bytes, source: str | None = None) -> str:
         ) from exc
 
 
+def _too_large(size: int, source: str | None) -> InputError:
+    return InputError(
+        f"input is {size} bytes, over the limit of {MAX_INPUT_BYTES} bytes per article "
+        "(kztranslate.formats.MAX_INPUT_BYTES); split the archive into articles (e.g. JSONL for `kztranslate batch`)",
+        source=source,
+    )
+
+
 def load_text(path: str | os.PathLike[str]) -> str:
     """Read and decode an input file (see :func:`decode_input`); every failure is an :class:`InputError`."""
     name = os.fspath(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_INPUT_BYTES:  # refused before it is read into memory
+            raise _too_large(size, name)
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise InputError("no such file", source=name) from exc

@@ -53,6 +53,7 @@ _HEAD_ONLY = frozenset({"head", "link", "meta", "base", "script", "style", "nosc
 _WS = re.compile(r"[ \t\n\r\f]+")
 _DOCUMENT = re.compile(r"\A\ufeff?\s*(?:<!--.*?-->\s*)*<(?:!doctype|html|head|body)\b", re.I | re.S)
 _SNIFF = re.compile(r"<(?:!doctype\s+html|html|body|p|div|h[1-6]|article|span|a\s)[\s>]", re.I)
+_SWALLOWED = re.compile(r"</[A-Za-z][\w-]*\s*>")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _META_ROLES = {
     "og:title": "headline", "twitter:title": "headline",
@@ -167,6 +168,7 @@ def _parse(text: str, source: str | None):
             root = lxml.html.document_fromstring(text.lstrip("\ufeff"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise FormatError(f"cannot parse HTML: {exc}; give an HTML page or fragment", source=source) from exc
+    _check_attributes(root, text, source)
     return root, fragment
 
 
@@ -183,11 +185,38 @@ def _check_complete(text: str, source: str | None) -> None:
         where, what = comment, "a comment that is never closed (no '-->')"
     elif tag and not in_script(tag.start()):
         where, what = tag.start(), "a tag that is never closed (no '>')"
+    else:
+        opened = [m for m in re.finditer(r"<[A-Za-z][^<>]*?=\s*([\"'])", text)
+                  if text.find(m.group(1), m.end()) < 0 and not in_script(m.start())]
+        if opened:
+            where, what = opened[-1].start(), f"an attribute value whose quote ({opened[-1].group(1)}) is never closed"
     if where is not None:
         line = text.count("\n", 0, where) + 1
         column = where - (text.rfind("\n", 0, where) + 1) + 1
         raise FormatError(f"malformed HTML: {what}; fix the markup or give the whole file", source=source,
                           line=line, column=column)
+
+
+def _check_attributes(root: Any, text: str, source: str | None) -> None:
+    """Refuse an attribute value that swallowed markup (``<a href="x>text</a>…``: a quote never
+    closed), which the parser accepts silently, losing the text up to the next quote.
+    ``data-*`` and ``on*`` attributes may legitimately hold markup and are not checked."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for name, value in element.attrib.items():
+            swallowed = _SWALLOWED.search(value)
+            if swallowed is None or name.startswith(("data-", "on")):
+                continue
+            at = max(text.find(f"{name}={quote}{value[:40]}") for quote in "\"'")
+            line = text.count("\n", 0, at) + 1 if at >= 0 else element.sourceline
+            column = at - text.rfind("\n", 0, at) if at >= 0 else None
+            raise FormatError(
+                f"malformed HTML: the {name!r} attribute of <{element.tag}> runs on into the markup "
+                f"({swallowed.group()!r}): a quote is probably never closed; close it, or write '<' as '&lt;' "
+                "inside attribute values",
+                source=source, line=line, column=column,
+            )
 
 
 def _tag(slot: _Slot) -> str:

@@ -201,8 +201,12 @@ def _load_yaml(text: str, source: str | None) -> dict[str, Any]:
         values = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        started = ""
+        if exc.context and exc.context_mark and exc.problem_mark:  # e.g. a quote opened on another line
+            started = f" {exc.context} that starts at line {exc.context_mark.line + 2}, column {exc.context_mark.column + 1}"
         raise FormatError(
-            f"broken YAML front matter: {exc.problem or exc.context}; fix the front matter between the '---' lines",
+            f"broken YAML front matter: {exc.problem or exc.context}{started}; "
+            "fix the front matter between the '---' lines",
             source=source,
             line=mark.line + 2 if mark else None,  # +1 for 1-based, +1 for the opening '---'
             column=mark.column + 1 if mark else None,
