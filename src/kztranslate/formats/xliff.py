@@ -16,11 +16,14 @@ cannot express; use :func:`export` / :func:`import_` or ``kztranslate xliff``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from html import escape
 from typing import Any
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
+from ..inline import is_void
 from ..languages import normalize_language
 
 __all__ = ["XLIFF_NS", "export", "import_"]
@@ -28,7 +31,6 @@ __all__ = ["XLIFF_NS", "export", "import_"]
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 MDA_NS = "urn:oasis:names:tc:xliff:metadata:2.0"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_EMPTY_TAGS = {"br", "hr", "wbr", "code", "html"}
 
 
 def _q(name: str) -> str:
@@ -98,7 +100,8 @@ def _segments(src: Block, tgt: Block) -> list[tuple[str, list[InlineCode], str, 
 
 
 def _is_empty(code: InlineCode) -> bool:
-    return code.start == code.end and ("raw" in code.meta or code.tag in _EMPTY_TAGS)
+    """An empty element (``br``, ``img``) or a piece kept as written (code span, raw HTML): a ``<ph>``."""
+    return is_void(code) or (code.start == code.end and "raw" in code.meta)
 
 
 def _start_data(code: InlineCode) -> str:
@@ -106,7 +109,7 @@ def _start_data(code: InlineCode) -> str:
         return str(code.meta["raw"])
     if "open" in code.meta:
         return str(code.meta["open"])
-    attrs = "".join(f' {k}="{v}"' for k, v in code.attrs.items())
+    attrs = "".join(f' {k}="{escape(v)}"' for k, v in code.attrs.items())
     return f"<{code.tag}{attrs}>"
 
 
@@ -156,7 +159,15 @@ def import_(xliff_text: str, source: Article, variant: Article, *, name: str | N
     ``name`` names the file in error messages. Raises :class:`FormatError` for malformed XML and :class:`MergeError` when the file does not
     match ``source``/``variant``; nothing is merged unless the whole file matches.
     """
-    root = _parse(xliff_text, name)
+    try:
+        return _merge(_parse(xliff_text, name), source, variant)
+    except MergeError as exc:
+        if name is None or exc.source is not None:
+            raise
+        raise MergeError(str(exc), source=name) from exc
+
+
+def _merge(root: Any, source: Article, variant: Article) -> Article:
     if len(source.blocks) != len(variant.blocks):
         raise MergeError(f"the variant has {len(variant.blocks)} blocks and the source {len(source.blocks)}; "
                          "give the source and the variant the file was exported from")
@@ -212,16 +223,19 @@ def _parse(text: str, name: str | None) -> Any:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        return etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser)
+        root = etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        raise FormatError(f"malformed XLIFF: {exc.msg}", source=name, line=line, column=column) from exc
+        message = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the position is given once, up front
+        raise FormatError(f"malformed XLIFF: {message}; repair the XML there, or export the article again "
+                          "and redo the edits", source=name, line=line, column=column) from exc
+    if root.tag != _q("xliff") or not str(root.get("version", "")).startswith("2."):
+        raise FormatError(f"not an XLIFF 2 document: expected <xliff version=\"2.1\" xmlns=\"{XLIFF_NS}\"> "
+                          "(export with `kztranslate xliff export`)", source=name, line=root.sourceline)
+    return root
 
 
 def _check_header(root: Any, source: Article, variant: Article) -> Any:
-    if root.tag != _q("xliff") or not str(root.get("version", "")).startswith("2."):
-        raise FormatError(f"not an XLIFF 2 document: expected <xliff version=\"2.1\" xmlns=\"{XLIFF_NS}\">",
-                          line=root.sourceline)
     for attr, article, side in (("srcLang", source, "source"), ("trgLang", variant, "variant")):
         if _language(root.get(attr)) != _language(article.language):
             raise MergeError(f"the file's {attr} is {root.get(attr)!r} but the {side} article is "
