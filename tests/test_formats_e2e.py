@@ -393,3 +393,38 @@ def test_a_bad_xliff_file_merges_nothing(translated, tmp_path, damage, words):
     result = kzt("xliff", "import", str(xlf), str(source), str(variant), "-o", str(merged), memory=memory)
     assert result.returncode == 3 and words in result.stderr, result.stderr
     assert not merged.exists() and not memory.exists()
+
+
+# -- glossary and protected spans through the CLI --------------------------------------------------
+def test_glossary_through_the_cli_suffixes_case_do_not_translate_and_provenance(tmp_path):
+    import hashlib
+
+    source, glossary, memory = FIXTURES / "terms.kk.html", FIXTURES / "glossary.tsv", tmp_path / "tm.sqlite"
+    result = kzt("translate", str(source), "--to", "ru,en", "--backend", "pseudo", "--glossary", str(glossary),
+                 "--out-dir", str(tmp_path), memory=memory)
+    assert result.returncode == 0, result.stderr
+    en = (tmp_path / "terms.en.html").read_text(encoding="utf-8")
+    ru = (tmp_path / "terms.ru.html").read_text(encoding="utf-8")
+    # Kazakh endings matched and dropped (Астанада, Шымкенттің, Шымкенттен, Астананың), case followed (ШЫМКЕНТ)
+    assert "SHYMKENT: Astana Shymkent 3" in en and "Shymkent келген" in en
+    assert '<a href="https://astana.example.kz/kk">Astana</a>' in en
+    assert "ШЫМКЕНТ: Астана Шымкент 3" in ru and '<a href="https://astana.example.kz/kk">Астана</a>' in ru
+    # protected spans and numbers come back exactly, in both variants
+    for kept in ("2024-05-14", "15:30", "1 500 000 ₸", "12,5%", "info@astana.example.kz", "@astana_news",
+                 "#Шымкент2024", "https://shymkent.example.kz/news?id=5"):
+        assert kept in en and kept in ru, kept
+    # the model never saw the glossary terms, the do-not-translate one included: the memory holds what it was sent
+    export = tmp_path / "tm.jsonl"
+    assert kzt("tm", "export", str(export), memory=memory).returncode == 0
+    sent = [json.loads(line)["source_text"] for line in export.read_text(encoding="utf-8").splitlines()]
+    assert sent and not any(term in text for text in sent for term in ("Шымкент", "ШЫМКЕНТ", "Астана", "Нұр Отан"))
+    assert any(text.startswith("[[1]] ардагерлері") for text in sent)  # Нұр Отан travelled as a placeholder
+    assert "Нұр Отан ардагерлері" in en and "Нұр Отан ардагерлері" in ru
+
+    # provenance names the glossary and its checksum
+    result = kzt("translate", str(source), "--to", "en", "--backend", "pseudo", "--no-memory", "--glossary",
+                 str(glossary), "--format", "json", "--out-dir", str(tmp_path / "json"))
+    assert result.returncode == 0, result.stderr
+    provenance = json.loads((tmp_path / "json" / "terms.en.json").read_text(encoding="utf-8"))["provenance"]
+    assert provenance["glossary"] == {"name": "glossary.tsv", "entries": 3,
+                                      "sha256": hashlib.sha256(glossary.read_bytes()).hexdigest()}
