@@ -40,7 +40,8 @@ _LATIN_WORD = r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:['’&+.\-][A-Za-z0-9]+)*\+?"
 _PATTERNS: list[tuple[str, str]] = [
     ("literal", PLACEHOLDER.pattern),
     ("url", r"(?:https?://|www\.)[^\s<>\"«»]+"),
-    ("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    # internationalized addresses too: Kazakhstan's Cyrillic domain is .қаз
+    ("email", rf"[{_LETTERS}0-9._%+\-]+@[{_LETTERS}0-9\-]+(?:\.[{_LETTERS}0-9\-]+)*\.[{_LETTERS}]{{2,}}"),
     ("handle", rf"(?<![{_LETTERS}0-9_@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
     ("hashtag", rf"(?<![{_LETTERS}0-9_&#])#[{_LETTERS}0-9_]+"),
 ]

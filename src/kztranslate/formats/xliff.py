@@ -23,7 +23,7 @@ from typing import Any
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
-from ..inline import is_void
+from ..inline import Span, is_void, tree
 from ..languages import normalize_language
 
 __all__ = ["XLIFF_NS", "export", "import_"]
@@ -118,38 +118,28 @@ def _end_data(code: InlineCode) -> str:
 
 
 def _fill(element: Any, text: str, codes: list[InlineCode]) -> None:
-    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element``."""
+    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element`` (nesting as kztranslate.inline sees it)."""
     from lxml import etree
 
-    ordered = sorted(codes, key=lambda c: (c.start, -c.end, c.id))
-
     def put(parent: Any, piece: str) -> None:
-        if not piece:
-            return
         if len(parent):
             parent[-1].tail = (parent[-1].tail or "") + piece
         else:
             parent.text = (parent.text or "") + piece
 
-    def build(parent: Any, start: int, end: int, inner: list[InlineCode]) -> None:
-        pos, i = start, 0
-        while i < len(inner):
-            code = inner[i]
-            j = i + 1
-            while j < len(inner) and inner[j].start < code.end:
-                j += 1
-            put(parent, text[pos:code.start])
+    def build(parent: Any, nodes: list[str | Span]) -> None:
+        for node in nodes:
+            if isinstance(node, str):
+                put(parent, node)
+                continue
+            code = node.code
             if _is_empty(code):
                 etree.SubElement(parent, _q("ph"), id=str(code.id), dataRef=f"d{code.id}s")
             else:
-                pc = etree.SubElement(parent, _q("pc"), id=str(code.id), dataRefStart=f"d{code.id}s",
-                                      dataRefEnd=f"d{code.id}e")
-                build(pc, code.start, min(code.end, end), inner[i + 1:j])
-            pos = max(pos, min(code.end, end))
-            i = j
-        put(parent, text[pos:end])
+                build(etree.SubElement(parent, _q("pc"), id=str(code.id), dataRefStart=f"d{code.id}s",
+                                       dataRefEnd=f"d{code.id}e"), node.children)
 
-    build(element, 0, len(text), ordered)
+    build(element, tree(text, codes))
 
 
 # -- import ------------------------------------------------------------------------------------------
