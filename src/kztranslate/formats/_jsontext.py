@@ -1,18 +1,21 @@
-"""JSON text in and out for the JSON-based formats: errors with a position, and the source's layout
-(indentation, separators, escaping) remembered so an untouched document is written back byte for byte."""
+"""What the JSON-based formats (ninjs, JSON-LD) share: JSON text in and out with errors that have a
+position and the source's layout (indentation, separators, escaping) remembered, so an untouched
+document is written back byte for byte; plain-text bodies split into paragraphs; ISO 8601 dates."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from ..errors import FormatError
 
-__all__ = ["load_json", "dump_json"]
+__all__ = ["load_json", "dump_json", "paragraphs", "parse_date"]
 
 _INDENT = re.compile(r"\n([ \t]+)\S")
 _KEY_SEPARATOR = re.compile(r'"(\s*:\s*)')
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
 
 
 def load_json(text: str, source: str | None) -> tuple[Any, dict[str, Any]]:
@@ -46,3 +49,19 @@ def dump_json(data: Any, layout: dict[str, Any] | None = None) -> str:
         separators=(layout["item_separator"], layout["key_separator"]),
     )
     return ("\ufeff" if layout.get("bom") else "") + text + ("\n" if layout["final_newline"] else "")
+
+
+def paragraphs(text: str) -> list[tuple[str, str]]:
+    """A plain-text body split at blank lines: ``(paragraph, the break after it)``, which join back to ``text``."""
+    pieces = _PARAGRAPH_BREAK.split(text) + [""]
+    return [(pieces[i], pieces[i + 1]) for i in range(0, len(pieces) - 1, 2)]
+
+
+def parse_date(value: Any) -> datetime | None:
+    """An ISO 8601 date-time (``Z`` accepted), or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

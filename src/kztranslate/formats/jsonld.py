@@ -15,20 +15,18 @@ is published).
 from __future__ import annotations
 
 import copy
-import re
 from datetime import datetime
 from typing import Any, ClassVar, Iterable
 
 from ..document import Article, Block
 from ..errors import FormatError
 from ..languages import language_or_verbatim
-from ._jsontext import dump_json, load_json
+from ._jsontext import dump_json, load_json, paragraphs, parse_date
 
 __all__ = ["JsonLdFormat", "to_jsonld"]
 
 _ARTICLE_TYPES = {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
 _BODY_ROLES = ("paragraph", "heading", "quote", "list_item", "caption")
-_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
 _PAGE_KEYS = ("url", "mainEntityOfPage")
 
 
@@ -54,7 +52,7 @@ class JsonLdFormat:
         article = Article(
             language=language_or_verbatim(lang),
             source=node.get("@id") or node.get("url"),
-            published=_date(node.get("datePublished")),
+            published=parse_date(node.get("datePublished")),
             meta={"jsonld": node, "jsonld_layout": layout},
         )
         if isinstance(node.get("headline"), str):
@@ -65,9 +63,8 @@ class JsonLdFormat:
         for name in _author_names(node.get("author")):
             article.blocks.append(Block("byline", name, meta={"jsonld": "author", "names": [name]}))
         if isinstance(node.get("articleBody"), str):
-            pieces = _PARAGRAPH_BREAK.split(node["articleBody"]) + [""]
-            for i in range(0, len(pieces) - 1, 2):
-                article.blocks.append(Block("paragraph", pieces[i], meta={"jsonld": "articleBody", "sep": pieces[i + 1]}))
+            for piece, sep in paragraphs(node["articleBody"]):
+                article.blocks.append(Block("paragraph", piece, meta={"jsonld": "articleBody", "sep": sep}))
         return article
 
     def write(self, article: Article) -> str:
@@ -171,16 +168,6 @@ def _authors(original: Any, names: list[str]) -> Any:
 
 def _same_date(original: Any, published: datetime) -> str:
     """Keep the original text when it says the same instant (a date-only value stays date-only)."""
-    if isinstance(original, str) and _date(original) == published:
+    if isinstance(original, str) and parse_date(original) == published:
         return original
     return published.isoformat()
-
-
-def _date(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-

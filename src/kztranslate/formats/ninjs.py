@@ -24,12 +24,11 @@ from typing import Any, ClassVar
 from ..document import Article, Block
 from ..errors import FormatError
 from ..languages import language_or_verbatim
-from ._jsontext import dump_json, load_json
+from ._jsontext import dump_json, load_json, paragraphs, parse_date
 
 __all__ = ["NinjsFormat"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n\s*)")
 _CAMEL_KEYS = ("versionCreated", "firstCreated", "contentCreated", "altIds", "pubStatus", "copyrightHolder")
 _SNIFF_SCHEMA = re.compile(r'"\$schema"\s*:\s*"[^"]*ninjs|"name"\s*:\s*"ninjs"')
 _SNIFF_FIELDS = re.compile(r'"(headlines?|body_html|body_text|bodies|versioncreated|versionCreated|firstcreated)"\s*:')
@@ -129,10 +128,7 @@ def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta
 
 
 def _text_blocks(path: list[Any], text: str) -> list[Block]:
-    pieces = _PARAGRAPH_BREAK.split(text)
-    pieces.append("")
-    return [Block("paragraph", pieces[i], meta={"ninjs": {"path": path, "sep": pieces[i + 1]}})
-            for i in range(0, len(pieces) - 1, 2)]
+    return [Block("paragraph", piece, meta={"ninjs": {"path": path, "sep": sep}}) for piece, sep in paragraphs(text)]
 
 
 def _html_blocks(path: list[Any], html: str, lang: str, source: str | None, html_meta: dict[str, Any]) -> list[Block]:
@@ -212,13 +208,7 @@ def _is_ninjs3(data: dict[str, Any]) -> bool:
 
 
 def _date(data: dict[str, Any], *keys: str) -> datetime | None:
-    for key in keys:
-        if isinstance(data.get(key), str):
-            try:
-                return datetime.fromisoformat(data[key].replace("Z", "+00:00"))
-            except ValueError:
-                continue
-    return None
+    return next((found for key in keys if (found := parse_date(data.get(key))) is not None), None)
 
 
 def _set(data: Any, path: tuple, value: str) -> None:
