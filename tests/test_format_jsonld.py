@@ -83,3 +83,13 @@ def test_graph_and_errors(fmt):
     with pytest.raises(FormatError) as err:
         fmt.read('{\n"@context": "https://schema.org"\n"@type": "NewsArticle"}')
     assert err.value.line == 3
+
+
+def test_a_translation_written_again_keeps_its_id_and_link():
+    fmt = JsonLdFormat()
+    original = fmt.read('{"@context": "https://schema.org", "@type": "NewsArticle", "@id": "https://x.kz/a", '
+                        '"inLanguage": "kk", "headline": "Жаңалық"}')
+    first = json.loads(fmt.write(fake_variant(original, "ru")))
+    again = json.loads(fmt.write(fake_variant(fmt.read(json.dumps(first, ensure_ascii=False)), "ru")))
+    assert first["@id"] == again["@id"] == "https://x.kz/a#ru"
+    assert first["translationOfWork"] == again["translationOfWork"] == {"@id": "https://x.kz/a"}

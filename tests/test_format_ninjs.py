@@ -116,3 +116,18 @@ def test_body_html_goes_through_the_html_format(fmt):
     assert [b.text for b in again.blocks] == ["RU " + b.text.upper() for b in body]
     assert [[(c.tag, c.attrs) for c in b.inline] for b in again.blocks] == \
         [[(c.tag, c.attrs) for c in b.inline] for b in body]
+
+
+def test_a_translation_says_its_language_even_when_the_original_did_not(fmt):
+    item = {"uri": "urn:x:1", "type": "text", "headline": "Астанада жаңа мектеп ашылды"}
+    article = fmt.read(json.dumps(item, ensure_ascii=False), language="kk")
+    assert "language" not in json.loads(fmt.write(article))  # an untouched item stays as it was
+    variant = json.loads(fmt.write(fake_variant(article, "ru")))
+    assert variant["language"] == "ru" and variant["translated_from"] == "urn:x:1"
+
+
+def test_a_translation_written_again_keeps_its_identity_and_link(fmt):
+    original = fmt.read(json.dumps({"uri": "urn:x:1", "language": "kk", "headline": "Жаңалық"}, ensure_ascii=False))
+    first = fmt.write(fake_variant(original, "ru"))
+    again = fake_variant(fmt.read(first), "ru")  # e.g. a post-edit merged into the translation
+    assert json.loads(fmt.write(again)) == json.loads(first) | {"headline": again.blocks[0].text}

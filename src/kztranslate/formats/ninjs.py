@@ -86,8 +86,9 @@ class NinjsFormat:
             else:
                 value = blocks[0].text
             _set(data, path, value)
-        if "language" in data and language_or_verbatim(data["language"]) != article.language:
-            data["language"] = article.language
+        if ("language" in data or article.provenance is not None) and (
+                language_or_verbatim(data.get("language")) != article.language):
+            data["language"] = article.language  # a translation always says its language
         if article.provenance is not None:
             _link_to_original(data, original, article)
         return dump_json(data, article.meta.get("ninjs_layout"))
