@@ -15,3 +15,10 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("tiny-models")
     return {family: build_tiny_model(family, root / family) for family in TINY_FAMILIES}
+
+
+@pytest.fixture(autouse=True)
+def _private_translation_memory(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the user's translation memory: the CLI (translate, xliff import) keeps one
+    by default. Tests that need a memory of their own still pass --memory or set KZTRANSLATE_TM."""
+    monkeypatch.setenv("KZTRANSLATE_TM", str(tmp_path_factory.mktemp("tm") / "memory.sqlite"))
