@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source = read_article(args.source)
-    variant = read_article(args.variant)
+    variant_text = load_text(args.variant)
+    variant_format = detect_format(args.variant, variant_text)
+    variant = get_format(variant_format).read(variant_text, source=args.variant)
     if args.xliff_action == "export":
         text = export(source, variant)
         if args.output:
@@ -44,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     merged = import_(load_text(args.xliff), source, variant, name=args.xliff)
-    variant_format = detect_format(args.variant, load_text(args.variant))
     if args.output:
         # the variant's own format when the extension allows it (.json is ninjs, JSON-LD or document JSON)
         fits = Path(args.output).suffix.lower() in get_format(variant_format).extensions
