@@ -491,9 +491,10 @@ def _is_label(block: Block) -> bool:
 
 
 def _add_label(variant: Article, source: str, target: str) -> None:
-    """Add the localized machine-translation label as the last block before the share trailer."""
+    """Add the localized machine-translation label after the body, before the byline and share trailer
+    (between the byline and the trailer it would hide the byline from the text reader)."""
     position = len(variant.blocks)
-    while position and variant.blocks[position - 1].role == "share":
+    while position and variant.blocks[position - 1].role in ("byline", "share"):
         position -= 1
     text = labels.machine_translation_label(source, target)
     variant.blocks.insert(position, Block(
