@@ -307,6 +307,9 @@ def test_cli_qa_fail_exits_6(pipeline, tmp_path, monkeypatch, capsys):
     argv = ["translate", str(source), "--to", "en", "--backend", "fake", "--out-dir", str(out)]
     assert main([*argv, "--qa", "fail"]) == 6
     assert "number-mismatch" in capsys.readouterr().err
+    assert main(argv) == 0
+    summary = capsys.readouterr().err  # names the segments, not only the counts
+    assert "block 1 segment 0: number-mismatch; block 1 segment 1: repetition; block 2 segment 0: untranslated" in summary
     assert main([*argv, "--qa", "flag"]) == 0
     written = json.loads((out / "school.en.json").read_text(encoding="utf-8"))
     assert {(f["block"], f["segment"]) for f in written["qa"]} == {(1, 0), (1, 1), (2, 0)}
