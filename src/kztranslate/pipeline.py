@@ -318,7 +318,7 @@ class Translator:
             no_repeat_ngram_size=3,
         )
         backend = self.backend.with_decoding(stronger) if isinstance(self.backend, Redecodable) else self.backend
-        clause_lists = [_clauses(backend, request) for request in requests]
+        clause_lists = [_clauses(request) for request in requests]
         retry = [SegmentRequest(r.text, r.source, r.target) for r in requests]
         retry += [SegmentRequest(c.strip(), r.source, r.target) for r, cs in zip(requests, clause_lists) for c in cs]
         outputs = iter(Scheduler(backend, max_batch_tokens=self.scheduler.max_batch_tokens).translate(retry))
@@ -452,14 +452,10 @@ def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
     )
 
 
-def _clauses(backend: Backend, request: SegmentRequest) -> list[str]:
-    """The segment cut into clauses of at most half its length (none when it does not cut)."""
-    limit = max(1, backend.count_tokens(request.text, request.source) // 2)
-
-    def fits(text: str) -> bool:
-        return backend.count_tokens(text, request.source) <= limit
-
-    clauses = [c for c in segmentation.split_long(request.text, fits) if c.strip()]
+def _clauses(request: SegmentRequest) -> list[str]:
+    """The segment's clauses (none when it has one): never word fragments, which a model
+    translates badly and QA could still score as better."""
+    clauses = [c for c in segmentation.split_clauses(request.text) if c.strip()]
     return clauses if len(clauses) > 1 else []
 
 
