@@ -283,7 +283,8 @@ class Translator:
         """Check every model segment; under ``retry`` re-decode the flagged ones with stronger
         settings and keep, per segment, the output with fewer and milder findings (``outputs``
         is updated in place). Returns the findings of each segment."""
-        checked = [_check(request, output) for request, output in zip(requests, outputs)]
+        pseudo = getattr(self.backend, "pseudo_translation", False)
+        checked = [_check(request, output, pseudo) for request, output in zip(requests, outputs)]
         if self.qa_policy != "retry":
             return checked
         # translation-memory hits and post-edits are an editor's text: reported, never re-decoded
@@ -298,7 +299,7 @@ class Translator:
             job.retried += 1
             improved = False
             for candidate in candidates:
-                found = _check(requests[i], candidate)
+                found = _check(requests[i], candidate, pseudo)
                 if _weight(found) < _weight(checked[i]):
                     outputs[i], checked[i], improved = candidate, found, True
             if improved:
@@ -438,7 +439,7 @@ def _split_by_language(pieces: list[str], language: str) -> tuple[list[str], lis
     return out, languages
 
 
-def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
+def _check(request: SegmentRequest, output: Translation, pseudo: bool) -> list[qa.Finding]:
     piece = request.context[0]
     return qa.check_segment(
         request.text,
@@ -449,6 +450,7 @@ def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
         # markup codes and protected spans are checked (and repaired) by kztranslate.inline/protect
         block=piece.block,
         segment=piece.slot,
+        language_checks=not pseudo,
     )
 
 
