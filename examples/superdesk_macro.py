@@ -62,7 +62,10 @@ def translate_fields(item: dict[str, Any], targets: list[str]) -> dict[str, dict
             timeout=120,
         )
         if response.is_error:
-            error = response.json().get("error", {})
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):  # e.g. a proxy's HTML error page
+                error = {"code": f"http_{response.status_code}", "message": response.text[:200]}
             raise RuntimeError(f"kztranslate: {error.get('code')}: {error.get('message')}")
         variants = {lang: json.loads(v["content"]) for lang, v in response.json()["variants"].items()}
     else:

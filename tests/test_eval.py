@@ -107,3 +107,11 @@ def test_eval_is_a_kztranslate_command(tsv, capsys):
     assert main(["eval", "--test-set", str(tsv), "--from", "kk", "--to", "ru", "--backend", "pseudo"]) == 0
     assert "chrF2++" in capsys.readouterr().out
     assert main(["eval", "--test-set", str(tsv), "--from", "kk", "--to", "xx", "--backend", "pseudo"]) == 2
+
+
+def test_decoding_settings_reach_the_backend_and_the_stamp(tsv, capsys):
+    argv = ["--test-set", str(tsv), "--from", "kk", "--to", "en", "--backend", "pseudo", "--json"]
+    _, out = run_eval([*argv, "--beams", "2", "--max-new-tokens", "32"], capsys)
+    result = json.loads(out)
+    assert (result["model"]["decoding"]["beams"], result["model"]["decoding"]["max_new_tokens"]) == (2, 32)
+    assert "|beams:2|max_new_tokens:32|" in result["model_signature"]

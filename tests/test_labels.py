@@ -70,16 +70,16 @@ def pipeline():
     return pipeline
 
 
-def test_label_block_goes_before_the_share_trailer(pipeline):
+def test_label_block_goes_before_the_byline_and_share_trailer(pipeline):
     from fake_outputs import FakeBackend, done_when_article
     from kztranslate.document import Block
 
     article = done_when_article()
-    article.blocks.append(Block("share", "Бөлісу:"))
+    article.blocks += [Block("byline", "Нұргүл Қалиева"), Block("share", "Бөлісу:")]
     variant = pipeline.Translator(FakeBackend(), label=True).translate(article, "en")["en"]
-    label, share = variant.blocks[-2:]
+    label, byline, share = variant.blocks[-3:]
     assert (label.role, label.text, label.meta["label"]) == ("other", "Machine-translated from Kazakh", MACHINE_TRANSLATION)
-    assert share.role == "share"
+    assert (byline.role, share.role) == ("byline", "share")
     assert not label.translatable
     # findings still point at their blocks
     assert all(variant.blocks[f["block"]].role in ("headline", "paragraph") for f in variant.qa)
@@ -115,3 +115,31 @@ def test_translating_a_labelled_variant_replaces_its_label(pipeline):
     variant = pipeline.Translator(backend, label=True).translate(article, "en")["en"]
     assert [b.text for b in variant.blocks if "label" in b.meta] == ["Machine-translated from Kazakh"]
     assert len(variant.blocks) == len(article.blocks)
+
+
+_LABELLED_SOURCES = {
+    "text": "Астанада жаңа мектеп ашылды\n\nМектепте көп оқушы оқиды.\n\nНұргүл Қалиева\nБөлісу:\n",
+    "html": "<article><h1>Астанада жаңа мектеп ашылды</h1>\n<p>Мектепте <b>көп</b> оқушы оқиды.</p>\n"
+            "<p class=\"byline\">Нұргүл Қалиева</p>\n<p class=\"share\">Бөлісу:</p></article>\n",
+    "markdown": "---\ntitle: Астанада жаңа мектеп ашылды\nauthor: Нұргүл Қалиева\n---\n\n"
+                "Мектепте **көп** оқушы оқиды.\n",
+}
+
+
+@pytest.mark.parametrize("format_name", sorted(_LABELLED_SOURCES))
+def test_label_is_written_by_the_format_and_reads_back(pipeline, format_name):
+    from kztranslate.formats import get_format
+
+    fmt = get_format(format_name)
+    source = fmt.read(_LABELLED_SOURCES[format_name], language="kk")
+    ru = pipeline.Translator("pseudo", label=True).translate(source, "ru")["ru"]
+    written = fmt.write(ru)
+    assert written.count("Машинный перевод с казахского") == 1
+    back = fmt.read(written, language="ru")
+    assert back.byline == ["Нургуль Калиева"]  # the label does not hide the byline
+    assert [b.role for b in back.blocks if b.role in ("byline", "share")] == [b.role for b in source.blocks
+                                                                          if b.role in ("byline", "share")]
+    assert fmt.write(back) == written
+    # translating the labelled variant again replaces its label, in the page too
+    en = fmt.write(pipeline.Translator("pseudo", label=True).translate(back, "en")["en"])
+    assert en.count("Machine-translated from Russian") == 1 and "Машинный перевод" not in en

@@ -142,3 +142,18 @@ def test_kazakh_latin_target_needs_no_model():
 def test_unknown_target_language_lists_the_choices():
     with pytest.raises(kzt.UsageError, match="choose one of: kk, ru, en, kk-Latn"):
         kzt.translate(kzt.read(EXAMPLE), to="de", backend="pseudo")
+
+
+def test_pseudo_translation_is_not_reported_as_untranslated_but_other_checks_run():
+    article = seed()
+    variants = kzt.translate(article, to=["ru", "en"], backend="pseudo", qa="fail")  # would raise on an error finding
+    for variant in variants.values():
+        assert not [f for f in variant.qa if f["code"] in ("untranslated", "wrong-script")]
+        assert variant.provenance.to_dict()["qa"]["policy"] == "fail"
+
+    class NumberDropping(RecordingPseudo):
+        def translate_batch(self, texts, source, target):
+            return [kzt.Translation(t.text.replace("100", "10")) for t in super().translate_batch(texts, source, target)]
+
+    variant = kzt.Translator(NumberDropping()).translate(article, to="en")["en"]
+    assert [f["code"] for f in variant.qa] == ["number-mismatch"]

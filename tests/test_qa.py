@@ -307,6 +307,9 @@ def test_cli_qa_fail_exits_6(pipeline, tmp_path, monkeypatch, capsys):
     argv = ["translate", str(source), "--to", "en", "--backend", "fake", "--out-dir", str(out)]
     assert main([*argv, "--qa", "fail"]) == 6
     assert "number-mismatch" in capsys.readouterr().err
+    assert main(argv) == 0
+    summary = capsys.readouterr().err  # names the segments, not only the counts
+    assert "block 1 segment 0: number-mismatch; block 1 segment 1: repetition; block 2 segment 0: untranslated" in summary
     assert main([*argv, "--qa", "flag"]) == 0
     written = json.loads((out / "school.en.json").read_text(encoding="utf-8"))
     assert {(f["block"], f["segment"]) for f in written["qa"]} == {(1, 0), (1, 1), (2, 0)}
@@ -322,3 +325,17 @@ def test_retry_never_redecodes_memory_hits(pipeline, tmp_path):
     assert backend.calls == []  # all from memory, and nothing re-decoded
     assert {(f["block"], f["segment"]) for f in variant.qa} == {(1, 0), (1, 1), (2, 0)}  # still reported
     assert variant.provenance.meta["qa"]["retried"] == 0
+
+
+def test_retry_splits_at_clauses_never_into_word_fragments(pipeline):
+    from fake_outputs import FakeBackend
+    from kztranslate.document import Article, Block
+
+    one_clause = "Мектепте 1 200 оқушы оқиды."
+    two_clauses = "Әкім сөз сөйледі, ата-аналар 300 гүл әкелді."
+    outputs = {one_clause: "The school has many pupils.", two_clauses: "The akim spoke, the parents brought flowers."}
+    backend = FakeBackend(outputs, retry={}, strict=False)
+    article = Article("kk", [Block("paragraph", one_clause), Block("paragraph", two_clauses)])
+    pipeline.Translator(backend, qa="retry").translate(article, "en")
+    retried = {text for texts, *_ in backend.calls[1:] for text in texts}
+    assert retried == {one_clause, two_clauses, "Әкім сөз сөйледі,", "ата-аналар 300 гүл әкелді."}

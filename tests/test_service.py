@@ -94,6 +94,12 @@ def test_seed_article_in_each_format(client, format_name):
         translated = [b for b in document["blocks"] if b["role"] in ("headline", "paragraph")]
         assert translated and all(f"⟦{lang}⟧" in b["text"] for b in translated)
         assert document["provenance"]["source_sha256"] == source.checksum() or format_name != "text"
+        assert document["provenance"]["qa"]["policy"] == "flag" and isinstance(document["qa"], list)
+        assert document["byline"] == {"ru": ["Нургуль Калиева"], "en": ["Nurgul Kaliyeva"]}[lang]
+        if format_name != "ninjs":  # ninjs carries the date in firstcreated and has no share trailer
+            assert document["dateline"] == {"ru": "27 ноября 2019, 10:03", "en": "November 27, 2019, 10:03"}[lang]
+            assert document["views"] == 3457
+            assert document["blocks"][-1]["text"] == {"ru": "Поделиться:", "en": "Share:"}[lang]
 
 
 def test_job_in_process_and_models_health_metrics(client):
@@ -132,6 +138,36 @@ def test_cors_preflight_and_openapi_schema(client):
     for status in ("400", "401", "413", "422", "429"):
         assert translate["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
     assert spec["paths"]["/v1/jobs/{job_id}"]["get"]["responses"]["200"]
+    operations = {op["operationId"]: op for ops in spec["paths"].values() for op in ops.values()}
+    assert {"translate", "submit_job", "job_status", "models", "healthz", "readyz", "metrics"} == set(operations)
+    for op in operations.values():  # every answer has a schema a client generator can type
+        assert all(response.get("content") for response in op["responses"].values()), op["operationId"]
+    assert "text/plain" in operations["metrics"]["responses"]["200"]["content"]
+
+
+def test_unexpected_failures_answer_json_and_refusals_count_under_their_route(tmp_path):
+    class Broken:
+        backend = None
+
+        def pipe(self, *args, **kwargs):
+            raise RuntimeError("a bug")
+
+    app = create_app(ServiceSettings(db_path=tmp_path / "s.sqlite"), translator=Broken())
+    key, _ = app.state.service.store.create_key("test")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        deadline = time.monotonic() + 10
+        while app.state.service.batcher is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        auth = {"Authorization": f"Bearer {key}"}
+        r = c.post("/v1/translate", json={"article": article(1), "to": "ru"}, headers=auth)
+        assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+        r = c.post("/v1/translate", json={"article": article(1), "format": "html", "to": "ru"}, headers=auth)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "format_needs_content"
+        assert c.post("/v1/translate", json={"article": article(1), "to": "ru"}).status_code == 401
+        metrics = c.get("/metrics").text
+        assert 'route="/v1/translate",status="500"} 1.0' in metrics
+        assert 'route="/v1/translate",status="401"} 1.0' in metrics
 
 
 def test_model_that_cannot_load_is_not_ready(tmp_path):

@@ -245,9 +245,10 @@ class Article:
             "blocks": [b.to_dict() for b in self.blocks],
             "meta": copy.deepcopy(self.meta),
         }
-        if self.provenance is not None:
+        if self.provenance is not None:  # a variant: its QA findings are always listed, even none
             out["provenance"] = self.provenance.to_dict()
-        if self.qa:
+            out["qa"] = copy.deepcopy(self.qa)
+        elif self.qa:
             out["qa"] = copy.deepcopy(self.qa)
         return out
 

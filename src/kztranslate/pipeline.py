@@ -283,7 +283,8 @@ class Translator:
         """Check every model segment; under ``retry`` re-decode the flagged ones with stronger
         settings and keep, per segment, the output with fewer and milder findings (``outputs``
         is updated in place). Returns the findings of each segment."""
-        checked = [_check(request, output) for request, output in zip(requests, outputs)]
+        pseudo = getattr(self.backend, "pseudo_translation", False)
+        checked = [_check(request, output, pseudo) for request, output in zip(requests, outputs)]
         if self.qa_policy != "retry":
             return checked
         # translation-memory hits and post-edits are an editor's text: reported, never re-decoded
@@ -298,7 +299,7 @@ class Translator:
             job.retried += 1
             improved = False
             for candidate in candidates:
-                found = _check(requests[i], candidate)
+                found = _check(requests[i], candidate, pseudo)
                 if _weight(found) < _weight(checked[i]):
                     outputs[i], checked[i], improved = candidate, found, True
             if improved:
@@ -318,7 +319,7 @@ class Translator:
             no_repeat_ngram_size=3,
         )
         backend = self.backend.with_decoding(stronger) if isinstance(self.backend, Redecodable) else self.backend
-        clause_lists = [_clauses(backend, request) for request in requests]
+        clause_lists = [_clauses(request) for request in requests]
         retry = [SegmentRequest(r.text, r.source, r.target) for r in requests]
         retry += [SegmentRequest(c.strip(), r.source, r.target) for r, cs in zip(requests, clause_lists) for c in cs]
         outputs = iter(Scheduler(backend, max_batch_tokens=self.scheduler.max_batch_tokens).translate(retry))
@@ -438,7 +439,7 @@ def _split_by_language(pieces: list[str], language: str) -> tuple[list[str], lis
     return out, languages
 
 
-def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
+def _check(request: SegmentRequest, output: Translation, pseudo: bool) -> list[qa.Finding]:
     piece = request.context[0]
     return qa.check_segment(
         request.text,
@@ -449,17 +450,14 @@ def _check(request: SegmentRequest, output: Translation) -> list[qa.Finding]:
         # markup codes and protected spans are checked (and repaired) by kztranslate.inline/protect
         block=piece.block,
         segment=piece.slot,
+        language_checks=not pseudo,
     )
 
 
-def _clauses(backend: Backend, request: SegmentRequest) -> list[str]:
-    """The segment cut into clauses of at most half its length (none when it does not cut)."""
-    limit = max(1, backend.count_tokens(request.text, request.source) // 2)
-
-    def fits(text: str) -> bool:
-        return backend.count_tokens(text, request.source) <= limit
-
-    clauses = [c for c in segmentation.split_long(request.text, fits) if c.strip()]
+def _clauses(request: SegmentRequest) -> list[str]:
+    """The segment's clauses (none when it has one): never word fragments, which a model
+    translates badly and QA could still score as better."""
+    clauses = [c for c in segmentation.split_clauses(request.text) if c.strip()]
     return clauses if len(clauses) > 1 else []
 
 
@@ -491,9 +489,10 @@ def _is_label(block: Block) -> bool:
 
 
 def _add_label(variant: Article, source: str, target: str) -> None:
-    """Add the localized machine-translation label as the last block before the share trailer."""
+    """Add the localized machine-translation label after the body, before the byline and share trailer
+    (between the byline and the trailer it would hide the byline from the text reader)."""
     position = len(variant.blocks)
-    while position and variant.blocks[position - 1].role == "share":
+    while position and variant.blocks[position - 1].role in ("byline", "share"):
         position -= 1
     text = labels.machine_translation_label(source, target)
     variant.blocks.insert(position, Block(

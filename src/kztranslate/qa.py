@@ -124,6 +124,7 @@ def check_segment(
     placeholders: Sequence[str] = (),
     block: int | None = None,
     segment: int | None = None,
+    language_checks: bool = True,
 ) -> list[Finding]:
     """Check one segment's translation; returns the findings (empty when nothing is wrong).
 
@@ -131,6 +132,8 @@ def check_segment(
     ``expected_terms`` are target-language strings that must appear (glossary terms, protected
     spans); ``placeholders`` are the inline codes of the segment (``<1>``, ``</1>``, ``[[0]]``),
     which must come back exactly as often as in the source and in the same nesting order.
+    ``language_checks=False`` skips the untranslated and wrong-script checks (pseudo-translation
+    keeps the source text on purpose; everything else is still checked).
     """
     findings: list[Finding] = []
 
@@ -168,17 +171,18 @@ def check_segment(
         if problem:
             add("placeholder-mismatch", "error", problem, placeholders=list(placeholders))
 
-    # -- untranslated
-    unchanged = _normalize(source_text) == _normalize(output_text)
-    if src_base != tgt_base and unchanged and _own_script_letters(src_prose, source):
-        add("untranslated", "error", "the output is the source text, untranslated")
-    elif src_base != tgt_base and _still_source_language(out_prose, source, target):
-        add("untranslated", "warning", f"the output still reads as {source}, not {target}")
+    if language_checks:
+        # -- untranslated
+        unchanged = _normalize(source_text) == _normalize(output_text)
+        if src_base != tgt_base and unchanged and _own_script_letters(src_prose, source):
+            add("untranslated", "error", "the output is the source text, untranslated")
+        elif src_base != tgt_base and _still_source_language(out_prose, source, target):
+            add("untranslated", "warning", f"the output still reads as {source}, not {target}")
 
-    # -- script
-    script_finding = _script_problem(out_prose, target)
-    if script_finding:
-        add("wrong-script", *script_finding)
+        # -- script
+        script_finding = _script_problem(out_prose, target)
+        if script_finding:
+            add("wrong-script", *script_finding)
 
     # -- repetition
     repeated = _tandem_repeat(out_prose)

@@ -35,7 +35,7 @@ from typing import Callable
 from .languages import normalize_language
 from .latin import to_latin
 
-__all__ = ["split_sentences", "split_long", "ABBREVIATIONS"]
+__all__ = ["split_sentences", "split_clauses", "split_long", "ABBREVIATIONS"]
 
 #: Known abbreviations per language, lower case, without the final dot:
 #: ``prefix`` never end a sentence, ``terminal`` may (before a capital letter),
@@ -155,6 +155,11 @@ def _ends_at_line_break(text: str, match: re.Match[str]) -> bool:
 # Cut after "; : ," and their spaces; before a dash that stands between spaces (it opens the clause).
 _CLAUSE_CUT = re.compile(r"(?<=[;:,])\s+|\s+(?=[—–-]\s)")
 _WORD_CUT = re.compile(r"\s+")
+
+
+def split_clauses(text: str) -> list[str]:
+    """``text`` cut at clause boundaries (after ``, ; :``, before a spaced dash); ``"".join(result) == text``."""
+    return _units(text, _CLAUSE_CUT) if text else []
 
 
 def split_long(text: str, fits: Callable[[str], bool]) -> list[str]:

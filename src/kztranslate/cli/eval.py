@@ -40,6 +40,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--backend", help="transformers, ctranslate2, pseudo (default: the fastest installed)")
     parser.add_argument("--model", metavar="NAME|PATH", help="model id or local path")
     parser.add_argument("--revision", help="model revision (commit) to load")
+    parser.add_argument("--beams", type=int, help="beam size (default: the backend's, 4)")
+    parser.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
     parser.add_argument("--limit", type=int, metavar="N", help="score only the first N segments")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.set_defaults(func=run)
@@ -55,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--limit must be a positive number of segments, not {args.limit}")
         sources, references = sources[: args.limit], references[: args.limit]
     source, target = normalize_language(args.source), normalize_language(args.target)
-    options = {k: v for k, v in {"model": args.model, "revision": args.revision}.items() if v is not None}
+    options: dict[str, Any] = {k: v for k, v in {"model": args.model, "revision": args.revision}.items() if v is not None}
+    if args.beams is not None or args.max_new_tokens is not None:
+        from ..engine import Decoding
+
+        settings = {"beams": args.beams, "max_new_tokens": args.max_new_tokens}
+        options["decoding"] = Decoding(**{k: v for k, v in settings.items() if v is not None})
     backend = load_backend(args.backend, **options)
     hypotheses = translate_segments(backend, sources, source, target)
     result = score(hypotheses, references)
@@ -140,6 +147,7 @@ def model_signature(signature: dict[str, Any], source: str, target: str, segment
         "model": signature.get("model"),
         "revision": signature.get("model_revision") or "none",
         "beams": decoding.get("beams"),
+        "max_new_tokens": decoding.get("max_new_tokens") or "none",
         "pair": f"{source}-{target}",
         "n": segments,
     }

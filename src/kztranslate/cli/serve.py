@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
     p.add_argument("--backend", help="translation backend (transformers, ctranslate2, pseudo)")
     p.add_argument("--model", help="model name or local path")
+    p.add_argument("--memory", metavar="PATH",
+                   help="translation-memory file shared by all requests (default: none; cache hits show in /metrics)")
     p.add_argument("--db", type=Path, help="SQLite database of jobs and API keys (default: $KZTRANSLATE_DB, "
                    "else service.sqlite in the user data directory)")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     settings = ServiceSettings(
         backend=args.backend,
         model=args.model,
+        backend_options={"memory": args.memory} if args.memory else {},
         db_path=args.db or default_db_path(),
         require_keys=not args.no_auth,
         cors_origins=list(args.cors_origin),

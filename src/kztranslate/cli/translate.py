@@ -165,5 +165,15 @@ def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
     summary = summarize(variant.qa)
     severities = ", ".join(f"{n} {s}" for s, n in summary["by_severity"].items())
     codes = ", ".join(f"{code} ×{n}" for code, n in summary["by_code"].items())
+    by_segment: dict[tuple[Any, Any], list[str]] = {}
+    for finding in variant.qa:
+        by_segment.setdefault((finding.get("block"), finding.get("segment")), []).append(finding["code"])
+    where = [f"block {b} segment {s}: {', '.join(found)}" for (b, s), found in list(by_segment.items())[:_QA_SHOWN]]
+    if len(by_segment) > _QA_SHOWN:
+        where.append(f"… {len(by_segment) - _QA_SHOWN} more (every finding is in the variant written with --format json)")
     print(f"{path} → {language}: QA: {summary['findings']} finding(s) in {summary['segments']} segment(s) "
-          f"({severities}): {codes}", file=sys.stderr)
+          f"({severities}): {codes}; " + "; ".join(where), file=sys.stderr)
+
+
+#: Segments the QA summary line names before it refers to the JSON.
+_QA_SHOWN = 5

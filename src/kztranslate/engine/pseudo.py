@@ -25,6 +25,8 @@ class PseudoBackend:
     """Pseudo-localization backend (a product feature for integration testing)."""
 
     name: ClassVar[str] = "pseudo"
+    #: Output keeps the source language on purpose: QA skips its language and script checks.
+    pseudo_translation: ClassVar[bool] = True
 
     def __init__(self, model: str | None = None, decoding: Decoding | None = None, **_: Any) -> None:
         self.decoding = decoding or Decoding(beams=1)

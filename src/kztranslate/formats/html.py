@@ -141,6 +141,7 @@ class HtmlFormat:
                     slot.element.set(slot.attr, _clean(block.text))
             elif (block.text, [c.to_dict() for c in block.inline]) != (slot.text, [c.to_dict() for c in slot.codes]):
                 _replace(slot, block)
+        _insert_labels(article, slots)
         if article.language and article.language != info.get("language"):
             for holder in _language_holders(root, fragment):
                 holder.set("lang", article.language)
@@ -569,6 +570,35 @@ _CLASS_ROLES = frozenset({"counter", "share", "subheadline", "tags", "dateline"}
 
 _FRESH_TAGS = {"headline": "h1", "subheadline": "p", "heading": "h2", "quote": "blockquote", "caption": "figcaption",
                "byline": "p", "dateline": "p", "counter": "p", "share": "p", "tags": "p", "paragraph": "p"}
+
+
+def _insert_labels(article: Article, slots: list[_Slot]) -> None:
+    """A machine-translation label (a block the source page has no place for) becomes a
+    ``<p class="machine-translation-label">`` after the element of the block before it; the
+    label of an earlier translation, dropped from the blocks, leaves the page too."""
+    from lxml import html
+
+    kept = {(b.meta.get("html") or {}).get("slot") for b in article.blocks}
+    for n, slot in enumerate(slots):
+        element = slot.element
+        if n not in kept and slot.kind == "content" and element.get("class") == "machine-translation-label":
+            parent = element.getparent()
+            if parent is not None:
+                previous = element.getprevious()
+                if element.tail and previous is not None:
+                    previous.tail = element.tail
+                parent.remove(element)
+    anchor = None
+    for block in article.blocks:
+        where = (block.meta.get("html") or {}).get("slot")
+        if where is not None and 0 <= where < len(slots) and slots[where].kind == "content":
+            anchor = slots[where].element
+        elif where is None and "label" in block.meta and anchor is not None:
+            label = html.Element("p", {"class": "machine-translation-label"})
+            label.text = _clean(block.text)
+            label.tail = anchor.tail
+            anchor.addnext(label)
+            anchor = label
 
 
 def _fresh_document(article: Article) -> str:

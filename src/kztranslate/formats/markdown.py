@@ -169,6 +169,9 @@ class MarkdownFormat:
             out.append(front["open"] + _front_matter_yaml(article, front["yaml"]) + front["close"])
         for block in article.blocks:
             md = block.meta.get("markdown")
+            if md is None and "label" in block.meta:  # a machine-translation label: a paragraph of its own
+                out.append(("" if not out or out[-1].endswith("\n") else "\n") + "\n" + _escape(block.text) + "\n")
+                continue
             if md is None or "front_matter" in block.meta:
                 continue
             out.append(md["before"])

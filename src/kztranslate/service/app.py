@@ -170,6 +170,8 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
         description="Translate Kazakh news articles into Russian and English editions (and back), keeping their "
         "shape. Every error answer has the body `{\"error\": {\"code\", \"message\"}}`.",
         lifespan=lifespan,
+        # operationIds a client generator turns into method names: translate, submit_job, job_status, …
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.service = service
 
@@ -182,8 +184,11 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
             response = await call_next(request)
         except ApiError as exc:
             response = service.error_response(exc)
-        route = request.scope.get("route")
-        label = getattr(route, "path", "unmatched")
+        except Exception:  # a bug: a JSON 500 like every other error, and logged
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = service.error_response(ApiError(500, "internal_error", "the server failed on this request; "
+                                                       "its log has the details"))
+        label = _route_label(app, request)
         service.metrics.requests.labels(label, request.method, str(response.status_code)).inc()
         service.metrics.latency.labels(label).observe(time.perf_counter() - started)
         return response
@@ -298,7 +303,9 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
         service.ready_batcher()
         return HealthResponse(status="ready", detail=service.translator.backend.signature().get("model"))
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response,
+             responses={200: {"description": "Prometheus text exposition format",
+                              "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}})
     async def metrics() -> Response:
         return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -319,6 +326,16 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _route_label(app: FastAPI, request: Request) -> str:
+    """The route template for metrics, also for a request refused before routing (401, 413, 429)."""
+    route = request.scope.get("route")
+    if route is None:
+        from starlette.routing import Match
+
+        route = next((r for r in app.router.routes if r.matches(request.scope)[0] == Match.FULL), None)
+    return getattr(route, "path", "unmatched")
 
 
 def _validation_api_error(exc: RequestValidationError) -> ApiError:

@@ -71,6 +71,9 @@ def read_input(item: ArticleInput, source: str | None) -> tuple[Article, str]:
     except ImportError as exc:  # a registered format whose module is not installed
         raise ApiError(400, "unknown_format", f"format {name!r} is not available here ({exc}); choose one of: "
                        f"{', '.join(available_formats())}") from exc
+    if item.article is not None and not any(ext in (".json", ".jsonld", ".ninjs") for ext in fmt.extensions):
+        raise ApiError(400, "format_needs_content", f"'article' takes a JSON object, and {name!r} is not a JSON "
+                       "format; send the article as 'content' text, or use format json, ninjs or jsonld")
     try:
         return fmt.read(text, source="request", language=source), name
     except KZTranslateError as exc:

@@ -77,9 +77,9 @@ class MicroBatcher:
         finally:
             self._model_thread.shutdown(wait=False, cancel_futures=True)
 
-    def _count_segments(self, done: int, *_total: int) -> None:
-        # The pipeline reports segments as they finish: ``progress(done)`` or ``progress(done, total)``.
-        self.metrics.segments.inc(done)
+    def _count_segments(self, finished: int, _total: int) -> None:
+        # The pipeline's ``progress(finished, total)``: ``finished`` segments have just been translated.
+        self.metrics.segments.inc(finished)
 
     def _count_cache_hits(self) -> None:
         # A scheduler with a translation memory reports each call's ``last_stats``; a pass that
