@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import tempfile
+import secrets
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -168,14 +168,24 @@ def write_article(article: Article, path: str | os.PathLike[str] | None = None, 
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: never a partial file."""
+    """Write ``text`` to ``path`` via a temporary file and a rename: never a partial file. A new
+    file gets the permissions a plain ``open()`` gives (the umask), not a temporary file's
+    owner-only mode, so a web server can still read it; a replaced file keeps its own mode."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
