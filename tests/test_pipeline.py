@@ -142,3 +142,24 @@ def test_kazakh_latin_target_needs_no_model():
 def test_unknown_target_language_lists_the_choices():
     with pytest.raises(kzt.UsageError, match="choose one of: kk, ru, en, kk-Latn"):
         kzt.translate(kzt.read(EXAMPLE), to="de", backend="pseudo")
+
+
+def test_site_labels_are_localized_and_only_the_rest_goes_to_the_model():
+    text = ("Бүгін, 14:25\nАлматыда жаңа мектеп ашылды\n\nФото: Ақорда баспасөз қызметі\n\n"
+            "Қалада мектеп ашылды.\n\nТегтер: білім, мектеп\n\nЧитайте также: Новости дня\n")
+    fmt = get_format("text")
+    article = fmt.read(text)
+    backend = RecordingPseudo()
+    variants = kzt.Translator(backend).translate(article, to=["ru", "en"])
+    sent = [t for _, _, texts in backend.batches for t in texts]
+    assert not any(label in t for t in sent for label in ("Фото", "Тегтер", "Читайте"))
+    en = variants["en"]
+    assert en.blocks[0].text == "Today, 14:25"
+    assert en.blocks[2].text == "Photo: ⟦en⟧ Ақорда баспасөз қызметі"
+    assert en.blocks[4].text == "Tags: ⟦en⟧ білім, мектеп"
+    assert en.blocks[5].text.startswith("Read also: ⟦en⟧ ")
+    ru = variants["ru"]
+    assert ru.blocks[0].text == "Сегодня, 14:25"
+    assert ru.blocks[5].text == "Читайте также: Новости дня"  # Russian widget text stays as it is in ru
+    for variant in variants.values():
+        assert [b.role for b in fmt.read(fmt.write(variant)).blocks] == [b.role for b in article.blocks]
