@@ -430,3 +430,19 @@ def test_relative_datelines(line, day):
 def test_a_relative_day_in_a_sentence_is_a_paragraph():
     article = FMT.read("Тақырып\n\nБүгін 14:00-де жиын өтеді.\n\nКеше 18:40 жиналдық та.\n")
     assert roles(article) == ["headline", "paragraph", "paragraph"]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Сәрсенбі, 27 қараша 2019", [("other", "Сәрсенбі"), ("dateline", "27 қараша 2019")]),
+    ("Wednesday, November 27, 2019", [("other", "Wednesday"), ("dateline", "November 27, 2019")]),
+    ("Жарияланды: 27.11.2019", [("other", "Жарияланды"), ("dateline", "27.11.2019")]),
+    ("27/11/2019 - 10:03", [("dateline", "27/11/2019 - 10:03")]),
+    ("27 қараша 2019, 10:03 | 3457", [("dateline", "27 қараша 2019, 10:03"), ("counter", "3457")]),
+    ("27 қараша 2019 10:03 👁 3457", [("dateline", "27 қараша 2019 10:03"), ("counter", "3457")]),
+])
+def test_more_dateline_shapes(line, expected):
+    text = f"Тақырып мұнда\n{line}\nМәтін осында жазылған.\n"
+    article = FMT.read(text)
+    assert FMT.write(article) == text
+    assert [(b.role, b.text) for b in article.blocks[1:-1]] == expected
+    assert article.published.date().isoformat() == "2019-11-27"

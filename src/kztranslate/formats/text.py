@@ -33,8 +33,11 @@ from ..localize import is_furniture, parse_count, parse_dateline, split_counter
 __all__ = ["TextFormat"]
 
 _LINE = re.compile(r"[^\r\n]+")
-# What may stand before a date on its line: a bullet, or a short rubric and a separator.
-_DATE_PREFIX = re.compile(r"(?:(?P<rubric>[^\d\s•·|—–/-][^\d•·|—–/]{0,39}?)\s*)?[•·|—–/-]\s*")
+# What may stand before a date on its line: a bullet, or a short rubric, a weekday or a label
+# ("Қоғам •", "Сәрсенбі,", "Жарияланды:") and a separator.
+_DATE_PREFIX = re.compile(r"(?:(?P<rubric>[^\d\s•·|—–/,:-][^\d•·|—–/,:]{0,39}?)\s*)?[•·|—–/,:-]\s*")
+# What may stand between the date and the view count: "… 10:03 | 3457", "… 10:03 👁 3457".
+_COUNT_PREFIX = re.compile(r"\s+(?:(?:[|•·]|👁\ufe0f?)\s*)?")
 _NAME_SEPARATOR = re.compile(r"\s*(?:,|&|\s(?:және|и|and)\s)\s*")
 _NAME_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # A relative dateline: "Бүгін, 14:25", "Кеше 18:40", "Сегодня в 09:05", "Yesterday at 18:40".
@@ -170,7 +173,9 @@ def _dateline_pieces(line: str, at: int) -> list[_Piece]:
     if tail and not tail[0].isspace():
         return []
     if tail.strip():
-        rest = _counter_pieces(tail.strip(), at + date_end + len(tail) - len(tail.lstrip()))
+        gap = _COUNT_PREFIX.match(tail)
+        rest = _counter_pieces(tail.strip(), at + date_end + len(tail) - len(tail.lstrip())) if gap is None \
+            else _counter_pieces(tail[gap.end():].rstrip(), at + date_end + gap.end())
         if not rest:
             return []
         pieces.extend(rest)
