@@ -6,6 +6,7 @@ a newsroom can add its own through the ``kztranslate.formats`` entry-point group
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import os
 import secrets
@@ -46,6 +47,10 @@ FORMATS: dict[str, str] = {
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
 _instances: dict[str, Format] = {}
+
+# Byte-order marks of the encodings we refuse by name (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
 def _registry() -> dict[str, Any]:
@@ -119,6 +124,10 @@ def decode_input(data: bytes, source: str | None = None) -> str:
         )
     if not data.strip():
         raise InputError("input is empty; give a file with an article in it", source=source)
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise InputError(f"input is {encoding} (it starts with a {encoding} byte-order mark); re-save the file "
+                             "as UTF-8", source=source)
     if b"\x00" in data[:8192]:
         raise InputError("input looks binary (it contains NUL bytes); give a text file", source=source)
     try:
