@@ -135,7 +135,8 @@ class Translator:
         ``items`` are articles, or ``(article, context)`` pairs with ``as_tuples=True``; yields
         ``{language: variant}`` (or ``(variants, context)``) in input order. One bad article does
         not sink the batch: its result is the :class:`KZTranslateError` it raised, unless
-        ``raise_errors`` is set. ``progress(done, total)`` is called as model segments finish.
+        ``raise_errors`` is set. ``progress(finished, total)`` is called as model segments finish:
+        ``finished`` is how many just finished (add them up), ``total`` how many there are in all.
         """
         targets = _parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
