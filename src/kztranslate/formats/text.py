@@ -11,6 +11,9 @@
     Нұргүл Қалиева                      ← byline: 1–3 capitalized words per name, near the end
     Бөлісу:                             ← share trailer (and other site furniture from the table)
 
+Real pages also print the rubric, dateline, counter and share widget above the headline, a weekday
+or a relative day ("Бүгін, 14:25") in the dateline, and site labels ("Фото: …"); see ``_classify``.
+
 Every line becomes a block (a line the reader cannot classify is a paragraph); everything
 between block texts — line breaks, blank lines, trailing spaces, indentation, a BOM — is kept
 in ``block.meta["layout"]["after"]`` (and ``article.meta["layout"]["before"]`` for what precedes
