@@ -193,6 +193,7 @@ def test_sentence_or_lowercase_line_at_the_end_is_no_byline():
 def test_byline_printed_twice():
     article = FMT.read("Тақырып\n\nБірінші абзац.\n\nЕкінші абзац.\n\nНұргүл Қалиева\n\nНұргүл Қалиева\n")
     assert roles(article) == ["headline", "paragraph", "paragraph", "byline", "byline"]
+    assert article.byline == ["Нұргүл Қалиева"]  # the authors, each once
 
 
 def test_language_can_be_given():

@@ -227,12 +227,12 @@ class Article:
 
     @property
     def byline(self) -> list[str]:
-        """Author names as printed in this article."""
+        """Author names as printed in this article, each once (pages may print the byline twice)."""
         names: list[str] = []
         for block in self.blocks:
             if block.role == "byline":
                 names.extend(block.meta.get("names") or [block.text])
-        return names
+        return list(dict.fromkeys(names))
 
     def blocks_with_role(self, role: str) -> list[Block]:
         return [b for b in self.blocks if b.role == role]
