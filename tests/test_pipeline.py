@@ -163,3 +163,18 @@ def test_site_labels_are_localized_and_only_the_rest_goes_to_the_model():
     assert ru.blocks[5].text == "Читайте также: Новости дня"  # Russian widget text stays as it is in ru
     for variant in variants.values():
         assert [b.role for b in fmt.read(fmt.write(variant)).blocks] == [b.role for b in article.blocks]
+
+
+@pytest.mark.parametrize(("line", "source", "expected"), [
+    ("Сегодня в 09:05", "ru", {"en": "Today, 09:05", "kk": "Бүгін, 09:05", "kk-Latn": "Bügın, 09:05"}),
+    ("Yesterday at 18:40", "en", {"ru": "Вчера, 18:40", "kk": "Кеше, 18:40"}),
+    ("Кеше 18:40", "kk", {"ru": "Вчера 18:40", "en": "Yesterday 18:40"}),
+])
+def test_relative_datelines_in_every_language(line, source, expected):
+    fmt = get_format("text")
+    body = {"ru": "Встреча прошла в Астане.", "en": "The meeting was held in Astana.", "kk": "Жиын Астанада өтті."}
+    article = fmt.read(f"{line}\n{body[source]}\n\n{body[source]}\n", language=source)
+    variants = kzt.Translator("pseudo").translate(article, to=list(expected))
+    for language, text in expected.items():
+        assert variants[language].blocks[0].text == text
+        assert fmt.read(fmt.write(variants[language])).blocks[0].meta["relative"] == article.blocks[0].meta["relative"]

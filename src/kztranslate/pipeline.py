@@ -37,6 +37,7 @@ QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LEADING_WORD = re.compile(r"[^\W\d_]+")
+_DAY_TIME_JOINER = re.compile(r"^\s+(?:в|at)\s+(?=\d)", re.IGNORECASE)
 # A site label opening a block ("Фото: …", "Тегтер: …", "Читайте также: …"): localized from
 # the furniture table, only the text after it goes to the model.
 _LABEL = re.compile(r"\s*(?P<label>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+){0,3})\s*:\s+(?=\S)")
@@ -210,7 +211,8 @@ class Translator:
                 day = _LEADING_WORD.match(block.text)
                 if day is not None:
                     localized = localize.localize_furniture(day.group(), src, tgt) or day.group()
-                    block.text = localized + block.text[day.end():]
+                    # "Сегодня в 09:05" → "Today, 09:05": the joining word is the source language's
+                    block.text = localized + _DAY_TIME_JOINER.sub(", ", block.text[day.end():], count=1)
             elif published:
                 pattern = self.dateline_pattern
                 if isinstance(pattern, dict):
