@@ -70,7 +70,8 @@ def test_inspect_prints_the_conventions_fields():
 
 @pytest.mark.parametrize(
     "content, reason",
-    [(b"", "empty"), (b"\x00\x01binary\x00", "binary"), ("Сәлем".encode("cp1251", "replace") + b"\xff\xfe", "UTF-8")],
+    [(b"", "empty"), (b"\x00\x01binary\x00", "binary"), ("Сәлем".encode("cp1251", "replace") + b"\xff\xfe", "UTF-8"),
+     ("Сәлем әлем\n".encode("utf-16"), "UTF-16")],
 )
 def test_bad_input_exits_3_and_writes_nothing(tmp_path, content, reason):
     bad = tmp_path / "in" / "bad.kk.txt"
@@ -154,3 +155,15 @@ def test_a_real_model_directory_gives_the_same_structure(tmp_path, tiny_models, 
         assert lines[-1] == {"ru": "Поделиться:", "en": "Share:"}[lang]
         doc = json.loads(kzt("inspect", str(tmp_path / f"seed-baq.{lang}.txt"), "--from", lang).stdout)
         assert sum(b["role"] == "paragraph" for b in doc["blocks"]) == 4
+
+
+def test_several_files_show_a_progress_bar_that_ends_before_the_report(tmp_path):
+    for name in ("a.kk.txt", "b.kk.txt"):
+        (tmp_path / name).write_bytes(EXAMPLE.read_bytes())
+    result = kzt("translate", str(tmp_path / "a.kk.txt"), str(tmp_path / "b.kk.txt"), "--to", "ru,en",
+                 "--backend", "pseudo", "--no-memory", "--out-dir", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    bar = result.stderr.rindex("translating 2 articles")
+    assert "100%" in result.stderr[bar:].splitlines()[0].split("\r")[-1]
+    assert bar < result.stderr.index("wrote ")
+    assert len(list((tmp_path / "out").iterdir())) == 4

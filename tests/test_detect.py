@@ -105,3 +105,21 @@ def test_third_party_format_through_entry_points(tmp_path, monkeypatch):
     article.blocks[1].text = "Сегодня открылась школа."
     assert write_article(article, tmp_path / "story.ru.cms") == "TITLE: Астанада жаңа мектеп\nСегодня открылась школа.\n"
     assert (tmp_path / "story.ru.cms").read_text(encoding="utf-8").endswith("школа.\n")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    """Outputs are published by web servers: not the owner-only mode of a temporary file."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "a.ru.txt"
+        formats.write_atomic(target, "Жаңалық\n")
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        formats.write_atomic(target, "Жаңалық екі\n")
+        assert target.stat().st_mode & 0o777 == 0o640
+        assert target.read_text(encoding="utf-8") == "Жаңалық екі\n"
+        assert [p.name for p in tmp_path.iterdir()] == ["a.ru.txt"]
+    finally:
+        os.umask(umask)

@@ -193,6 +193,7 @@ def test_sentence_or_lowercase_line_at_the_end_is_no_byline():
 def test_byline_printed_twice():
     article = FMT.read("Тақырып\n\nБірінші абзац.\n\nЕкінші абзац.\n\nНұргүл Қалиева\n\nНұргүл Қалиева\n")
     assert roles(article) == ["headline", "paragraph", "paragraph", "byline", "byline"]
+    assert article.byline == ["Нұргүл Қалиева"]  # the authors, each once
 
 
 def test_language_can_be_given():
@@ -349,7 +350,11 @@ def test_random_layouts_round_trip_and_keep_every_line(bom, lines, final_newline
     assert FMT.write(article) == text
     layout = "".join(b.meta["layout"]["after"] for b in article.blocks)
     assert not any(ch.isalnum() for ch in layout), "text went into the layout instead of a block"
-    assert not any(b.role == "headline" for b in article.blocks[1:])
+    headlines = [i for i, b in enumerate(article.blocks) if b.role == "headline"]
+    assert len(headlines) <= 1
+    # only the page header (rubric, dateline, counter, share widget) may stand above the headline
+    assert all(b.role in ("other", "dateline", "counter", "share") for b in article.blocks[:headlines[0]]) \
+        if headlines else True
 
 
 @pytest.mark.parametrize("text", [KK_ARTICLE, "\ufeff" + KK_ARTICLE.replace("\n", "\r\n")])
@@ -364,3 +369,81 @@ def test_kazakh_article_in_latin_letters_reads_back(text):
             block.meta["names"] = [block.text]
     assert_reads_back(variant)
     assert roles(FMT.read(FMT.write(variant))) == roles(source)
+
+
+# -- page headers as Kazakh news sites print them (our own sample pages) -------------------------
+
+HEADER_FIRST_PAGE = """Қоғам • 27 қараша 2019 10:03
+Алматыда жаңа мектеп ашылды
+1 245
+рет көрсетілді
+Бөлісу:
+Алматыда жаңа мектеп ашылды
+АЛМАТЫ. KAZINFORM – Қалада 600 орындық жаңа мектеп ашылды, деп хабарлайды агенттік тілшісі.
+Фото: Ақорда баспасөз қызметі
+«Бұл – біздің ортақ жетістігіміз», - деді әкім.
+Тағы оқыңыз:
+Астанада жаңа саябақ ашылды
+Тегтер: білім, мектеп
+Нұргүл ҚАЛИЕВА
+"""
+
+
+def test_dateline_and_counter_above_the_headline():
+    article = FMT.read(HEADER_FIRST_PAGE)
+    assert FMT.write(article) == HEADER_FIRST_PAGE
+    assert [(b.role, b.text) for b in article.blocks[:6]] == [
+        ("other", "Қоғам"), ("dateline", "27 қараша 2019 10:03"), ("headline", "Алматыда жаңа мектеп ашылды"),
+        ("counter", "1 245\nрет көрсетілді"), ("share", "Бөлісу:"),
+        ("paragraph", "Алматыда жаңа мектеп ашылды"),  # the headline repeated under the counter
+    ]
+    assert article.views == 1245 and article.published == datetime(2019, 11, 27, 10, 3)
+    assert roles(article)[6:] == ["paragraph", "caption", "paragraph", "other", "paragraph", "tags", "byline"]
+
+
+@pytest.mark.parametrize("counter", ["Просмотров: 12 345", "12 345 рет көрсетілді", "Оқылды: 12345", "12345"])
+def test_counter_under_the_headline(counter):
+    text = f"Экономика | 06/07/2021 | 20:50\nТеңге бағамы нығайды\n{counter}\nБиржада теңге нығайды.\n"
+    article = FMT.read(text)
+    assert roles(article) == ["other", "dateline", "headline", "counter", "paragraph"]
+    assert article.views == 12345
+
+
+def test_a_number_in_the_body_is_no_counter():
+    article = FMT.read("Тақырып\n\n27 қараша 2019\n\nБірінші абзац.\n\n1245\n\nСоңғы абзац.\n")
+    assert roles(article) == ["headline", "dateline", "paragraph", "paragraph", "paragraph"]
+
+
+@pytest.mark.parametrize(("line", "day"), [
+    ("Бүгін, 14:25", "today"), ("кеше 18:40", "yesterday"), ("Сегодня в 09:05", "today"),
+    ("Yesterday at 18:40", "yesterday"), ("Саясат • Бүгін, 14:25", "today"),
+])
+def test_relative_datelines(line, day):
+    text = f"{line}\nҮкімет отырысында бюджет талқыланды\n\nБюджет толық орындалды.\n"
+    article = FMT.read(text)
+    assert FMT.write(article) == text
+    dateline = article.blocks_with_role("dateline")[0]
+    assert dateline.meta["relative"] == day and line.endswith(dateline.text)
+    assert article.headline == "Үкімет отырысында бюджет талқыланды"
+    assert article.published is None
+
+
+def test_a_relative_day_in_a_sentence_is_a_paragraph():
+    article = FMT.read("Тақырып\n\nБүгін 14:00-де жиын өтеді.\n\nКеше 18:40 жиналдық та.\n")
+    assert roles(article) == ["headline", "paragraph", "paragraph"]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Сәрсенбі, 27 қараша 2019", [("other", "Сәрсенбі"), ("dateline", "27 қараша 2019")]),
+    ("Wednesday, November 27, 2019", [("other", "Wednesday"), ("dateline", "November 27, 2019")]),
+    ("Жарияланды: 27.11.2019", [("other", "Жарияланды"), ("dateline", "27.11.2019")]),
+    ("27/11/2019 - 10:03", [("dateline", "27/11/2019 - 10:03")]),
+    ("27 қараша 2019, 10:03 | 3457", [("dateline", "27 қараша 2019, 10:03"), ("counter", "3457")]),
+    ("27 қараша 2019 10:03 👁 3457", [("dateline", "27 қараша 2019 10:03"), ("counter", "3457")]),
+])
+def test_more_dateline_shapes(line, expected):
+    text = f"Тақырып мұнда\n{line}\nМәтін осында жазылған.\n"
+    article = FMT.read(text)
+    assert FMT.write(article) == text
+    assert [(b.role, b.text) for b in article.blocks[1:-1]] == expected
+    assert article.published.date().isoformat() == "2019-11-27"

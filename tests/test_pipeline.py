@@ -157,3 +157,39 @@ def test_pseudo_translation_is_not_reported_as_untranslated_but_other_checks_run
 
     variant = kzt.Translator(NumberDropping()).translate(article, to="en")["en"]
     assert [f["code"] for f in variant.qa] == ["number-mismatch"]
+
+
+def test_site_labels_are_localized_and_only_the_rest_goes_to_the_model():
+    text = ("Бүгін, 14:25\nАлматыда жаңа мектеп ашылды\n\nФото: Ақорда баспасөз қызметі\n\n"
+            "Қалада мектеп ашылды.\n\nТегтер: білім, мектеп\n\nЧитайте также: Новости дня\n")
+    fmt = get_format("text")
+    article = fmt.read(text)
+    backend = RecordingPseudo()
+    variants = kzt.Translator(backend).translate(article, to=["ru", "en"])
+    sent = [t for _, _, texts in backend.batches for t in texts]
+    assert not any(label in t for t in sent for label in ("Фото", "Тегтер", "Читайте"))
+    en = variants["en"]
+    assert en.blocks[0].text == "Today, 14:25"
+    assert en.blocks[2].text == "Photo: ⟦en⟧ Ақорда баспасөз қызметі"
+    assert en.blocks[4].text == "Tags: ⟦en⟧ білім, мектеп"
+    assert en.blocks[5].text.startswith("Read also: ⟦en⟧ ")
+    ru = variants["ru"]
+    assert ru.blocks[0].text == "Сегодня, 14:25"
+    assert ru.blocks[5].text == "Читайте также: Новости дня"  # Russian widget text stays as it is in ru
+    for variant in variants.values():
+        assert [b.role for b in fmt.read(fmt.write(variant)).blocks] == [b.role for b in article.blocks]
+
+
+@pytest.mark.parametrize(("line", "source", "expected"), [
+    ("Сегодня в 09:05", "ru", {"en": "Today, 09:05", "kk": "Бүгін, 09:05", "kk-Latn": "Bügın, 09:05"}),
+    ("Yesterday at 18:40", "en", {"ru": "Вчера, 18:40", "kk": "Кеше, 18:40"}),
+    ("Кеше 18:40", "kk", {"ru": "Вчера 18:40", "en": "Yesterday 18:40"}),
+])
+def test_relative_datelines_in_every_language(line, source, expected):
+    fmt = get_format("text")
+    body = {"ru": "Встреча прошла в Астане.", "en": "The meeting was held in Astana.", "kk": "Жиын Астанада өтті."}
+    article = fmt.read(f"{line}\n{body[source]}\n\n{body[source]}\n", language=source)
+    variants = kzt.Translator("pseudo").translate(article, to=list(expected))
+    for language, text in expected.items():
+        assert variants[language].blocks[0].text == text
+        assert fmt.read(fmt.write(variants[language])).blocks[0].meta["relative"] == article.blocks[0].meta["relative"]

@@ -136,3 +136,19 @@ def test_split_long_is_lossless(parts, limit):
     assert "".join(pieces) == text
     for piece in pieces:
         assert len(piece) <= limit or len(piece.split()) <= 1
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("АЛМАТЫ. KAZINFORM – Қалада мектеп ашылды. Екінші сөйлем.", "kk"),
+    ("НҰР-СҰЛТАН. BAQ.KZ — Жиын өтті. Екінші сөйлем.", "kk"),
+    ("ШЫМКЕНТ. ҚазАқпарат - Облыста егін басталды. Екінші сөйлем.", "kk"),
+    ("МОСКВА. ТАСС – Встреча прошла. Второе предложение.", "ru"),
+    ("ASTANA. Kazinform - The meeting was held. Second sentence.", "en"),
+])
+def test_agency_dateline_stays_with_its_sentence(text, language):
+    first, second = split_sentences(text, language)
+    assert first + second == text and second.startswith(("Екінші", "Второе", "Second"))
+
+
+def test_a_lower_case_city_is_no_agency_dateline():
+    assert split_sentences("Алматы. Ол келді – деді.", "kk") == ["Алматы. ", "Ол келді – деді."]

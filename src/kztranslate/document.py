@@ -184,6 +184,12 @@ class Provenance:
         )
 
 
+# Top-level keys of the JSON form (shared/conventions.md); any other key is kept in Article.extra.
+_ARTICLE_KEYS = frozenset(
+    {"language", "headline", "dateline", "published", "views", "byline", "source", "blocks", "meta", "provenance", "qa"}
+)
+
+
 @dataclass(slots=True)
 class Article:
     """A news article (or a translated variant of one)."""
@@ -204,6 +210,9 @@ class Article:
     """Set on variants only: how this variant was produced."""
     qa: list[dict[str, Any]] = field(default_factory=list)
     """QA findings on a variant (code, severity, block, segment, message)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Top-level fields of the JSON form that are not ours (a CMS's ``id``, ``category``), kept
+    verbatim and written back at the top level."""
 
     # Derived views used by the JSON form and the API.
     @property
@@ -218,12 +227,12 @@ class Article:
 
     @property
     def byline(self) -> list[str]:
-        """Author names as printed in this article."""
+        """Author names as printed in this article, each once (pages may print the byline twice)."""
         names: list[str] = []
         for block in self.blocks:
             if block.role == "byline":
                 names.extend(block.meta.get("names") or [block.text])
-        return names
+        return list(dict.fromkeys(names))
 
     def blocks_with_role(self, role: str) -> list[Block]:
         return [b for b in self.blocks if b.role == role]
@@ -250,6 +259,8 @@ class Article:
             out["qa"] = copy.deepcopy(self.qa)
         elif self.qa:
             out["qa"] = copy.deepcopy(self.qa)
+        for key, value in self.extra.items():
+            out.setdefault(key, copy.deepcopy(value))
         return out
 
     @classmethod
@@ -277,6 +288,7 @@ class Article:
             meta=copy.deepcopy(data.get("meta") or {}),
             provenance=Provenance.from_dict(provenance) if provenance else None,
             qa=copy.deepcopy(data.get("qa") or []),
+            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _ARTICLE_KEYS},
         )
 
     def checksum(self) -> str:

@@ -52,7 +52,8 @@ NUMERIC_PATTERN = "dd.MM.y, HH:mm"
 #: the others are also recognized. Kazakh Latin forms are derived from the Kazakh ones.
 FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
     "share": {"kk": ("Бөлісу", "Бөлісіңіз"), "ru": ("Поделиться",), "en": ("Share",)},
-    "views": {"kk": ("рет", "көрсетілді", "қаралым"), "ru": ("просмотров", "просмотра", "просмотр", "просмотры"),
+    "views": {"kk": ("рет", "көрсетілді", "қаралым", "рет көрсетілді", "рет қаралды"),
+              "ru": ("просмотров", "просмотра", "просмотр", "просмотры"),
               "en": ("views", "view")},
     "read": {"kk": ("оқылды",), "ru": ("прочитано",), "en": ("read",)},
     "photo": {"kk": ("Фото", "Сурет"), "ru": ("Фото",), "en": ("Photo",)},
@@ -63,6 +64,8 @@ FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
     "source": {"kk": ("Дереккөз",), "ru": ("Источник",), "en": ("Source",)},
     "author": {"kk": ("Автор",), "ru": ("Автор",), "en": ("Author",)},
     "comments": {"kk": ("Пікірлер",), "ru": ("Комментарии",), "en": ("Comments",)},
+    "today": {"kk": ("Бүгін",), "ru": ("Сегодня",), "en": ("Today",)},
+    "yesterday": {"kk": ("Кеше",), "ru": ("Вчера",), "en": ("Yesterday",)},
     "app_android": {"kk": ("Қосымшаны Android-қа жүктеп алу",), "ru": ("Скачать приложение для Android",),
                     "en": ("Download the App for Android",)},
 }
@@ -70,7 +73,7 @@ FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
 _LANGUAGES = ("kk", "ru", "en")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
 _WORD = r"[^\W\d_]+"
-_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
 _YEAR_SUFFIX = r"(?:\s?(?:ж|г)\.)?"
 _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 27 Қараша 2019, 10:03 · 27 ноября 2019 г. 10:03 · 27 Nov. 2019
@@ -314,7 +317,7 @@ _GROUPED = re.compile(r"\d{1,3}(?:(?P<group>[ \u00a0\u202f\u2009,.'’])\d{3})(?
 _COUNTER = re.compile(
     rf"(?:(?P<pre>{_WORD}(?:\s{_WORD})?)(?P<sep1>:\s*|\s+))?"
     rf"(?P<number>{_GROUPED.pattern}|\d+)"
-    rf"(?:(?P<sep2>\s*)(?P<post>{_WORD}))?"
+    rf"(?:(?P<sep2>\s*)(?P<post>{_WORD}(?:\s{_WORD})?))?"
 )
 
 

@@ -20,6 +20,8 @@ Kazakh capitals ("Қ. Тоқаев") and after "ж." in "2019 ж. 27 қараш�
    both), Russian text knows the English list, kk-Latn text knows the Kazakh list in Latin letters.
 4. Decimal numbers (``3.5``), ``83%-ды``, ``baq.kz`` and ``А.Тоқсаба`` have no space after the dot
    and are never split.
+5. An agency dateline opening the text (``АЛМАТЫ. KAZINFORM – …``: a city in capitals, a full stop,
+   the agency, a dash) stays with the sentence it opens.
 
 :func:`split_long` cuts a sentence that is still too long for the model at clause boundaries
 (``; : ,`` and dashes), packing clauses greedily, and falls back to word boundaries inside a clause
@@ -74,6 +76,8 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
+# An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
+_AGENCY_DATELINE = re.compile(r"\s*[^\W\d_a-zа-яәғқңөұүһіё]{2,}(?:[ -][^\W\d_]+)?\.\s+[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:
@@ -101,6 +105,9 @@ def split_sentences(text: str, language: str) -> list[str]:
     abbreviations = _abbreviations(normalize_language(language))
     cuts = {m.end() for m in _TERMINAL.finditer(text) if _ends_sentence(text, m, abbreviations)}
     cuts |= {m.end() for m in _LINE_BREAK.finditer(text) if _ends_at_line_break(text, m)}
+    agency = _AGENCY_DATELINE.match(text)
+    if agency is not None:  # "АЛМАТЫ. KAZINFORM – …" opens the first sentence, it is no sentence itself
+        cuts = {cut for cut in cuts if cut > agency.end()}
     pieces, start = [], 0
     for cut in sorted(cuts):
         if 0 < cut < len(text):

@@ -128,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
 
     written = 0
     for outcome, (path, fmt) in translator.pipe(items, targets, source=source, as_tuples=True, progress=progress):
+        if bar is not None:  # the model pass is over once results come: end the bar before the report lines
+            bar.close()
+            bar = None
         if isinstance(outcome, KZTranslateError):
             if len(paths) == 1:
                 raise outcome
@@ -148,8 +151,6 @@ def run(args: argparse.Namespace) -> int:
             written += 1
             if len(paths) > 1 or len(targets) > 1:
                 print(f"wrote {target}", file=sys.stderr)
-    if bar is not None:
-        bar.close()
     if failures:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0

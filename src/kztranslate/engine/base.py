@@ -46,7 +46,8 @@ class Translation:
     truncated: bool = False
     """True when decoding stopped at the length limit instead of at end-of-sentence."""
     meta: dict[str, Any] = field(default_factory=dict)
-    """Backend facts about this segment (e.g. ``from_memory``, token counts)."""
+    """Facts about this segment: ``origin`` (``model``, ``memory`` or ``post_edit``, set by the
+    scheduler), ``input_truncated``, token counts, …"""
 
 
 @runtime_checkable

@@ -258,7 +258,8 @@ class TransformersBackend:
                 "(`hf auth login`, or set HF_TOKEN) before downloading; or pass --model PATH to a downloaded copy"
             ) from exc
         except Exception as exc:  # network, HTTP and file errors all mean: not available
-            raise ModelUnavailableError(self._missing_message(cache, f"downloading failed: {exc}")) from exc
+            reason = " ".join(str(exc).split()).rstrip(".")  # the hub's multi-line advice, as one clause
+            raise ModelUnavailableError(self._missing_message(cache, f"downloading failed: {reason}")) from exc
         if not _has_weights(folder):
             raise ModelUnavailableError(self._missing_message(cache, f"the repository at {folder} has no weights"))
         return folder

@@ -6,9 +6,10 @@ a newsroom can add its own through the ``kztranslate.formats`` entry-point group
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import os
-import tempfile
+import secrets
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,10 @@ FORMATS: dict[str, str] = {
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
 _instances: dict[str, Format] = {}
+
+# Byte-order marks of the encodings we refuse by name (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+               (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
 def _registry() -> dict[str, Any]:
@@ -115,6 +120,10 @@ def decode_input(data: bytes, source: str | None = None) -> str:
         raise _too_large(len(data), source)
     if not data.strip():
         raise InputError("input is empty; give a file with an article in it", source=source)
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise InputError(f"input is {encoding} (it starts with a {encoding} byte-order mark); re-save the file "
+                             "as UTF-8", source=source)
     if b"\x00" in data[:8192]:
         raise InputError("input looks binary (it contains NUL bytes); give a text file", source=source)
     try:
@@ -175,14 +184,24 @@ def write_article(article: Article, path: str | os.PathLike[str] | None = None, 
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: never a partial file."""
+    """Write ``text`` to ``path`` via a temporary file and a rename: never a partial file. A new
+    file gets the permissions a plain ``open()`` gives (the umask), not a temporary file's
+    owner-only mode, so a web server can still read it; a replaced file keeps its own mode."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

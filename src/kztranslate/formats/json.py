@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from ..document import Article
 from ..errors import FormatError
+from ..languages import normalize_language
 
 __all__ = ["JsonFormat"]
 
@@ -33,7 +34,7 @@ class JsonFormat:
         except (TypeError, ValueError, KeyError) as exc:
             raise FormatError(f"invalid document field: {exc}", source=source) from exc
         if language:
-            article.language = language
+            article.language = normalize_language(language)
         return article
 
     def write(self, article: Article) -> str:

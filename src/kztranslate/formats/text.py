@@ -11,6 +11,9 @@
     Нұргүл Қалиева                      ← byline: 1–3 capitalized words per name, near the end
     Бөлісу:                             ← share trailer (and other site furniture from the table)
 
+Real pages also print the rubric, dateline, counter and share widget above the headline, a weekday
+or a relative day ("Бүгін, 14:25") in the dateline, and site labels ("Фото: …"); see ``_classify``.
+
 Every line becomes a block (a line the reader cannot classify is a paragraph); everything
 between block texts — line breaks, blank lines, trailing spaces, indentation, a BOM — is kept
 in ``block.meta["layout"]["after"]`` (and ``article.meta["layout"]["before"]`` for what precedes
@@ -33,10 +36,19 @@ from ..localize import is_furniture, parse_count, parse_dateline, split_counter
 __all__ = ["TextFormat"]
 
 _LINE = re.compile(r"[^\r\n]+")
-# What may stand before a date on its line: a bullet, or a short rubric and a separator.
-_DATE_PREFIX = re.compile(r"(?:(?P<rubric>[^\d\s•·|—–/-][^\d•·|—–/]{0,39}?)\s*)?[•·|—–/-]\s*")
+# What may stand before a date on its line: a bullet, or a short rubric, a weekday or a label
+# ("Қоғам •", "Сәрсенбі,", "Жарияланды:") and a separator.
+_DATE_PREFIX = re.compile(r"(?:(?P<rubric>[^\d\s•·|—–/,:-][^\d•·|—–/,:]{0,39}?)\s*)?[•·|—–/,:-]\s*")
+# What may stand between the date and the view count: "… 10:03 | 3457", "… 10:03 👁 3457".
+_COUNT_PREFIX = re.compile(r"\s+(?:(?:[|•·]|👁\ufe0f?)\s*)?")
 _NAME_SEPARATOR = re.compile(r"\s*(?:,|&|\s(?:және|и|and)\s)\s*")
 _NAME_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+# A relative dateline: "Бүгін, 14:25", "Кеше 18:40", "Сегодня в 09:05", "Yesterday at 18:40".
+_RELATIVE_DATE = re.compile(
+    r"(?<![\w.])(?P<day>[^\W\d_]+)(?:,\s*|\s+(?:в\s+|at\s+)?)\d{1,2}:\d{2}(?![\w:])", re.IGNORECASE
+)
+# What may stand above the headline and the first paragraph: rubric, dateline, counter, share widget.
+_HEADER_ROLES = frozenset({"headline", "dateline", "counter", "share", "other"})
 _SAME_LINE = " "
 
 
@@ -75,7 +87,7 @@ class TextFormat:
         if text.count("\r\n") * 2 > text.count("\n"):
             layout["newline"] = "\r\n"
         article = Article(language="", blocks=blocks, meta={"layout": layout} if layout else {})
-        dateline = next((b for b in blocks if b.role == "dateline"), None)
+        dateline = next((b for b in blocks if "published" in b.meta), None)
         if dateline is not None:
             article.published = datetime.fromisoformat(dateline.meta["published"])
         counter = next((b for b in blocks if b.role == "counter"), None)
@@ -84,7 +96,7 @@ class TextFormat:
         if language:
             article.language = normalize_language(language)
         else:
-            body = "\n".join(b.text for b in blocks if b.role == "paragraph")
+            body = "\n".join(b.text for b in blocks if b.translatable)
             article.language = detect_language(body) or detect_language(text) or ""
         return article
 
@@ -116,7 +128,10 @@ def _default_after(block: Block, following: Block | None, newline: str) -> str:
 # -- classification -------------------------------------------------------------------------------
 
 def _classify(text: str) -> list[_Piece]:
-    """Every non-blank line as one or more pieces (a dateline line may hold several), in order."""
+    """Every non-blank line as one or more pieces (a dateline line may hold several), in order.
+
+    Above the first paragraph (the page's header) the rubric, dateline, view counter and share
+    widget may stand in any order around the headline, which is the first other line there."""
     offset = 1 if text.startswith("\ufeff") else 0
     pieces: list[_Piece] = []
     for match in _LINE.finditer(text, offset):
@@ -127,14 +142,15 @@ def _classify(text: str) -> list[_Piece]:
         start = match.start() + len(line) - len(line.lstrip())
         end = start + len(stripped)
         previous = pieces[-1] if pieces else None
+        in_header = all(p.role in _HEADER_ROLES for p in pieces)
         dateline = _dateline_pieces(stripped, start)
         if dateline:
             pieces.extend(dateline)
-        elif previous is not None and previous.role == "dateline" and (counter := _counter_pieces(stripped, start)):
+        elif previous is not None and in_header and (counter := _counter_pieces(stripped, start)):
             pieces.extend(counter)
         elif previous is not None and _is_counter_word_line(text, previous, stripped, start):
             previous.end = end
-        elif not pieces and not is_furniture(stripped):
+        elif in_header and not is_furniture(stripped) and all(p.role != "headline" for p in pieces):
             pieces.append(_Piece("headline", start, end))
         else:
             pieces.append(_plain_piece(stripped, start, end))
@@ -144,27 +160,42 @@ def _classify(text: str) -> list[_Piece]:
 
 def _dateline_pieces(line: str, at: int) -> list[_Piece]:
     """A line that is a dateline: [bullet or rubric] date [view count] [share trailer]."""
-    found = parse_dateline(line)
-    if found is None:
+    date = _find_date(line)
+    if date is None:
         return []
+    date_start, date_end, meta = date
     pieces: list[_Piece] = []
-    if found.start:
-        prefix = _DATE_PREFIX.fullmatch(line[: found.start])
+    if date_start:
+        prefix = _DATE_PREFIX.fullmatch(line[:date_start])
         if prefix is None:
             return []
         if prefix["rubric"]:
             pieces.append(_Piece("other", at, at + prefix.end("rubric")))
-    published = found.published.isoformat() if found.has_time else found.published.date().isoformat()
-    pieces.append(_Piece("dateline", at + found.start, at + found.end, {"published": published}))
-    tail = line[found.end:]
+    pieces.append(_Piece("dateline", at + date_start, at + date_end, meta))
+    tail = line[date_end:]
     if tail and not tail[0].isspace():
         return []
     if tail.strip():
-        rest = _counter_pieces(tail.strip(), at + found.end + len(tail) - len(tail.lstrip()))
+        gap = _COUNT_PREFIX.match(tail)
+        rest = _counter_pieces(tail.strip(), at + date_end + len(tail) - len(tail.lstrip())) if gap is None \
+            else _counter_pieces(tail[gap.end():].rstrip(), at + date_end + gap.end())
         if not rest:
             return []
         pieces.extend(rest)
     return pieces
+
+
+def _find_date(line: str) -> tuple[int, int, dict[str, Any]] | None:
+    """Where the date of a dateline stands in ``line``, and its block meta: ``published`` for a
+    date, ``relative`` (``today``/``yesterday``) for "Бүгін, 14:25", whose day is unknown."""
+    found = parse_dateline(line)
+    if found is not None:
+        published = found.published.isoformat() if found.has_time else found.published.date().isoformat()
+        return found.start, found.end, {"published": published}
+    relative = _RELATIVE_DATE.search(line)
+    if relative is not None and (day := is_furniture(relative["day"])) in ("today", "yesterday"):
+        return relative.start(), relative.end(), {"relative": day}
+    return None
 
 
 def _counter_pieces(text: str, at: int) -> list[_Piece]:
