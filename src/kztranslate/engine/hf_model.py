@@ -113,6 +113,13 @@ class HFBackendBase:
     def max_input_tokens(self) -> int:
         return self._max_input_tokens
 
+    def _check_restriction(self) -> None:
+        if self.restrict_vocabulary and self.family.target_signal == "fixed":
+            raise UsageError(
+                f"restrict_vocabulary needs a multilingual model; {self.resolved.name!r} ({self.family.name}) "
+                "translates one direction only, so it has no target language to restrict to"
+            )
+
     def _check_direction(self, source: str, target: str) -> None:
         if not self.supports(source, target):
             raise UsageError(
@@ -251,6 +258,7 @@ class ModelText:
             i for i, piece in enumerate(pieces)
             if piece is not None and i not in self.language_token_ids and piece_scripts(piece) <= scripts
         }
+        allowed -= set(tokenizer.all_special_ids)  # "<unk>", "</s>": letters, but no script
         allowed |= {t for t in (tokenizer.eos_token_id, tokenizer.unk_token_id) if t is not None}
         allowed |= {i for t in targets if (i := self.target_token_id(t)) is not None}
         allowed.discard(tokenizer.pad_token_id)

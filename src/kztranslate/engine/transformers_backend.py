@@ -87,6 +87,7 @@ class TransformersBackend(HFBackendBase):
         self.dtype = dtype
         self.restrict_vocabulary = bool(restrict_vocabulary)
         self._init_checkpoint(model, revision)
+        self._check_restriction()
 
     # -- the Backend protocol (signature, supports, with_decoding, max_input_tokens: HFBackendBase) --
     def count_tokens(self, text: str, language: str) -> int:
@@ -149,7 +150,7 @@ class TransformersBackend(HFBackendBase):
 
     def _outside_vocabulary(self, loaded: _Loaded, target: str) -> list[int]:
         """Ids masked for ``target`` when the output vocabulary is restricted to it (else none)."""
-        if not self.restrict_vocabulary or self.family.target_signal == "fixed":
+        if not self.restrict_vocabulary:
             return []
         if target not in loaded.suppressed:
             size = loaded.model.get_output_embeddings().weight.shape[0]
