@@ -61,7 +61,9 @@ class _Loaded:
     text: ModelText
     """The family's tokenizer and its language handling."""
     vocabulary: list[str]
-    """The converted model's target vocabulary (index = token id)."""
+    """The converted model's target vocabulary (index = the checkpoint's token id)."""
+    token_ids: dict[str, int]
+    """Token → id, by position in :attr:`vocabulary` (M2M100's filler words have no tokenizer id)."""
     lock: threading.Lock
     """Held while the tokenizer's source language is set and used (it is shared state)."""
 
@@ -163,7 +165,7 @@ class CTranslate2Backend(HFBackendBase):
             ) from exc
         ends = {tokenizer.eos_token_id}
         return [
-            loaded.text.finish(tokenizer.convert_tokens_to_ids(result.hypotheses[0]), ends, budget, n,
+            loaded.text.finish([loaded.token_ids[t] for t in result.hypotheses[0]], ends, budget, n,
                                self.max_input_tokens)
             for result, budget, n in zip(results, budgets, lengths, strict=True)
         ]
@@ -244,7 +246,9 @@ class CTranslate2Backend(HFBackendBase):
                 "config.json, tokenizer files), reconvert it with `kztranslate models convert`, or choose "
                 f"another --device/compute type ({', '.join(COMPUTE_TYPES)})"
             ) from exc
-        return _Loaded(translator, text, _target_vocabulary(directory), threading.Lock())
+        vocabulary = _target_vocabulary(directory)
+        token_ids = {token: i for i, token in enumerate(vocabulary)}
+        return _Loaded(translator, text, vocabulary, token_ids, threading.Lock())
 
 
 def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantization: str = "int8", *,
