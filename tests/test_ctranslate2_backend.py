@@ -374,14 +374,14 @@ def test_restricting_the_vocabulary_changes_only_outputs_that_leave_the_target_s
                 targets = [target]
             allowed = text.target_vocabulary(targets, size)
             assert restricted.signature()["vocabulary"] == "target script" and "vocabulary" not in free.signature()
-            for sentence in texts_for(source):
-                a = free.translate_batch([sentence], source, target)[0]
-                b = restricted.translate_batch([sentence], source, target)[0]
+            for sentence in texts_for(source)[:3]:
                 free_ids = _output_ids(free, sentence, source, target)
                 restricted_ids = _output_ids(restricted, sentence, source, target)
                 assert set(restricted_ids) <= allowed, text.tokenizer.convert_ids_to_tokens(restricted_ids)
                 if set(free_ids) <= allowed:
                     untouched += 1
+                    assert restricted_ids == free_ids
+                    a, b = (backend.translate_batch([sentence], source, target)[0] for backend in (free, restricted))
                     assert (b.text, b.meta) == (a.text, a.meta)
                 else:
                     touched += 1
