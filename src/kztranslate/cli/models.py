@@ -18,7 +18,7 @@ from ..engine.registry import PRESETS, ModelPreset
 __all__ = ["SUBCOMMANDS", "register", "register_subcommand", "run_list"]
 
 #: Modules adding ``kztranslate models`` subcommands, in the order ``--help`` lists them.
-SUBCOMMANDS: list[str] = [__name__]
+SUBCOMMANDS: list[str] = [__name__, "kztranslate.cli.models_convert"]
 
 _EVERY_DIRECTION = set(permutations(("kk", "ru", "en"), 2))
 

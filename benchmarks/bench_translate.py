@@ -1,0 +1,433 @@
+"""Time one newsroom workload five ways on random-weight models of real shapes (no downloads).
+
+    python benchmarks/bench_translate.py            # the full run (NLLB-600M and OPUS-MT shapes)
+    python benchmarks/bench_translate.py --quick    # fewer articles and tokens: a few minutes on 2 cores
+
+Models: random weights with the exact dimensions of NLLB-200-distilled-600M (M2M100: d_model 1024,
+12+12 layers, FFN 4096, 16 heads, vocabulary 256,206) and of an OPUS-MT model (Marian: d_model 512,
+6+6 layers, FFN 2048, 8 heads, vocabulary 58,101), with a real SentencePiece tokenizer from
+:mod:`kztranslate.testing` whose vocabulary is padded to that size. Random weights never emit
+end-of-sentence on cue, so every arm decodes exactly ``--tokens`` target tokens per sentence
+(min = max new tokens; ``min_decoding_length`` = ``max_decoding_length``), greedy.
+
+Workload: synthetic Kazakh articles shaped like the seed article (headline + 4 paragraphs of
+3 sentences), each translated kk → ru and kk → en (NLLB shape) or kk → en (OPUS-MT shape, one
+direction), through:
+
+(a) the naive way: a paragraph at a time through ``generate`` (the steps of transformers'
+    ``pipeline("translation")``, which transformers 5 removed), float32;
+(b) a hand-written CTranslate2 int8 loop, a sentence at a time, as its documentation shows;
+(c) kztranslate, transformers backend (float32);
+(d) kztranslate, ctranslate2 backend (defaults: int8, intra_threads = physical cores);
+(d+vmap) the same with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
+(e) kztranslate + translation memory: the first translation, then again after an edit of one
+    sentence of one paragraph (e1) and after rewriting a whole paragraph (e2).
+
+Each arm runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own; model loading is
+timed apart from translating, after one short warm-up call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SHAPES: dict[str, dict[str, Any]] = {
+    "nllb-600M": {
+        "family": "nllb", "vocab": 256_206, "d_model": 1024, "layers": 12, "ffn": 4096, "heads": 16,
+        "targets": ["ru", "en"], "codes": {"kk": "kaz_Cyrl", "ru": "rus_Cyrl", "en": "eng_Latn"},
+    },
+    "opus-mt": {
+        "family": "marian", "vocab": 58_101, "d_model": 512, "layers": 6, "ffn": 2048, "heads": 8,
+        "targets": ["en"], "codes": {},
+    },
+}
+#: Scripts of the filler pieces that pad the tiny tokenizer to the real vocabulary size, with their
+#: share. NLLB's real mix is not available offline; this guess (Latin and Cyrillic about half, as
+#: for a 200-language vocabulary where most languages are written in Latin) only matters to d+vmap.
+FILLER_SCRIPTS: list[tuple[str, int, float]] = [
+    ("LATIN", 0x61, 0.40), ("CYRILLIC", 0x430, 0.10), ("CJK", 0x4E00, 0.12), ("ARABIC", 0x628, 0.07),
+    ("DEVANAGARI", 0x915, 0.05), ("GREEK", 0x3B1, 0.02), ("ARMENIAN", 0x561, 0.02), ("GEORGIAN", 0x10D0, 0.02),
+    ("HEBREW", 0x5D0, 0.02), ("THAI", 0xE01, 0.03), ("ETHIOPIC", 0x1200, 0.03), ("HANGUL", 0xAC00, 0.05),
+    ("BENGALI", 0x995, 0.03), ("TAMIL", 0xB95, 0.02), ("TELUGU", 0xC15, 0.02),
+]
+ARMS = ["a", "b", "c", "d", "d+vmap", "e"]
+
+
+# -- the workload ---------------------------------------------------------------------------------
+
+def make_articles(count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """Synthetic Kazakh articles (words of kztranslate.testing's sample text, sentences all distinct)."""
+    from kztranslate.testing import SAMPLE_TEXT
+
+    lines = SAMPLE_TEXT.splitlines()
+    kazakh = lines[:lines.index(next(l for l in lines if l.startswith("В Астане")))]
+    words = sorted({w.strip(".,").lower() for line in kazakh for w in line.split() if w.strip(".,").isalpha()})
+    rng = random.Random(seed)
+
+    def sentence(n: int) -> str:
+        picked = [rng.choice(words) for _ in range(n)]
+        return picked[0].capitalize() + " " + " ".join(picked[1:])
+
+    return [
+        {"headline": sentence(7), "paragraphs": [[sentence(rng.randint(9, 13)) + "." for _ in range(3)] for _ in range(4)]}
+        for _ in range(count)
+    ]
+
+
+def sentences_of(article: dict[str, Any]) -> list[str]:
+    return [article["headline"]] + [s for paragraph in article["paragraphs"] for s in paragraph]
+
+
+def to_article(article: dict[str, Any]):
+    from kztranslate.document import Article, Block
+
+    blocks = [Block("headline", article["headline"])]
+    blocks += [Block("paragraph", " ".join(paragraph)) for paragraph in article["paragraphs"]]
+    return Article(language="kk", blocks=blocks)
+
+
+def edited(article: dict[str, Any], whole_paragraph: bool, seed: int) -> dict[str, Any]:
+    """The article with sentence 2 of paragraph 2 (or all of paragraph 2) rewritten."""
+    fresh = make_articles(1, seed=seed)[0]["paragraphs"][0]
+    paragraphs = [list(p) for p in article["paragraphs"]]
+    if whole_paragraph:
+        paragraphs[1] = fresh
+    else:
+        paragraphs[1][1] = fresh[0]
+    return {"headline": article["headline"], "paragraphs": paragraphs}
+
+
+# -- building the models --------------------------------------------------------------------------
+
+def filler_pieces(count: int, taken: set[str]) -> list[str]:
+    pieces: list[str] = []
+    for script, start, share in FILLER_SCRIPTS:
+        alphabet = [chr(start + i) for i in range(24)]
+        want = round(count * share) if script != FILLER_SCRIPTS[-1][0] else count - len(pieces)
+        made = 0
+        length = 2
+        while made < want:
+            for index in range(len(alphabet) ** length):
+                if made == want:
+                    break
+                digits, n = [], index
+                for _ in range(length):
+                    n, d = divmod(n, len(alphabet))
+                    digits.append(alphabet[d])
+                piece = ("▁" if index % 3 == 0 else "") + "".join(digits)
+                if piece not in taken:
+                    taken.add(piece)
+                    pieces.append(piece)
+                    made += 1
+            length += 1
+    return pieces
+
+
+def build(shape_name: str, outdir: Path) -> dict[str, Any]:
+    import torch
+
+    from kztranslate.testing import _train_sentencepiece
+
+    shape = SHAPES[shape_name]
+    outdir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    started = time.perf_counter()
+    if shape["family"] == "nllb":
+        from tokenizers.models import BPE
+        from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+        from transformers.convert_slow_tokenizer import SentencePieceExtractor
+
+        spm = outdir / "sentencepiece.bpe.model"
+        spm.write_bytes(_train_sentencepiece("bpe", bos_id=0, pad_id=1, eos_id=2, unk_id=3))
+        extracted = SentencePieceExtractor(str(spm)).extract(BPE)
+        spm.unlink()
+        vocab = dict(extracted["vocab"])
+        codes = list(shape["codes"].values())
+
+        def tokenizer_of(vocab: dict[str, int]) -> NllbTokenizer:
+            return NllbTokenizer(vocab=vocab, merges=extracted["merges"], additional_special_tokens=codes,
+                                 src_lang="kaz_Cyrl")
+
+        added = len(tokenizer_of(vocab)) - len(vocab)  # the language codes and <mask>
+        for piece in filler_pieces(shape["vocab"] - len(vocab) - added, set(vocab) | set(codes) | {"<mask>"}):
+            vocab[piece] = len(vocab)
+        tokenizer = tokenizer_of(vocab)
+        config = M2M100Config(
+            vocab_size=len(tokenizer), d_model=shape["d_model"], encoder_layers=shape["layers"],
+            decoder_layers=shape["layers"], encoder_attention_heads=shape["heads"],
+            decoder_attention_heads=shape["heads"], encoder_ffn_dim=shape["ffn"], decoder_ffn_dim=shape["ffn"],
+            max_position_embeddings=1024, scale_embedding=True, activation_function="relu",
+            pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
+        )
+        model = M2M100ForConditionalGeneration(config)
+    else:
+        import sentencepiece
+        from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+        spm_bytes = _train_sentencepiece("unigram", unk_id=0, bos_id=-1, eos_id=-1)
+        for name in ("source.spm", "target.spm"):
+            (outdir / name).write_bytes(spm_bytes)
+        processor = sentencepiece.SentencePieceProcessor(model_file=str(outdir / "source.spm"))
+        pieces = [processor.id_to_piece(i) for i in range(1, processor.get_piece_size())]
+        tokens = ["</s>", "<unk>", *pieces]
+        tokens += filler_pieces(shape["vocab"] - len(tokens) - 1, set(tokens))
+        tokens.append("<pad>")
+        (outdir / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}, ensure_ascii=False))
+        tokenizer = MarianTokenizer(source_spm=str(outdir / "source.spm"), target_spm=str(outdir / "target.spm"),
+                                    vocab=str(outdir / "vocab.json"))
+        config = MarianConfig(
+            vocab_size=len(tokens), d_model=shape["d_model"], encoder_layers=shape["layers"],
+            decoder_layers=shape["layers"], encoder_attention_heads=shape["heads"],
+            decoder_attention_heads=shape["heads"], encoder_ffn_dim=shape["ffn"], decoder_ffn_dim=shape["ffn"],
+            max_position_embeddings=512, scale_embedding=True, activation_function="swish",
+            pad_token_id=len(tokens) - 1, decoder_start_token_id=len(tokens) - 1, eos_token_id=0,
+        )
+        model = MarianMTModel(config)
+    model.eval()
+    assert len(tokenizer) == shape["vocab"] == model.config.vocab_size, (len(tokenizer), shape["vocab"])
+    parameters = sum(p.numel() for p in model.parameters())
+    model.save_pretrained(outdir)
+    tokenizer.save_pretrained(outdir)
+    built = time.perf_counter() - started
+    del model
+    # The one conversion every CTranslate2 arm uses (kztranslate's cache entry; (b) loads it too).
+    from kztranslate.engine.ctranslate2_backend import CTranslate2Backend
+
+    started = time.perf_counter()
+    backend = CTranslate2Backend(outdir, cache_dir=outdir.parent / "ct2-cache")
+    converted = backend.convert()
+    return {"parameters": parameters, "vocab": len(tokenizer), "build_s": built,
+            "convert_s": time.perf_counter() - started, "ct2_dir": str(converted)}
+
+
+# -- the arms -------------------------------------------------------------------------------------
+
+def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    shape = SHAPES[cfg["shape"]]
+    articles, tokens, targets = cfg["articles"], cfg["tokens"], shape["targets"]
+    model_dir, codes = cfg["model_dir"], shape["codes"]
+    started = time.perf_counter()
+    decoded = 0  # target tokens the arm decoded
+
+    if arm == "a":
+        import torch
+        import transformers
+
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+        model = transformers.AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+
+        def translate_paragraph(text: str, target: str, n: int) -> str:
+            if codes:
+                tokenizer.src_lang = codes["kk"]
+            inputs = tokenizer(text, return_tensors="pt")
+            forced = tokenizer.convert_tokens_to_ids(codes[target]) if codes else None
+            with torch.inference_mode():
+                out = model.generate(**inputs, forced_bos_token_id=forced, max_new_tokens=n, min_new_tokens=n,
+                                     num_beams=1, do_sample=False)
+            return tokenizer.decode(out[0], skip_special_tokens=True)
+
+        translate_paragraph(articles[0]["headline"], targets[0], 2)
+        loaded = time.perf_counter()
+        for article in articles:
+            for target in targets:
+                translate_paragraph(article["headline"], target, tokens)
+                decoded += tokens
+                for paragraph in article["paragraphs"]:
+                    translate_paragraph(" ".join(paragraph), target, tokens * len(paragraph))
+                    decoded += tokens * len(paragraph)
+    elif arm == "b":
+        import ctranslate2
+        import transformers
+
+        translator = ctranslate2.Translator(cfg["ct2_dir"], device="cpu", compute_type="int8")
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+
+        def translate_sentence(text: str, target: str, n: int) -> str:
+            if codes:
+                tokenizer.src_lang = codes["kk"]
+            source = tokenizer.convert_ids_to_tokens(tokenizer.encode(text))
+            prefix = [[codes[target]]] if codes else None
+            result = translator.translate_batch([source], target_prefix=prefix, beam_size=1,
+                                                max_decoding_length=n, min_decoding_length=n)
+            hypothesis = result[0].hypotheses[0][1 if codes else 0:]
+            return tokenizer.decode(tokenizer.convert_tokens_to_ids(hypothesis))
+
+        translate_sentence(articles[0]["headline"], targets[0], 2)
+        loaded = time.perf_counter()
+        for article in articles:
+            for target in targets:
+                for sentence in sentences_of(article):
+                    translate_sentence(sentence, target, tokens)
+                    decoded += tokens
+    else:
+        from kztranslate.engine import Decoding
+        from kztranslate.engine.memory import TranslationMemory
+        from kztranslate.pipeline import Translator
+
+        backend = "transformers" if arm == "c" else "ctranslate2"
+        options: dict[str, Any] = {"cache_dir": str(Path(cfg["ct2_dir"]).parent)} if backend == "ctranslate2" else {}
+        if arm == "d+vmap":
+            options["restrict_vocabulary"] = True
+        memory = TranslationMemory(Path(cfg["workdir"]) / "memory.sqlite") if arm == "e" else None
+        translator = Translator(backend, model=model_dir, memory=memory,
+                                decoding=Decoding(beams=1, max_new_tokens=tokens, min_new_tokens=tokens), **options)
+        warm = {"headline": "Жаңа мектеп ашылды", "paragraphs": []}
+        translator.translate(to_article(warm), to=targets)
+        loaded = time.perf_counter()
+        per_article: list[dict[str, float]] = []
+        for index, article in enumerate(articles):
+            t0, c0 = time.perf_counter(), time.process_time()
+            translator.translate(to_article(article), to=targets)
+            first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+            decoded += translator.scheduler.last_stats.model_segments * tokens
+            if arm == "e":
+                t1, c1 = time.perf_counter(), time.process_time()
+                translator.translate(to_article(edited(article, False, seed=100 + index)), to=targets)
+                one, one_cpu = time.perf_counter() - t1, time.process_time() - c1
+                sent_one = translator.scheduler.last_stats.model_segments
+                t2 = time.perf_counter()
+                translator.translate(to_article(edited(article, True, seed=200 + index)), to=targets)
+                whole = time.perf_counter() - t2
+                per_article.append({"first": first, "sentence_edit": one, "paragraph_edit": whole,
+                                    "first_cpu": first_cpu, "sentence_edit_cpu": one_cpu,
+                                    "model_segments_sentence_edit": sent_one,
+                                    "model_segments_paragraph_edit": translator.scheduler.last_stats.model_segments})
+        if arm == "e":
+            done = time.perf_counter()
+            return {
+                "arm": arm, "load_s": loaded - started, "articles": len(articles),
+                "first_s": sum(p["first"] for p in per_article),
+                "sentence_edit_s": sum(p["sentence_edit"] for p in per_article),
+                "paragraph_edit_s": sum(p["paragraph_edit"] for p in per_article),
+                "first_cpu_s": sum(p["first_cpu"] for p in per_article),
+                "sentence_edit_cpu_s": sum(p["sentence_edit_cpu"] for p in per_article),
+                "per_article": per_article, "tokens": decoded, "seconds": done - loaded,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+    done = time.perf_counter()
+    return {
+        "arm": arm, "load_s": loaded - started, "seconds": done - loaded, "tokens": decoded,
+        "articles": len(articles), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# -- orchestration --------------------------------------------------------------------------------
+
+def child(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Run ``kind`` (build or an arm) in a fresh interpreter; its last stdout line is JSON."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, json.dumps(payload)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    def run(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout
+        except OSError:
+            return ""
+
+    model = next((l.split(":", 1)[1].strip() for l in run(["lscpu"]).splitlines() if l.startswith("Model name")), "?")
+    memory = next((l.split()[1] for l in run(["free", "-g"]).splitlines() if l.startswith("Mem:")), "?")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    import ctranslate2
+    import torch
+    import transformers
+
+    return (f"{model}, {os.cpu_count()} CPUs (nproc {run(['nproc']).strip()}), {memory} GiB RAM, "
+            f"Python {platform.python_version()}, torch {torch.__version__}, transformers {transformers.__version__}, "
+            f"ctranslate2 {ctranslate2.__version__}; load average at start {load:.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 article, 8 tokens per sentence (a few minutes)")
+    parser.add_argument("--articles", type=int, help="articles in the workload (default 2, quick 1)")
+    parser.add_argument("--tokens", type=int, help="target tokens per sentence (default 16, quick 8)")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"model shapes ({', '.join(SHAPES)})")
+    parser.add_argument("--arms", default=",".join(ARMS), help=f"arms to run ({', '.join(ARMS)})")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, payload = args.child[0], json.loads(args.child[1])
+        result = build(payload["shape"], Path(payload["model_dir"])) if kind == "build" else run_arm(kind, payload)
+        print(json.dumps(result))
+        return 0
+    count = args.articles or (1 if args.quick else 2)
+    tokens = args.tokens or (8 if args.quick else 16)
+    articles = make_articles(count)
+    description = machine()
+    print(description, flush=True)
+    print(f"workload: {count} article(s) × 13 sentences (headline + 4 × 3), {tokens} target tokens per sentence, "
+          "greedy\n", flush=True)
+    report: dict[str, Any] = {"machine": description, "articles": count, "tokens": tokens, "shapes": {}}
+    with tempfile.TemporaryDirectory(prefix="kztranslate-bench-") as tmp:
+        for shape in args.shapes.split(","):
+            workdir = Path(tmp) / shape
+            model_dir = workdir / "model"
+            info = child("build", {"shape": shape, "model_dir": str(model_dir)})
+            print(f"{shape}: {info['parameters'] / 1e6:.0f}M parameters, vocabulary {info['vocab']:,}; built in "
+                  f"{info['build_s']:.0f} s, converted to CTranslate2 int8 in {info['convert_s']:.0f} s", flush=True)
+            cfg = {"shape": shape, "model_dir": str(model_dir), "ct2_dir": info["ct2_dir"], "workdir": str(workdir),
+                   "articles": articles, "tokens": tokens}
+            results = {}
+            for arm in args.arms.split(","):
+                if arm == "d+vmap" and SHAPES[shape]["family"] == "marian":
+                    continue  # one-direction model: no target language to restrict to
+                results[arm] = child(arm, cfg)
+                print(f"  ({arm}) done: {results[arm]['seconds']:.1f} s", flush=True)
+            report["shapes"][shape] = {"model": info, "arms": results}
+            print_table(shape, results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def print_table(shape: str, results: dict[str, dict[str, Any]]) -> None:
+    names = {"a": "(a) naive transformers, per paragraph", "b": "(b) hand-written CTranslate2 int8 loop",
+             "c": "(c) kztranslate, transformers backend", "d": "(d) kztranslate, ctranslate2 backend",
+             "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
+    print(f"\n{shape}")
+    print(f"| arm | target tok/s | s/article | peak RSS MB | load s |")
+    print("|---|---:|---:|---:|---:|")
+    speed = {}
+    for arm, r in results.items():
+        seconds = r["first_s"] if arm == "e" else r["seconds"]
+        speed[arm] = r["tokens"] / seconds if seconds else float("nan")
+        print(f"| {names[arm]} | {speed[arm]:.1f} | {seconds / r['articles']:.2f} | {r['rss_mb']:.0f} | {r['load_s']:.1f} |")
+    if "e" in results:
+        e = results["e"]
+        for key, label in (("sentence_edit_s", "one sentence edited"), ("paragraph_edit_s", "one paragraph rewritten")):
+            print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – |")
+    print()
+    for label, top, bottom in (("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
+        if top in speed and bottom in speed:
+            print(f"{label} speed: {speed[top] / speed[bottom]:.2f}×")
+    if "e" in results:
+        e = results["e"]
+        print(f"e: first translation / re-translation after a one-sentence edit: "
+              f"{e['first_s'] / e['sentence_edit_s']:.1f}×; after rewriting one paragraph: "
+              f"{e['first_s'] / e['paragraph_edit_s']:.1f}×; CPU time, one-sentence edit: "
+              f"{e['first_cpu_s'] / e['sentence_edit_cpu_s']:.1f}× less")
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""``kztranslate models convert``: convert a checkpoint to CTranslate2 (what the ctranslate2 backend runs).
+
+The ctranslate2 backend converts a model on first use into its cache by itself; this command does
+it ahead of time, or into a directory of your choice that ``--model DIR`` then loads directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+__all__ = ["register_subcommand", "run_convert"]
+
+_QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
+
+
+def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert a model to CTranslate2 (int8 by default) for the fast ctranslate2 backend",
+        description="Convert a preset, a Hub id (from the Hugging Face cache, or downloaded) or a local "
+        "transformers model directory to a CTranslate2 model directory, tokenizer files and vocabulary map "
+        "included. Load it with --backend ctranslate2 --model DIR. Without --output it goes to the "
+        "ctranslate2 backend's cache, where --model NAME finds it.",
+    )
+    parser.add_argument("model", metavar="NAME|PATH", help="preset name, Hub id or model directory")
+    parser.add_argument("--quantization", default="int8", choices=_QUANTIZATIONS,
+                        help="weight type: int8 (default; CPU), int8_float16 or float16 (GPU), float32 (exact)")
+    parser.add_argument("--output", metavar="DIR", help="directory to write (default: the conversion cache)")
+    parser.add_argument("--revision", help="Hub revision (commit, branch or tag) of a Hub model")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="conversion cache (default: $KZTRANSLATE_CT2_CACHE or the user cache dir)")
+    parser.add_argument("--force", action="store_true", help="convert again, replacing an existing conversion")
+    parser.add_argument("--json", action="store_true", help="print what was written as JSON")
+    parser.set_defaults(func=run_convert)
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    from ..engine.ctranslate2_backend import CTranslate2Backend
+
+    backend = CTranslate2Backend(args.model, revision=args.revision, compute_type=args.quantization,
+                                 cache_dir=args.cache_dir)
+    output = backend.convert(args.output, force=args.force)
+    report = {
+        "model": backend.resolved.name, "family": backend.family.name, "revision": backend.snapshot_revision,
+        "quantization": backend.quantization, "output": str(output),
+        "size_bytes": sum(p.stat().st_size for p in output.iterdir() if p.is_file()),
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"{report['model']} ({report['family']}, {report['quantization']}) → {output} "
+              f"({report['size_bytes'] / 1e6:.1f} MB)")
+    return 0

@@ -1,0 +1,451 @@
+"""The CTranslate2 backend: the same checkpoints as the transformers backend, quantized and fast.
+
+``--model`` names a preset, a Hub id or a local transformers directory, which is converted once
+(on first use, with :class:`ctranslate2.converters.TransformersConverter`, the tokenizer files
+copied beside) into ``user_cache_dir("kztranslate")/ct2/<model-id>@<revision>-<quantization>``
+(``$KZTRANSLATE_CT2_CACHE`` or ``cache_dir=`` moves it) and reused from then on; or a directory
+already converted (``model.bin`` + ``config.json`` + the tokenizer files), loaded as it is.
+
+Tokenization, target signal, language-token handling and the ``truncated`` flag come from
+:mod:`kztranslate.engine.hf_model`, shared with the transformers backend, so at float32 greedy
+both give the same outputs. int8 on CPU by default, int8_float16 on CUDA.
+
+``restrict_vocabulary=True`` decodes with CTranslate2's vocabulary map (``vmap.txt``, written at
+conversion for multilingual families): the output projection covers only the pieces of the target
+script, plus pieces without letters. The map is keyed on source tokens, so prefix families
+(MADLAD ``<2ru>``, OPUS-MT ``>>rus<<``) get exactly their target's script; NLLB/M2M100 carry the
+target only in the decoder prefix, which the map cannot key on, so they get the scripts of every
+target reachable from the source language (kk → Cyrillic and Latin).
+
+The encoder pass is not shared across target languages: ``ctranslate2.Translator`` has no call
+that returns encoder states or accepts them (only ``Encoder``/``Generator``/``Whisper`` models
+expose ``forward_batch``), so each target language re-encodes its segments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from ..errors import BackendError, ModelUnavailableError, UsageError
+from .base import Decoding, Translation
+from .hf_model import HFBackendBase, ModelText, checked_decoding
+from .registry import FAMILIES, ModelFamily, ResolvedModel
+
+__all__ = ["CTranslate2Backend", "COMPUTE_TYPES", "convert_checkpoint", "default_cache_dir", "physical_cores"]
+
+#: Compute types CTranslate2 accepts (the names double as conversion quantizations).
+COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
+#: Weights stored on disk for each compute type (the int8 variants share one int8 conversion).
+_STORED = {"int8_float32": "int8", "int8_float16": "int8", "int8_bfloat16": "int8"}
+CACHE_ENV = "KZTRANSLATE_CT2_CACHE"
+#: Written beside every conversion we make: what it was converted from.
+MARKER = "kztranslate.json"
+_VMAP = "vmap.txt"
+_CT2_FILES = ("model.bin", "config.json")
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """A CTranslate2 translator and its tokenizer, loaded once per process and shared."""
+
+    translator: Any
+    """The ``ctranslate2.Translator``."""
+    text: ModelText
+    """The family's tokenizer and its language handling."""
+    vocabulary: list[str]
+    """The converted model's target vocabulary (index = the checkpoint's token id)."""
+    token_ids: dict[str, int]
+    """Token → id, by position in :attr:`vocabulary` (M2M100's filler words have no tokenizer id)."""
+    lock: threading.Lock
+    """Held while the tokenizer's source language is set and used (it is shared state)."""
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.text.tokenizer
+
+
+_LOADED: dict[tuple[Any, ...], _Loaded] = {}
+_LOADED_LOCK = threading.Lock()
+_CONVERT_LOCK = threading.Lock()
+
+
+class CTranslate2Backend(HFBackendBase):
+    """Translate with a CTranslate2 conversion of a Hugging Face checkpoint (NLLB, M2M100, MADLAD, OPUS-MT, T5).
+
+    >>> backend = CTranslate2Backend("nllb-200-distilled-600M", decoding=Decoding(beams=4))  # doctest: +SKIP
+    >>> backend.translate_batch(["Сәлем, әлем!"], "kk", "ru")[0].text                          # doctest: +SKIP
+    """
+
+    name: ClassVar[str] = "ctranslate2"
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        revision: str | None = None,
+        decoding: Decoding | None = None,
+        device: str | None = None,
+        compute_type: str | None = None,
+        inter_threads: int | None = None,
+        intra_threads: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        restrict_vocabulary: bool = False,
+        **_options: Any,
+    ) -> None:
+        self.decoding = checked_decoding(decoding or Decoding())
+        self.device, self.device_index = _parse_device(device)
+        if compute_type is not None and compute_type not in COMPUTE_TYPES:
+            raise UsageError(f"unknown compute type {compute_type!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
+        self.compute_type = compute_type or ("int8_float16" if self.device == "cuda" else "int8")
+        self.inter_threads = _threads("inter_threads", inter_threads, 1)
+        self.intra_threads = _threads("intra_threads", intra_threads, physical_cores())
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        self.restrict_vocabulary = bool(restrict_vocabulary)
+        converted = _converted_directory(model)
+        if converted is not None:
+            if revision is not None:
+                raise UsageError(f"--revision applies to Hub models, not to the converted directory {converted}")
+            self._init_converted(converted)
+        else:
+            self._init_checkpoint(model, revision)
+            self.ct2_dir = self.cache_dir / self._cache_name()
+        self._check_restriction()
+
+    def _init_converted(self, path: Path) -> None:
+        marker = _read_marker(path)
+        family = FAMILIES.get(str(marker.get("family"))) or _family_of_converted(path)
+        pairs = None if family.target_signal == "fixed" else tuple(
+            (s, t) for s in family.language_codes for t in family.language_codes if s != t
+        )
+        self.resolved = ResolvedModel(family, path=path.resolve(), language_pairs=pairs)
+        self.revision = None
+        self.model_dir = self.ct2_dir = path.resolve()
+        self.family = family
+        self._set_limits(marker.get("max_position_embeddings"))
+
+    @property
+    def quantization(self) -> str:
+        """The weights stored by the conversion this backend uses."""
+        return _STORED.get(self.compute_type, self.compute_type)
+
+    def signature(self) -> dict[str, Any]:
+        return {**super().signature(), "compute_type": self.compute_type}
+
+    # -- the Backend protocol (supports, with_decoding, max_input_tokens: HFBackendBase) ------------
+    def count_tokens(self, text: str, language: str) -> int:
+        return self._load().text.count_tokens(text)
+
+    def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
+        if not texts:
+            return []
+        self._check_direction(source, target)
+        loaded = self._load()
+        tokenizer = loaded.tokenizer
+        with loaded.lock:
+            prepared = loaded.text.prepare(texts, source, target)
+            lengths = [len(ids) for ids in tokenizer(prepared)["input_ids"]]
+            cut = tokenizer(prepared, truncation=True, max_length=self.max_input_tokens)["input_ids"]
+        source_tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in cut]
+        target_id = loaded.text.target_token_id(target)
+        prefix = [[tokenizer.convert_ids_to_tokens(target_id)]] * len(texts) if target_id is not None else None
+        budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
+        try:
+            results = loaded.translator.translate_batch(source_tokens, prefix, **self._options(loaded, max(budgets)))
+        except (RuntimeError, ValueError) as exc:  # CTranslate2 raises these for bad inputs and out-of-memory
+            raise BackendError(
+                f"model {self.resolved.name!r} failed on a batch of {len(texts)} segment(s) {source} → {target}: "
+                f"{exc}; check the decoding settings ({self.decoding.to_dict()}) and the device's free memory"
+            ) from exc
+        ends = {tokenizer.eos_token_id}
+        return [
+            loaded.text.finish([loaded.token_ids[t] for t in result.hypotheses[0]], ends, budget, n,
+                               self.max_input_tokens)
+            for result, budget, n in zip(results, budgets, lengths, strict=True)
+        ]
+
+    def _options(self, loaded: _Loaded, max_new_tokens: int) -> dict[str, Any]:
+        d = self.decoding
+        pad = loaded.tokenizer.pad_token
+        return {
+            "beam_size": d.beams,
+            "num_hypotheses": 1,
+            # Both count the forced target code, like transformers' max_new_tokens/min_new_tokens.
+            "max_decoding_length": max_new_tokens,
+            "min_decoding_length": min(d.min_new_tokens, max_new_tokens),
+            "repetition_penalty": d.repetition_penalty,
+            "no_repeat_ngram_size": d.no_repeat_ngram_size,
+            "length_penalty": d.length_penalty,
+            "max_input_length": 0,  # inputs are already cut to max_input_tokens, special tokens kept
+            "return_end_token": True,  # an output ending in </s> finished; one without it was truncated
+            # Padding is never a word; CTranslate2 drops Marian's <pad> from the vocabulary altogether.
+            "suppress_sequences": [[pad]] if pad in loaded.vocabulary else None,
+            "use_vmap": self.restrict_vocabulary,
+        }
+
+    # -- converting and loading ----------------------------------------------------------------
+    def _cache_name(self) -> str:
+        if self.resolved.hub_id:
+            model_id = self.resolved.hub_id.replace("/", "--")
+            revision = self.model_dir.name  # the snapshot's commit
+        else:
+            model_id = f"{self.model_dir.name}-{hashlib.sha1(str(self.model_dir).encode()).hexdigest()[:8]}"
+            weights = sorted(p for p in self.model_dir.iterdir() if p.suffix in (".safetensors", ".bin"))
+            stamp = "".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns};" for p in weights)
+            revision = "local-" + hashlib.sha1(stamp.encode()).hexdigest()[:10]
+        return f"{model_id}@{revision}-{self.quantization}"
+
+    def convert(self, output: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
+        """The converted model directory: ``output`` (default: the cache entry), converted now unless
+        it already holds a conversion (or ``force``)."""
+        target = Path(output).expanduser() if output is not None else self.ct2_dir
+        if self.ct2_dir == self.model_dir:  # a converted directory was given
+            if output is not None:
+                raise UsageError(f"{self.model_dir} is already a CTranslate2 model; convert the original checkpoint")
+            return target
+        with _CONVERT_LOCK:
+            if force or not _is_converted(target):
+                convert_checkpoint(self.model_dir, self.family, target, self.quantization,
+                                   source_name=self.resolved.name, revision=self.snapshot_revision, force=force)
+        return target
+
+    def _load(self) -> _Loaded:
+        key = (str(self.ct2_dir), self.device, self.device_index, self.compute_type, self.inter_threads,
+               self.intra_threads)
+        with _LOADED_LOCK:
+            loaded = _LOADED.get(key)
+            if loaded is None:
+                loaded = _LOADED[key] = self._load_uncached()
+        if self.restrict_vocabulary and not (self.ct2_dir / _VMAP).is_file():
+            raise UsageError(
+                f"{self.ct2_dir} has no vocabulary map ({_VMAP}); convert the model with "
+                "`kztranslate models convert` to write one, or leave restrict_vocabulary off"
+            )
+        return loaded
+
+    def _load_uncached(self) -> _Loaded:
+        import ctranslate2
+
+        directory = self.convert()
+        text = ModelText.load(self.family, directory, self.resolved.name)
+        try:
+            translator = ctranslate2.Translator(
+                str(directory), device=self.device, device_index=self.device_index, compute_type=self.compute_type,
+                inter_threads=self.inter_threads, intra_threads=self.intra_threads,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelUnavailableError(
+                f"cannot load the CTranslate2 model {self.resolved.name!r} from {directory} on {self.device} "
+                f"({self.compute_type}): {exc}; check the directory holds a complete conversion (model.bin, "
+                "config.json, tokenizer files), reconvert it with `kztranslate models convert`, or choose "
+                f"another --device/compute type ({', '.join(COMPUTE_TYPES)})"
+            ) from exc
+        vocabulary = _target_vocabulary(directory)
+        token_ids = {token: i for i, token in enumerate(vocabulary)}
+        return _Loaded(translator, text, vocabulary, token_ids, threading.Lock())
+
+
+def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantization: str = "int8", *,
+                       source_name: str | None = None, revision: str | None = None, force: bool = False) -> Path:
+    """Convert the transformers checkpoint in ``source`` to a CTranslate2 model in ``output``.
+
+    The tokenizer files are copied beside the weights, a vocabulary map (``vmap.txt``) is written for
+    multilingual families, and :data:`MARKER` records the source. The conversion is built in a
+    temporary directory and renamed into place, so a crash never leaves half a model behind.
+    """
+    if quantization not in COMPUTE_TYPES:
+        raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
+    try:
+        from ctranslate2.converters import TransformersConverter
+    except ImportError as exc:
+        raise UsageError("converting needs CTranslate2: pip install 'kztranslate[fast]'") from exc
+    if output.exists() and not force and any(output.iterdir()):
+        raise UsageError(f"{output} exists and is not empty; choose another --output or pass --force")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        tokenizer_files = [p.name for p in sorted(source.iterdir()) if _is_tokenizer_file(p)]
+        with _M2M100VocabularyFix():
+            TransformersConverter(str(source), copy_files=tokenizer_files).convert(
+                str(work), quantization=quantization, force=True
+            )
+        config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+        has_vmap = family.target_signal != "fixed"
+        if has_vmap:
+            _write_vocabulary_map(work, family, source_name or str(source))
+        marker = {
+            "family": family.name, "source": source_name or str(source), "revision": revision,
+            "quantization": quantization, "max_position_embeddings": config.get("max_position_embeddings"),
+            "vocabulary_map": has_vmap,
+        }
+        (work / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+        if force and output.exists():
+            shutil.rmtree(output)
+        try:
+            work.rename(output)
+        except OSError:
+            if not _is_converted(output):  # another process finished first: its copy is as good as ours
+                raise
+    except Exception as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, (UsageError, ModelUnavailableError)):
+            raise
+        raise ModelUnavailableError(
+            f"cannot convert {source_name or source} to CTranslate2 ({quantization}): {exc}; check the "
+            "directory holds a complete transformers checkpoint with its tokenizer files"
+        ) from exc
+    return output
+
+
+def default_cache_dir() -> Path:
+    """Where conversions are cached: ``$KZTRANSLATE_CT2_CACHE``, else ``user_cache_dir("kztranslate")/ct2``."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kztranslate")) / "ct2"
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (hyper-threads do not speed up GEMMs)."""
+    logical = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return logical
+    cores, physical = set(), "0"
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "physical id":
+            physical = value.strip()
+        elif key.strip() == "core id":
+            cores.add((physical, value.strip()))
+    return max(1, min(logical, len(cores) or logical))
+
+
+def _parse_device(device: str | None) -> tuple[str, int]:
+    if device in (None, "auto"):
+        import ctranslate2
+
+        return ("cuda", 0) if ctranslate2.get_cuda_device_count() > 0 else ("cpu", 0)
+    kind, _, index = str(device).partition(":")
+    if kind in ("cpu", "cuda") and (not index or index.isdigit()):
+        return kind, int(index or 0)
+    raise UsageError(f"unknown device {device!r} for CTranslate2; use cpu, cuda, cuda:N or auto")
+
+
+def _threads(name: str, value: int | None, default: int) -> int:
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UsageError(f"{name} must be a whole number ≥ 1, not {value!r}")
+    return value
+
+
+def _converted_directory(model: str | os.PathLike[str] | None) -> Path | None:
+    if model is None:
+        return None
+    path = Path(model).expanduser()
+    return path if _is_converted(path) else None
+
+
+def _is_converted(path: Path) -> bool:
+    return all((path / name).is_file() for name in _CT2_FILES)
+
+
+def _is_tokenizer_file(path: Path) -> bool:
+    if path.name in ("config.json", "generation_config.json") or path.name.startswith("model."):
+        return False
+    return path.suffix in (".json", ".model", ".spm", ".txt") and not path.name.endswith(".index.json")
+
+
+def _read_marker(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((path / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _family_of_converted(path: Path) -> ModelFamily:
+    """The family of a conversion made elsewhere, from the tokenizer files copied beside it."""
+    try:
+        config = json.loads((path / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    tokenizer_class = str(config.get("tokenizer_class") or "")
+    tokens = set(_target_vocabulary(path))
+    if tokenizer_class.startswith("Nllb"):
+        return FAMILIES["nllb"]
+    if tokenizer_class.startswith("M2M100"):
+        return FAMILIES["m2m100"]
+    if tokenizer_class.startswith("Marian"):
+        return FAMILIES["marian-multi"] if any(t.startswith(">>") and t.endswith("<<") for t in tokens) else FAMILIES["marian"]
+    if tokenizer_class.startswith("T5"):
+        madlad = FAMILIES["madlad"]
+        return madlad if set(madlad.language_codes.values()) <= tokens else FAMILIES["t5"]
+    raise UsageError(
+        f"cannot tell which model family the CTranslate2 model in {path} belongs to (tokenizer "
+        f"{tokenizer_class or 'unknown'!r}); convert with `kztranslate models convert`, or copy the tokenizer "
+        "files (tokenizer_config.json and the vocabulary) of the original checkpoint beside model.bin"
+    )
+
+
+def _target_vocabulary(path: Path) -> list[str]:
+    for name in ("shared_vocabulary", "target_vocabulary"):
+        if (path / f"{name}.json").is_file():
+            return json.loads((path / f"{name}.json").read_text(encoding="utf-8"))
+        if (path / f"{name}.txt").is_file():
+            return (path / f"{name}.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    raise ModelUnavailableError(f"{path} has no vocabulary file (shared_vocabulary.json); reconvert the model")
+
+
+def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str) -> None:
+    """``vmap.txt``: per language token of the source side, the pieces the decoder may emit."""
+    text = ModelText.load(family, directory, model_name)
+    vocabulary = _target_vocabulary(directory)
+    lines = []
+    for language in family.language_codes:
+        if family.target_signal == "forced_bos":  # keyed on the source code: every target reachable from it
+            key = text.tokenizer.convert_ids_to_tokens(text.target_token_id(language))
+            targets = [t for t in family.language_codes if t != language]
+        else:  # keyed on the target prefix token
+            key, targets = family.target_prefix(language).strip(), [language]
+        allowed = text.target_vocabulary(targets, len(vocabulary))
+        pieces = [vocabulary[i] for i in sorted(allowed) if vocabulary[i] and not any(c.isspace() for c in vocabulary[i])]
+        lines.append(f"{key}\t{' '.join(pieces)}\n")
+    (directory / _VMAP).write_text("".join(lines), encoding="utf-8")
+
+
+class _M2M100VocabularyFix:
+    """CTranslate2 4.8 builds M2M100 vocabularies from ``get_vocab()``, which in transformers 5
+    lacks the language tokens; take every id of the tokenizer instead (filler words past its end)."""
+
+    def __enter__(self) -> None:
+        from ctranslate2.converters import transformers as converters
+
+        self._loaders = converters._MODEL_LOADERS
+        self._original = self._loaders["M2M100Config"]
+
+        class Loader(type(self._original)):  # type: ignore[misc]
+            def get_vocabulary(self, model: Any, tokenizer: Any) -> list[str]:
+                tokens: list[str] = []
+                seen: set[str] = set()
+                for token in tokenizer.convert_ids_to_tokens(list(range(model.config.vocab_size))):
+                    if token is None or token in seen:  # ids past the tokenizer all read as <unk>
+                        token = f"madeupword{len(tokens)}"
+                    seen.add(token)
+                    tokens.append(token)
+                return tokens
+
+        self._loaders["M2M100Config"] = Loader()
+
+    def __exit__(self, *exc: object) -> None:
+        self._loaders["M2M100Config"] = self._original
