@@ -93,8 +93,8 @@ _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # 2021-07-06 10:03 (ISO)
     "ymd": re.compile(
-        rf"(?<![\w.])(?P<year>\d{{4}})(?P<sep>-)(?P<month>\d{{2}})-(?P<day>\d{{2}})"
-        rf"(?:(?P<tsep>[T ])(?P<hour>\d{{2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?)?(?![\w:])"
+        r"(?<![\w.])(?P<year>\d{4})(?P<sep>-)(?P<month>\d{2})-(?P<day>\d{2})"
+        r"(?:(?P<tsep>[T ])(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?(?![\w:])"
     ),
 }
 

@@ -116,13 +116,14 @@ def run(args: argparse.Namespace) -> int:
         label=args.label,
     )
 
-    progress = bar = None
+    bar = None
     if len(items) > 1:
         from tqdm import tqdm
 
         bar = tqdm(unit="segment", file=sys.stderr, desc=f"translating {len(items)} articles")
 
-        def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
             bar.total = total
             bar.update(done)
 

@@ -7,13 +7,12 @@ a newsroom can add its own through the ``kztranslate.formats`` entry-point group
 from __future__ import annotations
 
 import codecs
-import importlib
 import os
 import secrets
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from .._registry import load_class, registered
 from ..document import Article
 from ..errors import InputError, UsageError
 from .base import Format
@@ -54,10 +53,7 @@ _OTHER_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
 
 
 def _registry() -> dict[str, Any]:
-    found: dict[str, Any] = dict(FORMATS)
-    for ep in entry_points(group="kztranslate.formats"):
-        found.setdefault(ep.name, ep)
-    return found
+    return registered(FORMATS, "kztranslate.formats")
 
 
 def available_formats() -> list[str]:
@@ -69,25 +65,16 @@ def get_format(name: str) -> Format:
     """The format called ``name``; raises :class:`UsageError` listing the valid names."""
     if name in _instances:
         return _instances[name]
-    registry = _registry()
-    target = registry.get(name)
-    if target is None:
-        raise UsageError(f"unknown format {name!r}; choose one of: {', '.join(sorted(registry))}")
-    if isinstance(target, str):
-        module_name, _, class_name = target.partition(":")
-        cls = getattr(importlib.import_module(module_name), class_name)
-    else:
-        cls = target.load()
-    _instances[name] = instance = cls()
+    _instances[name] = instance = load_class("format", name, _registry())()
     return instance
 
 
 def detect_format(path: str | os.PathLike[str] | None, text: str) -> str:
     """Pick a format by the file's extension, then by sniffing its content; plain text otherwise."""
-    registry = _registry()
+    names = _registry()
     if path is not None:
         suffix = Path(path).suffix.lower()
-        matches = [n for n in registry if suffix and suffix in get_format(n).extensions]
+        matches = [n for n in names if suffix and suffix in get_format(n).extensions]
         if len(matches) == 1:
             return matches[0]
         for name in matches:
@@ -95,7 +82,7 @@ def detect_format(path: str | os.PathLike[str] | None, text: str) -> str:
                 return name
         if matches:
             return matches[0]
-    for name in registry:
+    for name in names:
         if name != "text" and get_format(name).sniff(text):
             return name
     return "text"
