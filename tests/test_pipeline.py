@@ -193,3 +193,11 @@ def test_relative_datelines_in_every_language(line, source, expected):
     for language, text in expected.items():
         assert variants[language].blocks[0].text == text
         assert fmt.read(fmt.write(variants[language])).blocks[0].meta["relative"] == article.blocks[0].meta["relative"]
+
+
+def test_the_articles_own_language_is_left_out_of_several_targets():
+    article = kzt.read(EXAMPLE)
+    variants = kzt.translate(article, to=["kk", "ru", "en"], backend="pseudo")
+    assert sorted(variants) == ["en", "ru"]
+    with pytest.raises(kzt.UsageError, match="already in 'kk'"):
+        kzt.translate(article, to=["kk"], backend="pseudo")

@@ -134,7 +134,8 @@ class Translator:
         """Translate many articles in one pass over the model.
 
         ``items`` are articles, or ``(article, context)`` pairs with ``as_tuples=True``; yields
-        ``{language: variant}`` (or ``(variants, context)``) in input order. One bad article does
+        ``{language: variant}`` (or ``(variants, context)``) in input order; a target that is the
+        article's own language is left out (asking only for it is a :class:`UsageError`). One bad article does
         not sink the batch: its result is the :class:`KZTranslateError` it raised, unless
         ``raise_errors`` is set. ``progress(finished, total)`` is called as model segments finish:
         ``finished`` is how many just finished (add them up), ``total`` how many there are in all.
@@ -147,9 +148,11 @@ class Translator:
         for item_index, (article, _context) in enumerate(pairs):
             try:
                 src = normalize_language(source or article.language or _detect_source(article))
-                mine = [len(jobs) + k for k in range(len(targets))]
-                jobs.extend(self._plan(article, src, tgt) for tgt in targets)
-                owners.append(mine)
+                # an archive of mixed languages asks for all of them: the source's own is no variant
+                wanted = [t for t in targets if t != src] or targets
+                planned = [self._plan(article, src, tgt) for tgt in wanted]
+                owners.append(list(range(len(jobs), len(jobs) + len(planned))))
+                jobs.extend(planned)
             except KZTranslateError as exc:
                 if raise_errors:
                     raise
