@@ -36,6 +36,8 @@ __all__ = [
     "split_counter",
     "is_furniture",
     "localize_furniture",
+    "localize_relative_dateline",
+    "split_site_label",
 ]
 
 #: House-style dateline patterns (CLDR/babel syntax) for datelines that print the month as a word.
@@ -385,3 +387,29 @@ def localize_furniture(text: str, source: str | None, target: str) -> str | None
         return None
     rendered = FURNITURE[concept][base_language(normalize_language(target))][0]
     return match["lead"] + _apply_case(rendered, _case_of(match["core"])) + match["trail"]
+
+
+_LEADING_WORD = re.compile(r"[^\W\d_]+")
+_DAY_TIME_JOINER = re.compile(r"^\s+(?:в|at)\s+(?=\d)", re.IGNORECASE)
+# A site label opening a block ("Фото: …", "Тегтер: …", "Читайте также: …").
+_SITE_LABEL = re.compile(r"\s*(?P<label>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+){0,3})\s*:\s+(?=\S)")
+_SITE_LABEL_CONCEPTS = frozenset({"photo", "video", "tags", "source", "author", "read_also", "related", "share"})
+
+
+def localize_relative_dateline(text: str, source: str | None, target: str) -> str:
+    """``Бүгін, 14:25`` → ``Сегодня, 14:25``; ``Сегодня в 09:05`` → ``Today, 09:05``: the day word
+    comes from the furniture table, the time stays, the source language's joining word becomes a comma."""
+    day = _LEADING_WORD.match(text)
+    if day is None:
+        return text
+    word = localize_furniture(day.group(), source, target) or day.group()
+    return word + _DAY_TIME_JOINER.sub(", ", text[day.end():], count=1)
+
+
+def split_site_label(text: str) -> tuple[str, str] | None:
+    """``"Фото: Ақорда"`` → ``("Фото: ", "Ақорда")`` when the text opens with a known site label
+    (photo, tags, read also, …); None otherwise."""
+    label = _SITE_LABEL.match(text)
+    if label is None or is_furniture(label["label"]) not in _SITE_LABEL_CONCEPTS:
+        return None
+    return label.group(), text[label.end():]

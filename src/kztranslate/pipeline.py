@@ -36,12 +36,6 @@ QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_LEADING_WORD = re.compile(r"[^\W\d_]+")
-_DAY_TIME_JOINER = re.compile(r"^\s+(?:в|at)\s+(?=\d)", re.IGNORECASE)
-# A site label opening a block ("Фото: …", "Тегтер: …", "Читайте также: …"): localized from
-# the furniture table, only the text after it goes to the model.
-_LABEL = re.compile(r"\s*(?P<label>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+){0,3})\s*:\s+(?=\S)")
-_LABEL_CONCEPTS = frozenset({"photo", "video", "tags", "source", "author", "read_also", "related", "share"})
 
 
 @dataclass(slots=True)
@@ -209,13 +203,8 @@ class Translator:
                 job.segments[index] = self._segment(block, src, tgt)
         elif role == "dateline":
             published = block.meta.get("published") or (job.article.published and job.article.published.isoformat())
-            if "relative" in block.meta:
-                # "Бүгін, 14:25": the day word comes from the furniture table, the time stays
-                day = _LEADING_WORD.match(block.text)
-                if day is not None:
-                    localized = localize.localize_furniture(day.group(), src, tgt) or day.group()
-                    # "Сегодня в 09:05" → "Today, 09:05": the joining word is the source language's
-                    block.text = localized + _DAY_TIME_JOINER.sub(", ", block.text[day.end():], count=1)
+            if "relative" in block.meta:  # "Бүгін, 14:25"
+                block.text = localize.localize_relative_dateline(block.text, src, tgt)
             elif published:
                 pattern = self.dateline_pattern
                 if isinstance(pattern, dict):
@@ -247,10 +236,10 @@ class Translator:
         # A sentence in another language (a Russian quote in a Kazakh article) is translated from
         # its own language, and kept verbatim in the variant of that language.
         pieces, languages = _split_by_language(pieces, language)
-        label = _LABEL.match(pieces[0]) if pieces else None
-        if label is not None and localize.is_furniture(label["label"]) in _LABEL_CONCEPTS:
-            localized = localize.localize_furniture(label.group(), language, target)
-            pieces[:1] = [localized, pieces[0][label.end():]]
+        # a site label opening the block ("Фото: …") is localized; only the rest goes to the model
+        label = localize.split_site_label(pieces[0]) if pieces else None
+        if label is not None:
+            pieces[:1] = [localize.localize_furniture(label[0], language, target), label[1]]
             languages[:1] = [target, languages[0]]
         block.meta["_languages"] = languages
         # -- [end mixed-language input] -------------------------------------------------------------
