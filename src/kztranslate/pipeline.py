@@ -412,12 +412,15 @@ def _parse_targets(to: Sequence[str] | str) -> list[str]:
     raw = to.split(",") if isinstance(to, str) else list(to)
     targets = [normalize_language(t) for t in raw if str(t).strip()]
     if not targets:
-        raise UsageError("no target language given; use e.g. to=['ru', 'en'] or --to ru,en")
+        raise UsageError("no target language given; use e.g. --to ru,en (\"to\": [\"ru\", \"en\"] in the API, to=[\"ru\", \"en\"] in Python)")
     return list(dict.fromkeys(targets))
 
 
 def _no_language() -> str:
-    raise UsageError("the article's language is unknown; pass the source language (--from kk)")
+    raise UsageError(
+        "the article's language is unknown and could not be detected; pass the source language "
+        '(--from kk on the command line, "from": "kk" in the HTTP API, source="kk" in Python)'
+    )
 
 
 # -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
