@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, ClassVar, Hashable, Sequence
+from typing import Any, ClassVar, Sequence
 
 from .._version import __version__
 from .base import Decoding, Translation
@@ -56,12 +56,6 @@ class PseudoBackend:
 
     def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
         return [Translation(self._pseudo(text, target)) for text in texts]
-
-    def batch_group(self, source: str, target: str) -> Hashable:
-        return None
-
-    def translate_mixed(self, items: Sequence[tuple[str, str, str]]) -> list[Translation]:
-        return [Translation(self._pseudo(text, target)) for text, _, target in items]
 
     @staticmethod
     def _pseudo(text: str, target: str) -> str:
