@@ -405,7 +405,7 @@ def print_table(shape: str, results: dict[str, dict[str, Any]]) -> None:
              "c": "(c) kztranslate, transformers backend", "d": "(d) kztranslate, ctranslate2 backend",
              "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
     print(f"\n{shape}")
-    print(f"| arm | target tok/s | s/article | peak RSS MB | load s |")
+    print("| arm | target tok/s | s/article | peak RSS MB | load s |")
     print("|---|---:|---:|---:|---:|")
     speed = {}
     for arm, r in results.items():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doubles import CountingBackend
-from kztranslate.engine.base import Decoding
+from kztranslate.engine.base import Decoding, MixedBatchBackend
 from kztranslate.engine.memory import TranslationMemory
 from kztranslate.engine.scheduler import Scheduler, SegmentRequest
 
@@ -233,3 +233,81 @@ def test_the_backend_object_is_reused_across_calls():
         scheduler.translate(requests_for([text]))
     assert scheduler.backend is backend
     assert len(backend.calls) == len(PARAGRAPH)
+
+
+# -- batches across language pairs -----------------------------------------------------------------
+
+class MixingBackend(CountingBackend):
+    """A :class:`CountingBackend` that also decodes mixed batches; ``mixed_calls`` logs each one's items.
+    ``groups`` maps a pair to its batch group (default: every pair mixes)."""
+
+    def __init__(self, groups: dict[tuple[str, str], str] | None = None, **options) -> None:
+        super().__init__(**options)
+        self.groups = groups or {}
+        self.mixed_calls: list[list[tuple[str, str, str]]] = []
+
+    def batch_group(self, source: str, target: str) -> str | None:
+        return self.groups.get((source, target))
+
+    def translate_mixed(self, items):
+        self.mixed_calls.append(list(items))
+        return [self.expected(text, target) for text, _, target in items]
+
+
+def test_a_mixing_backend_gets_one_batch_for_an_article_into_two_languages():
+    backend = MixingBackend()
+    assert isinstance(backend, MixedBatchBackend) and not isinstance(CountingBackend(), MixedBatchBackend)
+    texts = PARAGRAPH + ["Бөлісу:", "Бөлісу:"]
+    requests = requests_for(texts, targets=("ru", "en"))
+    scheduler = Scheduler(backend)
+
+    results = scheduler.translate(requests)
+
+    assert [r.text for r in results] == [backend.expected(q.text, q.target).text for q in requests]
+    assert backend.calls == []
+    (batch,) = backend.mixed_calls
+    assert sorted(batch) == sorted({(q.text, q.source, q.target) for q in requests})  # deduped per pair
+    assert [len(text.split()) for text, _, _ in batch] == sorted((len(t.split()) for t, _, _ in batch), reverse=True)
+    stats = scheduler.last_stats
+    assert (stats.segments, stats.unique, stats.model_segments, stats.batches) == (14, 12, 12, 1)
+    assert stats.meta["padded_tokens"] == 5 * 12  # longest segment × count, counted once
+
+
+def test_a_backend_without_mixed_batches_gets_one_stream_per_pair():
+    backend = CountingBackend()
+    scheduler = Scheduler(backend)
+    scheduler.translate(requests_for(PARAGRAPH, targets=("ru", "en")))
+    assert sorted((source, target, len(texts)) for texts, source, target in backend.calls) == [
+        ("kk", "en", 5), ("kk", "ru", 5)]
+    assert scheduler.last_stats.batches == 2
+
+
+def test_mixed_batches_keep_to_the_token_budget_and_the_backends_groups():
+    backend = MixingBackend(groups={("kk", "ru"): "cyrillic", ("en", "ru"): "cyrillic", ("kk", "en"): "latin"})
+    requests = requests_for(PARAGRAPH, targets=("ru", "en")) + requests_for(["The mayor spoke today."], source="en")
+    results = Scheduler(backend, max_batch_tokens=15).translate(requests)
+
+    assert [r.text for r in results] == [backend.expected(q.text, q.target).text for q in requests]
+    for batch in backend.mixed_calls:
+        assert len({backend.groups[source, target] for _, source, target in batch}) == 1
+        assert max(len(text.split()) for text, _, _ in batch) * len(batch) <= 15
+    assert any(len({(s, t) for _, s, t in batch}) > 1 for batch in backend.mixed_calls)
+    assert sorted(item for batch in backend.mixed_calls for item in batch) == sorted(
+        {(q.text, q.source, q.target) for q in requests})
+
+
+def test_mixed_batches_use_and_fill_the_memory_per_pair():
+    memory = TranslationMemory(":memory:")
+    backend = MixingBackend()
+    scheduler = Scheduler(backend, memory=memory)
+    scheduler.translate(requests_for(PARAGRAPH[:2], targets=("ru",)))
+    backend.mixed_calls.clear()
+
+    results = scheduler.translate(requests_for(PARAGRAPH[:3], targets=("ru", "en")))
+
+    (batch,) = backend.mixed_calls
+    assert sorted(batch) == sorted([(t, "kk", "en") for t in PARAGRAPH[:3]] + [(PARAGRAPH[2], "kk", "ru")])
+    assert [r.meta["origin"] for r in results] == ["memory", "memory", "model", "model", "model", "model"]
+    backend.mixed_calls.clear()
+    again = scheduler.translate(requests_for(PARAGRAPH[:3], targets=("ru", "en")))
+    assert backend.mixed_calls == [] and [r.text for r in again] == [r.text for r in results]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Hashable, Protocol, Sequence, runtime_checkable
 
-__all__ = ["Decoding", "Translation", "Backend", "Redecodable"]
+__all__ = ["Decoding", "Translation", "Backend", "Redecodable", "MixedBatchBackend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,4 +92,25 @@ class Redecodable(Protocol):
 
     def with_decoding(self, decoding: Decoding) -> Backend:
         """A backend sharing this one's loaded model (no reload) that decodes with ``decoding``."""
+        ...
+
+
+@runtime_checkable
+class MixedBatchBackend(Protocol):
+    """Optional extension of :class:`Backend`: one decoding pass over segments of several language pairs.
+
+    Models that carry the languages in each example (a source code and a forced target code per
+    row, or a ``<2ru>``/``>>rus<<`` prefix on the input) can decode an article's Russian and
+    English segments together; the scheduler then fills its batches across pairs instead of
+    running one batch stream per pair. Each output must equal what :meth:`Backend.translate_batch`
+    gives for that segment's own pair.
+    """
+
+    def batch_group(self, source: str, target: str) -> Hashable:
+        """Segments of pairs with equal groups may share one :meth:`translate_mixed` call (a backend
+        whose batch-wide state depends on the languages, such as a vocabulary map, says so here)."""
+        ...
+
+    def translate_mixed(self, items: Sequence[tuple[str, str, str]]) -> list[Translation]:
+        """Translate ``(text, source, target)`` items, outputs in item order."""
         ...

@@ -17,6 +17,10 @@ script, plus pieces without letters. The map is keyed on source tokens, so prefi
 target only in the decoder prefix, which the map cannot key on, so they get the scripts of every
 target reachable from the source language (kk → Cyrillic and Latin).
 
+Every example carries its own languages (source code and forced target code per row, or the
+target prefix on the input), so the backend is a :class:`~kztranslate.engine.base.MixedBatchBackend`:
+the scheduler batches an article's Russian and English segments together.
+
 The encoder pass is not shared across target languages: ``ctranslate2.Translator`` has no call
 that returns encoder states or accepts them (only ``Encoder``/``Generator``/``Whisper`` models
 expose ``forward_batch``), so each target language re-encodes its segments.
@@ -32,7 +36,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
@@ -143,24 +147,49 @@ class CTranslate2Backend(HFBackendBase):
         return self._load().text.count_tokens(text)
 
     def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
-        if not texts:
+        return self.translate_mixed([(text, source, target) for text in texts])
+
+    # -- MixedBatchBackend: every example carries its own languages -----------------------------
+    def batch_group(self, source: str, target: str) -> Hashable:
+        # The vocabulary map restricts a whole batch to the union of its examples' entries, keyed on
+        # the source code (forced-BOS families) or the target prefix (the others): mix only within a key.
+        if not self.restrict_vocabulary:
+            return None
+        return source if self.family.target_signal == "forced_bos" else target
+
+    def translate_mixed(self, items: Sequence[tuple[str, str, str]]) -> list[Translation]:
+        if not items:
             return []
-        self._check_direction(source, target)
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for position, (_, source, target) in enumerate(items):
+            pairs.setdefault((source, target), []).append(position)
+        for source, target in pairs:
+            self._check_direction(source, target)
         loaded = self._load()
         tokenizer = loaded.tokenizer
-        with loaded.lock:
-            prepared = loaded.text.prepare(texts, source, target)
-            lengths = [len(ids) for ids in tokenizer(prepared)["input_ids"]]
-            cut = tokenizer(prepared, truncation=True, max_length=self.max_input_tokens)["input_ids"]
-        source_tokens = [tokenizer.convert_ids_to_tokens(ids) for ids in cut]
-        target_id = loaded.text.target_token_id(target)
-        prefix = [[tokenizer.convert_ids_to_tokens(target_id)]] * len(texts) if target_id is not None else None
+        source_tokens: list[list[str]] = [[] for _ in items]
+        prefixes: list[list[str]] = [[] for _ in items]
+        lengths = [0] * len(items)
+        for (source, target), positions in pairs.items():
+            with loaded.lock:  # the tokenizer's source language is per pair
+                prepared = loaded.text.prepare([items[p][0] for p in positions], source, target)
+                full = tokenizer(prepared)["input_ids"]
+                cut = tokenizer(prepared, truncation=True, max_length=self.max_input_tokens)["input_ids"]
+            target_id = loaded.text.target_token_id(target)
+            prefix = [tokenizer.convert_ids_to_tokens(target_id)] if target_id is not None else []
+            for position, ids, kept in zip(positions, full, cut, strict=True):
+                lengths[position] = len(ids)
+                source_tokens[position] = tokenizer.convert_ids_to_tokens(kept)
+                prefixes[position] = prefix
         budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
         try:
-            results = loaded.translator.translate_batch(source_tokens, prefix, **self._options(loaded, max(budgets)))
+            results = loaded.translator.translate_batch(
+                source_tokens, prefixes if any(prefixes) else None, **self._options(loaded, max(budgets))
+            )
         except (RuntimeError, ValueError) as exc:  # CTranslate2 raises these for bad inputs and out-of-memory
+            directions = ", ".join(f"{source} → {target}" for source, target in pairs)
             raise BackendError(
-                f"model {self.resolved.name!r} failed on a batch of {len(texts)} segment(s) {source} → {target}: "
+                f"model {self.resolved.name!r} failed on a batch of {len(items)} segment(s) {directions}: "
                 f"{exc}; check the decoding settings ({self.decoding.to_dict()}) and the device's free memory"
             ) from exc
         ends = {tokenizer.eos_token_id}

@@ -1,15 +1,19 @@
-"""Schedule segments onto a backend: memory first, dedupe, sort by length, batch by tokens, restore order."""
+"""Schedule segments onto a backend: dedupe, memory first, sort by length, batch by tokens (across
+language pairs where the backend decodes mixed batches), restore order."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
-from .base import Backend, Translation
+from .base import Backend, MixedBatchBackend, Translation
 from .memory import TranslationMemory
 
 __all__ = ["SegmentRequest", "Scheduler", "ScheduleStats"]
+
+#: One unique segment to translate: (text, source, target).
+_Item = tuple[str, str, str]
 
 
 @dataclass(slots=True)
@@ -85,72 +89,98 @@ class Scheduler:
         progress: Callable[[int], None] | None = None,
     ) -> list[Translation]:
         """Translate every request; the result list is in request order. Each result's
-        ``meta["origin"]`` says where it came from: ``"model"``, ``"memory"`` or ``"post_edit"``."""
+        ``meta["origin"]`` says where it came from: ``"model"``, ``"memory"`` or ``"post_edit"``.
+
+        A :class:`MixedBatchBackend` gets the segments of every pair sorted together and batched
+        across pairs (within its :meth:`~MixedBatchBackend.batch_group`); any other backend gets one
+        batch stream per (source, target) pair."""
         stats = ScheduleStats(segments=len(requests))
         self.last_stats = stats
         results: list[Translation | None] = [None] * len(requests)
         # Identical segments of the same pair are translated once.
-        groups: dict[tuple[str, str], dict[str, list[int]]] = {}
+        where: dict[_Item, list[int]] = {}
         for index, request in enumerate(requests):
-            pair = groups.setdefault((request.source, request.target), {})
-            pair.setdefault(request.text, []).append(index)
+            where.setdefault((request.text, request.source, request.target), []).append(index)
+        stats.unique = len(where)
         signature = self.backend.signature() if self.memory is not None else {}
 
-        def deliver(text: str, output: Translation, by_text: dict[str, list[int]]) -> None:
-            for index in by_text[text]:
+        def deliver(item: _Item, output: Translation) -> None:
+            for index in where[item]:
                 results[index] = output
             stats.truncated += output.truncated
 
-        for (source, target), by_text in groups.items():
-            stats.unique += len(by_text)
-            texts = list(by_text)
-            if self.memory is not None:
-                stored = self.memory.lookup_many(texts, source, target, signature)
-                for text, hit in zip(texts, stored, strict=True):
-                    if hit is not None:
-                        deliver(text, hit, by_text)
-                        stats.memory_hits += hit.meta["origin"] == "memory"
-                        stats.post_edits += hit.meta["origin"] == "post_edit"
-                texts = [text for text, hit in zip(texts, stored) if hit is None]
-                if progress and len(texts) < len(by_text):
-                    progress(sum(len(by_text[t]) for t, hit in zip(by_text, stored) if hit is not None))
-            lengths = {t: self.backend.count_tokens(t, source) for t in texts}
-            texts.sort(key=lambda t: lengths[t], reverse=True)
-            for batch in self._batches(texts, lengths):
-                outputs = self.backend.translate_batch(batch, source, target)
+        pending = list(where)
+        if self.memory is not None:
+            pending = []
+            for (source, target), items in _by_pair(where).items():
+                stored = self.memory.lookup_many([text for text, _, _ in items], source, target, signature)
+                for item, hit in zip(items, stored, strict=True):
+                    if hit is None:
+                        pending.append(item)
+                        continue
+                    deliver(item, hit)
+                    stats.memory_hits += hit.meta["origin"] == "memory"
+                    stats.post_edits += hit.meta["origin"] == "post_edit"
+            if progress and len(pending) < len(where):
+                progress(len(requests) - sum(len(where[item]) for item in pending))
+
+        mixed = isinstance(self.backend, MixedBatchBackend)
+        streams: dict[Hashable, list[_Item]] = {}
+        for item in pending:
+            key = self.backend.batch_group(item[1], item[2]) if mixed else item[1:]
+            streams.setdefault(key, []).append(item)
+        lengths = {item: self.backend.count_tokens(item[0], item[1]) for item in pending}
+        for items in streams.values():
+            items.sort(key=lengths.__getitem__, reverse=True)
+            for batch in self._batches(items, lengths):
+                if mixed:
+                    outputs = self.backend.translate_mixed(batch)  # type: ignore[attr-defined]
+                else:
+                    outputs = self.backend.translate_batch([text for text, _, _ in batch], *batch[0][1:])
                 stats.batches += 1
                 stats.model_segments += len(batch)
                 stats.meta["padded_tokens"] = stats.meta.get("padded_tokens", 0) + lengths[batch[0]] * len(batch)
-                for text, output in zip(batch, outputs, strict=True):
+                for item, output in zip(batch, outputs, strict=True):
                     output.meta["origin"] = "model"
-                    deliver(text, output, by_text)
+                    deliver(item, output)
                 if self.memory is not None:
                     # Stored per batch, so an interrupted run keeps what it finished. Truncated
                     # outputs are stored flagged and come back flagged (QA reports them again): the
                     # key holds the decoding settings, so rerunning would cut them the same way,
                     # while a larger length limit is a new key and gets the model again.
-                    self.memory.store_many(batch, outputs, source, target, signature)
+                    produced = dict(zip(batch, outputs, strict=True))
+                    for (source, target), items_of_pair in _by_pair(produced).items():
+                        self.memory.store_many([text for text, _, _ in items_of_pair],
+                                               [produced[item] for item in items_of_pair], source, target, signature)
                 if progress:
-                    progress(sum(len(by_text[t]) for t in batch))
+                    progress(sum(len(where[item]) for item in batch))
         missing = results.count(None)
         if missing:
             raise RuntimeError(f"backend returned no output for {missing} segment(s)")
         return results  # type: ignore[return-value]
 
-    def _batches(self, texts: list[str], lengths: dict[str, int]) -> Iterator[list[str]]:
-        """Cut ``texts`` (longest first) into batches whose padded cost, longest × count, stays within
+    def _batches(self, items: list[_Item], lengths: dict[_Item, int]) -> Iterator[list[_Item]]:
+        """Cut ``items`` (longest first) into batches whose padded cost, longest × count, stays within
         ``max_batch_tokens``; a single segment longer than that goes alone."""
-        batch: list[str] = []
+        batch: list[_Item] = []
         longest = 0
-        for text in texts:
-            longest_if_added = max(longest, lengths[text])
+        for item in items:
+            longest_if_added = max(longest, lengths[item])
             if batch and (
                 len(batch) >= self.max_batch_size
                 or longest_if_added * (len(batch) + 1) > self.max_batch_tokens
             ):
                 yield batch
-                batch, longest_if_added = [], lengths[text]
-            batch.append(text)
+                batch, longest_if_added = [], lengths[item]
+            batch.append(item)
             longest = longest_if_added
         if batch:
             yield batch
+
+
+def _by_pair(items: Iterable[_Item]) -> dict[tuple[str, str], list[_Item]]:
+    """``items`` grouped by (source, target), in first-seen order."""
+    pairs: dict[tuple[str, str], list[_Item]] = {}
+    for item in items:
+        pairs.setdefault((item[1], item[2]), []).append(item)
+    return pairs
