@@ -243,3 +243,10 @@ def test_kazakh_latin_furniture():
     assert is_furniture(to_latin("Бөлісу:")) == "share"
     assert is_furniture(to_latin("ТАҒЫ ОҚЫҢЫЗ")) == "read_also"
     assert localize_furniture(to_latin("Бөлісу:"), "kk-Latn", "ru") == "Поделиться:"
+
+
+@pytest.mark.parametrize("printed", ["06/07/2021", "06/07/2021, 20:50", "06.07.2021", "2021-07-06 10:03", "2021-07-06"])
+def test_numeric_datelines_keep_their_layout_in_every_language(printed):
+    dateline = parse_dateline(printed)
+    for language in ("kk", "ru", "en", "kk-Latn"):
+        assert render_dateline(dateline.published, language, like=printed) == printed

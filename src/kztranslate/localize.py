@@ -265,6 +265,12 @@ def render_dateline(
     source = parse_dateline(like) if isinstance(like, str) else like
     if pattern is None:
         pattern = NUMERIC_PATTERN if source is not None and source.style.numeric else HOUSE_PATTERNS[base]
+        if source is not None and source.style.numeric:
+            # numeric dates keep the site's layout: 06/07/2021 stays 06/07/2021, ISO stays ISO
+            if source.style.order == "ymd":
+                pattern = "y-MM-dd HH:mm"
+            elif source.style.separator in ("/", "-"):
+                pattern = pattern.replace("dd.MM.y", f"dd{source.style.separator}MM{source.style.separator}y")
     if source is not None and not source.has_time:
         pattern = _without_time(pattern)
     text = format_datetime(dt, pattern, locale=babel_locale(tag))
