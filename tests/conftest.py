@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no per-example deadline (the 2-core machines are often shared), and a fixed seed
+# so a CI run is reproducible (the examples differ per test, not per run).
+settings.register_profile("kztranslate", deadline=None, derandomize=True)
+settings.load_profile("kztranslate")
 
 
 @pytest.fixture(scope="session")
