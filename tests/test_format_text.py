@@ -447,3 +447,15 @@ def test_more_dateline_shapes(line, expected):
     assert FMT.write(article) == text
     assert [(b.role, b.text) for b in article.blocks[1:-1]] == expected
     assert article.published.date().isoformat() == "2019-11-27"
+
+
+@pytest.mark.parametrize("dateline", ["10:03, 27 қараша 2019", "2019 жылғы 27 қараша, 10:03", "27-қараша, 2019 1250"])
+def test_more_dateline_shapes_are_read_as_datelines_and_a_date_in_a_sentence_is_not(dateline):
+    text = (f"Астанада жаңа мектеп ашылды\n\n{dateline}\n\n"
+            "Бүгін 2019 жылы 27 қарашада Астанада жиын өтті. Оған 200 адам қатысты.\n\nАйгүл Серікова\nБөлісу:")
+    fmt = TextFormat()
+    article = fmt.read(text)
+    assert fmt.write(article) == text
+    assert [b.role for b in article.blocks][:2] == ["headline", "dateline"]
+    assert "paragraph" in [b.role for b in article.blocks]
+    assert article.published.date().isoformat() == "2019-11-27"

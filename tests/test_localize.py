@@ -250,3 +250,18 @@ def test_numeric_datelines_keep_their_layout_in_every_language(printed):
     dateline = parse_dateline(printed)
     for language in ("kk", "ru", "en", "kk-Latn"):
         assert render_dateline(dateline.published, language, like=printed) == printed
+
+
+@pytest.mark.parametrize(("printed", "expected", "has_time"), [
+    ("10:03, 27 қараша 2019", datetime(2019, 11, 27, 10, 3), True),       # time first
+    ("10:03 27 Қараша 2019", datetime(2019, 11, 27, 10, 3), True),
+    ("2019 жылғы 27 қараша, 10:03", datetime(2019, 11, 27, 10, 3), True),  # Kazakh year first
+    ("2019 жылы 27 қарашада", datetime(2019, 11, 27), False),              # with a case ending on the month
+    ("27-қараша, 2019", datetime(2019, 11, 27), False),                    # hyphen after the day
+])
+def test_more_kazakh_dateline_shapes(printed, expected, has_time):
+    dateline = parse_dateline(printed)
+    assert dateline is not None and dateline.published == expected and dateline.has_time is has_time
+    assert (dateline.start, dateline.end) == (0, len(printed))
+    rendered = render_dateline(dateline.published, "ru", like=printed)
+    assert rendered == ("27 ноября 2019, 10:03" if has_time else "27 ноября 2019")

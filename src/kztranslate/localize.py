@@ -80,8 +80,18 @@ _YEAR_SUFFIX = r"(?:\s?(?:ж|г)\.)?"
 _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 27 Қараша 2019, 10:03 · 27 ноября 2019 г. 10:03 · 27 Nov. 2019
     "dmy": re.compile(
-        rf"(?<![\w.])(?P<day>\d{{1,2}})\s+(?P<month>{_WORD})\.?(?P<ycomma>,?)\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}"
+        rf"(?<![\w.])(?P<day>\d{{1,2}})(?:\s+|-)(?P<month>{_WORD})\.?(?P<ycomma>,?)\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}"
         rf"(?:{_TIME})?(?![\w:])"
+    ),
+    # 10:03, 27 қараша 2019 (time first)
+    "tdmy": re.compile(
+        rf"(?<![\w.:])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?P<tsep>\s*[,|•·]?\s+)(?P<day>\d{{1,2}})(?:\s+|-)"
+        rf"(?P<month>{_WORD})\.?(?P<ycomma>,?)\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}(?![\w:])"
+    ),
+    # 2019 жылғы 27 қараша, 10:03 · 2019 жылы 27 қарашада (Kazakh year first; a case ending on the month)
+    "ydm": re.compile(
+        rf"(?<![\w.])(?P<year>\d{{4}})\s+(?:жылғы|жылы|ж\.)\s+(?P<day>\d{{1,2}})(?:\s+|-)"
+        rf"(?P<month>[^\W\d_]+?)(?:да|де|та|те)?(?P<ycomma>)(?:{_TIME})?(?![\w:])"
     ),
     # November 27, 2019, 10:03
     "mdy": re.compile(
@@ -202,8 +212,10 @@ def _apply_case(word: str, case: str | None) -> str:
 
 def parse_dateline(text: str) -> Dateline | None:
     """The first date in ``text``: day-month-year with a Kazakh, Russian or English month word
-    (any case, full or abbreviated, with or without a comma before the year), English
-    month-day-year, numeric ``dd.mm.yyyy`` / ``dd/mm/yyyy`` or ISO, each with an optional time.
+    (any case, full or abbreviated, with or without a comma before the year, ``27-қараша``), English
+    month-day-year, Kazakh year-first (``2019 жылғы 27 қараша``, ``2019 жылы 27 қарашада``), time
+    first (``10:03, 27 қараша 2019``), numeric ``dd.mm.yyyy`` / ``dd/mm/yyyy`` or ISO, each with an
+    optional time.
     None when there is no valid date."""
     best: Dateline | None = None
     for order, pattern in _DATE_PATTERNS.items():
@@ -229,7 +241,7 @@ def _dateline_from_match(order: str, match: re.Match[str]) -> Dateline | None:
         month, language = found
         style = DateStyle(
             numeric=False,
-            order=order,
+            order="dmy" if order in ("tdmy", "ydm") else order,
             month_language=language,
             month_case=_case_of(groups["month"]),
             comma_before_year=bool(groups["ycomma"]),
