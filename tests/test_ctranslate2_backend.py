@@ -23,20 +23,7 @@ from kztranslate.engine.hf_model import piece_scripts  # noqa: E402
 from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
 from kztranslate.errors import ModelUnavailableError, UsageError  # noqa: E402
 
-KAZAKH = [
-    "Қала әкімі жаңа мектеп туралы айтты.",
-    "Жиналыс сағат онда басталады.",
-    "Қыста Алматыда қар көп жауды.",
-    "Өзен жағасында саябақ салынып жатыр.",
-    "Әнші жаңа әнін көрермендерге ұсынды.",
-]
-ENGLISH = [
-    "The city mayor talked about the new school.",
-    "The meeting starts at ten o'clock.",
-    "In winter a lot of snow fell in Almaty.",
-    "A park is being built on the river bank.",
-    "The singer presented her new song.",
-]
+from samples import ENGLISH, KAZAKH  # noqa: E402
 #: Directions each tiny model signals (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],

@@ -19,20 +19,7 @@ pytest.importorskip("transformers")
 
 from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
 
-KAZAKH = [
-    "Қала әкімі жаңа мектеп туралы айтты.",
-    "Жиналыс сағат онда басталады.",
-    "Қыста Алматыда қар көп жауды.",
-    "Өзен жағасында саябақ салынып жатыр.",
-    "Әнші жаңа әнін көрермендерге ұсынды.",
-]
-ENGLISH = [
-    "The city mayor talked about the new school.",
-    "The meeting starts at ten o'clock.",
-    "In winter a lot of snow fell in Almaty.",
-    "A park is being built on the river bank.",
-    "The singer presented her new song.",
-]
+from samples import ENGLISH, KAZAKH  # noqa: E402
 #: A direction each tiny model can signal (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {"nllb": ("kk", "ru"), "m2m100": ("kk", "ru"), "madlad": ("kk", "ru"), "marian-multi": ("en", "kk")}
 LANGUAGE_TOKEN = re.compile(r"[a-z]{3}_[A-Z][a-z]{3}|__[a-z]{2,3}__|<2[a-z]+>|>>\w+<<")
