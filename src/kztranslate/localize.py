@@ -43,6 +43,8 @@ __all__ = [
     "localize_site_name",
     "SITE_KINDS",
     "HOUSE_SURNAME_CAPS",
+    "house_case",
+    "is_weekday",
 ]
 
 #: House-style dateline patterns (CLDR/babel syntax) for datelines that print the month as a word.
@@ -72,7 +74,8 @@ FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
     "read_also": {"kk": ("Тағы оқыңыз", "Сондай-ақ оқыңыз"), "ru": ("Читайте также", "Сейчас читают"),
                   "en": ("Read also", "Read more")},
     "related": {"kk": ("Тақырыпқа қатысты", "Ұқсас мақалалар", "Ұқсас жаңалықтар"),
-                "ru": ("По теме", "Новости по теме", "Похожие новости"), "en": ("Related", "Related news")},
+                "ru": ("По теме", "Новости по теме", "Похожие новости"),
+                "en": ("Related", "Related news", "relevant news")},
     "popular": {"kk": ("Көп оқылғандар",), "ru": ("Популярное",), "en": ("Popular",)},
     "source": {"kk": ("Дереккөз",), "ru": ("Источник",), "en": ("Source",)},
     "author": {"kk": ("Автор", "Авторлар"), "ru": ("Автор", "Авторы"), "en": ("Author", "Authors")},
@@ -87,6 +90,9 @@ FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
     "address": {"kk": ("Мекенжай",), "ru": ("Адрес",), "en": ("Address",)},
     "comments_closed": {"kk": ("Пікір қалдыру жабық",), "ru": ("Комментарии закрыты",),
                         "en": ("Comments are closed",)},
+    "reading_time": {"kk": ("оқу үшін", "мин оқу үшін"), "ru": ("на чтение", "мин чтения"), "en": ("to read",)},
+    "social": {"kk": ("Біз әлеуметтік желілерде",), "ru": ("Мы в соцсетях",), "en": ("Follow us",)},
+    "all_news": {"kk": ("Барлық жаңалықтар",), "ru": ("Все новости",), "en": ("All news",)},
     "today": {"kk": ("Бүгін",), "ru": ("Сегодня",), "en": ("Today",)},
     "yesterday": {"kk": ("Кеше",), "ru": ("Вчера",), "en": ("Yesterday",)},
     "app_android": {"kk": ("Қосымшаны Android-қа жүктеп алу",), "ru": ("Скачать приложение для Android",),
@@ -113,6 +119,18 @@ SITE_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
 #: Whether the house style of a target language prints the surnames of a byline in capitals
 #: ("Ерлан ТӨЛЕУОВ"); otherwise a byline printed that way gets the normal case in the variant.
 HOUSE_SURNAME_CAPS: dict[str, bool] = {"kk": False, "ru": False, "en": False}
+
+
+def house_case(name: str, printed: str, target: str) -> str:
+    """``name`` (a person's name for ``target``, in normal case) with the words the source printed
+    in capitals in capitals again when the house style of ``target`` keeps them
+    (:data:`HOUSE_SURNAME_CAPS`): ``house_case("Erlan Toleuov", "Ерлан ТӨЛЕУОВ", "en")``."""
+    if not HOUSE_SURNAME_CAPS.get(base_language(normalize_language(target))):
+        return name
+    words, printed_words = name.split(" "), printed.split(" ")
+    if len(words) != len(printed_words):
+        return name
+    return " ".join(w.upper() if len(p) > 1 and p.isupper() else w for w, p in zip(words, printed_words))
 
 _LANGUAGES = ("kk", "ru", "en")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
@@ -228,6 +246,21 @@ def _furniture_forms() -> dict[str, str]:
                 if language == "kk":
                     found.setdefault(_fold(to_latin(form)), concept)
     return found
+
+
+@cache
+def _weekdays() -> frozenset[str]:
+    """Folded weekday names (wide and abbreviated) in every language, from CLDR."""
+    from babel.dates import get_day_names
+
+    return frozenset(_fold(name).rstrip(".") for language in _LANGUAGES for width in ("wide", "abbreviated")
+                     for context in ("format", "stand-alone")
+                     for name in get_day_names(width, context, locale=language).values())
+
+
+def is_weekday(word: str) -> bool:
+    """Whether ``word`` is a weekday's name ("Сенбі", "Воскресенье", "Fri.")."""
+    return _fold(word).rstrip(".,") in _weekdays()
 
 
 def _furniture(core: str) -> str | None:
@@ -458,9 +491,9 @@ def format_count(n: int, language: str, *, like: str | None = None) -> str:
 
 # -- site furniture -----------------------------------------------------------------------------
 
-_LEAD_CHARS = "•·|"
+_LEAD_CHARS = "•·|—–-"
 _TRAIL_CHARS = ":：.…!|»›>→-"
-_LEAD = re.compile(rf"[\s{_LEAD_CHARS}]*")
+_LEAD = re.compile(rf"[\s{re.escape(_LEAD_CHARS)}]*")
 # matched against the reversed text, so the trailing run is found in one pass from its end
 _TRAIL = re.compile(rf"[\s{re.escape(_TRAIL_CHARS)}]*")
 

@@ -64,7 +64,15 @@ from typing import Any, ClassVar
 from ..document import Article, Block
 from ..langid import detect_language
 from ..languages import normalize_language
-from ..localize import is_furniture, parse_count, parse_dateline, split_counter, split_site_label, split_site_suffix
+from ..localize import (
+    is_furniture,
+    is_weekday,
+    parse_count,
+    parse_dateline,
+    split_counter,
+    split_site_label,
+    split_site_suffix,
+)
 
 __all__ = ["TextFormat"]
 
@@ -89,10 +97,11 @@ _RELATIVE_DATE = re.compile(
 )
 # Reading time under the counter: "24 мин", "5 min read".
 _READING_TIME = re.compile(r"\d{1,3} ?(?:мин|min|минут)\.?(?: (?:оқу үшін|read|чтения))?", re.IGNORECASE)
+_TIME_FIRST = re.compile(r"\d{1,2}:\d{2} ")
 _HASHTAGS = re.compile(r"#[^\W_][\w-]*(?:[ ,]+#[^\W_][\w-]*)*")
 # Words of a subscription prompt, and what it asks to follow.
 _SUBSCRIBE = re.compile(r"жазылыңыз|жазылу|подпис|subscribe|follow us|қосылыңыз", re.IGNORECASE)
-_CHANNELS = re.compile(r"telegram|instagram|facebook|youtube|whatsapp|tiktok|арна|канал|channel|рассылк|newsletter",
+_CHANNELS = re.compile(r"telegram|instagram|facebook|youtube|whatsapp|tiktok|арна|канал|channel|рассылк|newsletter|feed",
                        re.IGNORECASE)
 _LANGUAGE_SWITCH = frozenset(
     {"ру", "рус", "қаз", "қз", "каз", "kz", "ru", "en", "eng", "qaz", "qz", "中文", "ўз", "uz", "ق", "ز", "kaz", "kk"}
@@ -235,16 +244,33 @@ def _classify(text: str) -> list[_Piece]:
 
 
 def _reads_like_title(line: str, previous: _Piece | None, text: str) -> bool:
-    """Whether a header line may be the headline: not furniture, a label, a breadcrumb, a language
-    switch or mostly figures."""
-    if is_furniture(line) or _is_language_switch(line) or line.endswith((":", ">", "»", "›")):
+    """Whether a header line may be the headline: not furniture, a label, a breadcrumb, a menu, a
+    language switch, a contact or subscription line, a TV schedule line, a weekday or mostly figures."""
+    if is_furniture(line) or _is_language_switch(line) or line.endswith((":", ">", "»", "›", ",")):
         return False
     if previous is not None and text[previous.start:previous.end].rstrip().endswith((">", "›")):
         return False  # the last step of a breadcrumb
-    letters = sum(ch.isalpha() for ch in line)
-    if letters * 2 < len(line.replace(" ", "")) or _READING_TIME.fullmatch(line) or line.startswith("©"):
+    if "@" in line or " » " in line or " > " in line or line.startswith("©") or _TIME_FIRST.match(line):
         return False
-    return len(line.split()) >= 2 or previous is None or previous.role not in ("dateline", "counter", "other")
+    words = line.split()
+    if is_weekday(words[0]) or _is_menu(words) or (_SUBSCRIBE.search(line) and _CHANNELS.search(line)):
+        return False
+    label = split_site_label(line) or _contact_label(line)
+    if label is not None and len(label[0].split()) <= 2 and label[1][:1].isdigit():
+        return False  # "Updated: 2 hours ago"
+    letters = sum(ch.isalpha() for ch in line)
+    if letters * 2 < len(line.replace(" ", "")) or _READING_TIME.fullmatch(line):
+        return False
+    if len(words) == 1:
+        return not (len(line) > 1 and line.isupper()) and (
+            previous is None or previous.role not in ("dateline", "counter", "other"))
+    return True
+
+
+def _is_menu(words: list[str]) -> bool:
+    """A site menu or pager copied as one line: five or more capitalized words, no punctuation."""
+    return len(words) >= 5 and all(w[0].isupper() or w.isdigit() for w in words) \
+        and not any(ch in ",.:;!?«»\"" for w in words for ch in w)
 
 
 def _promote_headline(pieces: list[_Piece]) -> _Piece | None:
@@ -289,6 +315,8 @@ def _header_piece(line: str, start: int, end: int, before_headline: bool) -> _Pi
         return _Piece("other", start, end, {"furniture": "copyright"})
     if _READING_TIME.fullmatch(line):
         return _Piece("other", start, end)
+    if not before_headline and len(line) <= 40 and line.isalpha() and line[0].isupper() and not line.isupper():
+        return _Piece("other", start, end)  # the agency, rubric or tag under the headline: "AstanaTV"
     if not before_headline or split_site_label(line) is not None or _contact_piece(line, start, end) is not None:
         return None
     if len(line) <= _MAX_BYLINE_CHARS and (line.endswith((":", ">", "»", "›"))
@@ -445,12 +473,23 @@ def _contact_label(line: str) -> tuple[str, str] | None:
     return head + colon, rest
 
 
+_FOOT_MARKERS = frozenset({"related", "popular", "comments", "comments_closed", "read_also", "advertising"})
+
+
 def _mark_bylines(text: str, pieces: list[_Piece]) -> None:
     """The last paragraph line(s) before the closing furniture, when they are person names
-    (a byline may be printed twice, or followed by the reporter's title or city)."""
+    (a byline may be printed twice, or followed by the reporter's title or city); when the page's
+    foot (related news, comments …) holds other lines, the search starts above it."""
     paragraphs = sum(p.role == "paragraph" for p in pieces)
+    starts = [len(pieces) - 1] + [i - 1 for i in range(len(pieces) - 1, 0, -1)
+                                   if pieces[i].meta.get("furniture") in _FOOT_MARKERS]
+    for start in starts:
+        if _mark_bylines_from(text, pieces, start, paragraphs):
+            return
+
+
+def _mark_bylines_from(text: str, pieces: list[_Piece], index: int, paragraphs: int) -> bool:
     found = 0
-    index = len(pieces) - 1
     skipped_place = False
     while index >= 0:
         piece = pieces[index]
@@ -475,6 +514,7 @@ def _mark_bylines(text: str, pieces: list[_Piece]) -> None:
         pieces[index:index + 1] = byline
         found += 1
         index -= 1
+    return found > 0
 
 
 def _is_place_line(line: str) -> bool:
