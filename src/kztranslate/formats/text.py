@@ -246,9 +246,9 @@ def _classify(text: str) -> list[_Piece]:
 def _reads_like_title(line: str, previous: _Piece | None, text: str) -> bool:
     """Whether a header line may be the headline: not furniture, a label, a breadcrumb, a menu, a
     language switch, a contact or subscription line, a TV schedule line, a weekday or mostly figures."""
-    if is_furniture(line) or _is_language_switch(line) or line.endswith((":", ">", "»", "›", ",")):
+    if is_furniture(line) or _is_language_switch(line) or line.endswith((":", ",")) or _ends_with_crumb(line):
         return False
-    if previous is not None and text[previous.start:previous.end].rstrip().endswith((">", "›")):
+    if previous is not None and _ends_with_crumb(text[previous.start:previous.end].rstrip()):
         return False  # the last step of a breadcrumb
     if "@" in line or " » " in line or " > " in line or line.startswith("©") or _TIME_FIRST.match(line):
         return False
@@ -256,15 +256,24 @@ def _reads_like_title(line: str, previous: _Piece | None, text: str) -> bool:
     if is_weekday(words[0]) or _is_menu(words) or (_SUBSCRIBE.search(line) and _CHANNELS.search(line)):
         return False
     label = split_site_label(line) or _contact_label(line)
-    if label is not None and len(label[0].split()) <= 2 and label[1][:1].isdigit():
+    if label is not None and len(label[0].split()) <= 2 and label[1].lstrip()[:1].isdigit():
         return False  # "Updated: 2 hours ago"
-    letters = sum(ch.isalpha() for ch in line)
-    if letters * 2 < len(line.replace(" ", "")) or _READING_TIME.fullmatch(line):
+    if _mostly_figures(line) or _READING_TIME.fullmatch(line):
         return False
     if len(words) == 1:
         return not (len(line) > 1 and line.isupper()) and (
             previous is None or previous.role not in ("dateline", "counter", "other"))
     return True
+
+
+def _ends_with_crumb(line: str) -> bool:
+    """``Main Page  >``, ``Басты бет »``: a breadcrumb step."""
+    return len(line) > 1 and line[-1] in ">»›" and line[-2].isspace()
+
+
+def _mostly_figures(line: str) -> bool:
+    """Currency rates, weather, phone numbers: fewer than 60% of the characters are letters."""
+    return sum(ch.isalpha() for ch in line) * 5 < len(line.replace(" ", "")) * 3
 
 
 def _is_menu(words: list[str]) -> bool:
@@ -319,12 +328,9 @@ def _header_piece(line: str, start: int, end: int, before_headline: bool) -> _Pi
         return _Piece("other", start, end)  # the agency, rubric or tag under the headline: "AstanaTV"
     if not before_headline or split_site_label(line) is not None or _contact_piece(line, start, end) is not None:
         return None
-    if len(line) <= _MAX_BYLINE_CHARS and (line.endswith((":", ">", "»", "›"))
-                                          or sum(ch.isalpha() for ch in line) * 2 < len(line.replace(" ", ""))):
-        return _Piece("other", start, end)
-    if len(line.split()) == 1 and len(line) <= 40:
+    if len(line.split()) == 1 and len(line) <= 40 and not _mostly_figures(line):
         return _Piece("other", start, end, {"_title": True})
-    return None
+    return _Piece("other", start, end)  # above the headline: a menu, a schedule, an advertisement
 
 
 def _is_language_switch(line: str) -> bool:
