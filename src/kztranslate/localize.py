@@ -485,6 +485,14 @@ def format_count(n: int, language: str, *, like: str | None = None) -> str:
     if parts is None:
         return number
     before, sep1, _, sep2, after = parts
+    words = after.split()
+    if len(words) > 1 and any(ch in "\r\n" for ch in after):
+        # "4236 рет" / "көрсетілді" on two lines: the localized word keeps the second line
+        first = after[: after.index(words[0]) + len(words[0])]
+        gap = after[len(first):]
+        gap = gap[: len(gap) - len(gap.lstrip())]
+        return (localize_furniture(before, None, tag) or before) + sep1 + number + gap + (
+            localize_furniture(after, None, tag) or after)
     return (localize_furniture(before, None, tag) or before) + sep1 + number + sep2 + (
         localize_furniture(after, None, tag) or after)
 
@@ -552,6 +560,7 @@ _COUNTED = re.compile(r"(?P<number>\d{1,9})(?P<space>\s)(?P<word>[^\W\d_]{1,30})
 _CONTACT_CONCEPTS = frozenset({"phone", "email", "address"})
 # A label stands within this many characters of a line's start.
 _MAX_LABEL_CHARS = 40
+_SPACE = re.compile(r"\s*")
 
 
 def _contact_label(text: str) -> tuple[str, str] | None:
@@ -565,18 +574,17 @@ def _contact_label(text: str) -> tuple[str, str] | None:
 def _label_at_start(text: str) -> tuple[str, str] | None:
     """``text`` split after a label of 1–4 words and its colon (``"Фото: Ақорда"`` → ``("Фото: ",
     "Ақорда")``), or None; linear: only the first characters are looked at."""
-    colon = text.find(":", 0, _MAX_LABEL_CHARS + len(text) - len(text.lstrip()))
+    colon = text.find(":", 0, _MAX_LABEL_CHARS + _SPACE.match(text).end())
     if colon <= 0:
         return None
     label = text[:colon].strip()
     words = label.replace("-", " ").split()
     if not 1 <= len(words) <= 4 or not all(w.rstrip(".").isalpha() for w in words):
         return None
-    rest = text[colon + 1:]
-    value = rest.lstrip()
-    if not value or value == rest:  # "Фото:" alone, or "12:30" (no space after the colon)
+    value_at = _SPACE.match(text, colon + 1).end()
+    if value_at == colon + 1 or value_at == len(text):  # "12:30" (no space after the colon), "Фото:" alone
         return None
-    return text[: len(text) - len(value)], value
+    return text[:value_at], text[value_at:]
 
 
 # -- site names -----------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ _DATE_PREFIX = re.compile(r"(?:(?P<rubric>[^\d\s•·|—–/,:-][^\d•·|—�
 # A prefix with no separator: rubric words, then possibly the view count and a comment count
 # ("Elorda ", "Билік 2745 3 пікір ").
 _BARE_PREFIX = re.compile(
-    r"(?P<rubric>[^\W\d_]+(?: [^\W\d_]+){0,2})"
+    r"(?P<rubric>[^\d\s]+(?: [^\d\s]+){0,3})"
     r"(?: (?P<views>\d{1,9})(?: (?P<comments>\d{1,9} [^\W\d_]{1,20}))?)? ?"
 )
 # What may stand between the date and the view count: "… 10:03 | 3457", "… 10:03 👁 3457".
@@ -97,6 +97,8 @@ _RELATIVE_DATE = re.compile(
 )
 # Reading time under the counter: "24 мин", "5 min read".
 _READING_TIME = re.compile(r"\d{1,3} ?(?:мин|min|минут)\.?(?: (?:оқу үшін|read|чтения))?", re.IGNORECASE)
+# A brand name in one word with an inner capital: "AstanaTV", "KazTAG".
+_BRAND = re.compile(r"[A-Z][a-z]{1,20}[A-Z][A-Za-z]{0,20}")
 _TIME_FIRST = re.compile(r"\d{1,2}:\d{2} ")
 _HASHTAGS = re.compile(r"#[^\W_][\w-]*(?:[ ,]+#[^\W_][\w-]*)*")
 # Words of a subscription prompt, and what it asks to follow.
@@ -324,8 +326,10 @@ def _header_piece(line: str, start: int, end: int, before_headline: bool) -> _Pi
         return _Piece("other", start, end, {"furniture": "copyright"})
     if _READING_TIME.fullmatch(line):
         return _Piece("other", start, end)
+    if not before_headline and _BRAND.fullmatch(line):
+        return _Piece("other", start, end, {"furniture": "brand"})  # the channel or agency: "AstanaTV"
     if not before_headline and len(line) <= 40 and line.isalpha() and line[0].isupper() and not line.isupper():
-        return _Piece("other", start, end)  # the agency, rubric or tag under the headline: "AstanaTV"
+        return _Piece("other", start, end)  # a rubric or tag under the headline: "Сұқбат"
     if not before_headline or split_site_label(line) is not None or _contact_piece(line, start, end) is not None:
         return None
     if len(line.split()) == 1 and len(line) <= 40 and not _mostly_figures(line):
@@ -373,7 +377,9 @@ def _prefix_pieces(prefix: str, at: int) -> list[_Piece] | None:
     if len(prefix) > 80:
         return None
     bare = _BARE_PREFIX.fullmatch(prefix)
-    if bare is None or not prefix.endswith(" ") or not bare["rubric"][0].isupper():
+    # the first word that opens with a letter is capitalized ("Билік", "⟦en⟧ Power")
+    first_letter = next((w[0] for w in bare["rubric"].split() if w[0].isalpha()), "") if bare else ""
+    if bare is None or not prefix.endswith(" ") or not first_letter.isupper():
         return None
     pieces = [_Piece("other", at, at + bare.end("rubric"))]
     if bare["views"]:
