@@ -264,7 +264,12 @@ def is_weekday(word: str) -> bool:
 
 
 def _furniture(core: str) -> str | None:
+    if len(core) > _MAX_FURNITURE_CHARS:  # every form in the table is short
+        return None
     return _furniture_forms().get(_fold(" ".join(core.split())))
+
+
+_MAX_FURNITURE_CHARS = 100
 
 
 def _case_of(word: str) -> str:
@@ -415,8 +420,9 @@ _FIRST_DIGIT = re.compile(r"\d")
 _EYES = ("👁\ufe0f", "👁", "👀")
 # The longest view count we read as exact (a longer digit run is not a counter).
 _MAX_COUNT_DIGITS = 15
-# Furniture words may surround a counter: at most this many words on each side.
+# Furniture words may surround a counter: at most this many words, and characters, on each side.
 _MAX_COUNTER_WORDS = 3
+_MAX_COUNTER_CHARS = 60
 
 
 def parse_count(text: str) -> int | None:
@@ -443,7 +449,7 @@ def split_counter(text: str) -> tuple[str, str, str, str, str] | None:
     digits = _DIGITS.match(text, at)
     grouped = _GROUPED.match(text, at)
     number = grouped if grouped is not None and grouped.end() > digits.end() else digits
-    if parse_count(number.group()) is None:
+    if parse_count(number.group()) is None or at > _MAX_COUNTER_CHARS or len(text) - number.end() > _MAX_COUNTER_CHARS:
         return None
     pre, sep1 = _split_trailing_separator(text[:at])
     after = text[number.end():]
@@ -518,6 +524,8 @@ def _edges(text: str) -> tuple[str, str, str]:
 def is_furniture(text: str) -> str | None:
     """The furniture concept ``text`` is (``"share"``, ``"views"``, ``"tags"``, …), ignoring case
     and surrounding punctuation; None for any other text."""
+    if len(text) > 4 * _MAX_FURNITURE_CHARS:
+        return None
     _, core, _ = _edges(text)
     return _furniture(core) if core else None
 

@@ -112,6 +112,10 @@ _LANGUAGE_SWITCH = frozenset(
 _HEADER_ROLES = frozenset({"headline", "dateline", "counter", "share", "other", "byline"})
 # A byline or a header line is short; longer lines are never names.
 _MAX_BYLINE_CHARS = 120
+# A dateline line (rubric, counts, date, counter, share trailer) is short; so is a counter line.
+_MAX_DATELINE_CHARS = 200
+# No headline is longer than this (a longer first line is a paragraph).
+_MAX_TITLE_CHARS = 400
 _SAME_LINE = " "
 
 
@@ -248,6 +252,8 @@ def _classify(text: str) -> list[_Piece]:
 def _reads_like_title(line: str, previous: _Piece | None, text: str) -> bool:
     """Whether a header line may be the headline: not furniture, a label, a breadcrumb, a menu, a
     language switch, a contact or subscription line, a TV schedule line, a weekday or mostly figures."""
+    if len(line) > _MAX_TITLE_CHARS:
+        return False
     if is_furniture(line) or _is_language_switch(line) or line.endswith((":", ",")) or _ends_with_crumb(line):
         return False
     if previous is not None and _ends_with_crumb(text[previous.start:previous.end].rstrip()):
@@ -344,6 +350,8 @@ def _is_language_switch(line: str) -> bool:
 
 def _dateline_pieces(line: str, at: int) -> list[_Piece]:
     """A line that is a dateline: [bullet, rubric, counts] date [view count] [share trailer]."""
+    if len(line) > _MAX_DATELINE_CHARS:
+        return []
     date = _find_date(line)
     if date is None:
         return []
@@ -410,6 +418,8 @@ def _find_date(line: str) -> tuple[int, int, dict[str, Any]] | None:
 def _counter_pieces(text: str, at: int) -> list[_Piece]:
     """``3457``, ``3457 рет``, ``Просмотров: 3457``, ``👁 312``, ``views312``, each optionally
     followed by a share trailer; or the share trailer alone."""
+    if len(text) > _MAX_DATELINE_CHARS:
+        return []
     last = text.rsplit(None, 1)
     pieces: list[_Piece] = []
     counter_text = text
