@@ -14,8 +14,11 @@
 What real pages print, and what the reader makes of it (``_classify``):
 
 * **Page header** — everything above the first paragraph: rubric, dateline, counter, share widget,
-  language switch (``РУ``), breadcrumbs (``Main Page >``), labels (``Weather:``) stand in any order
-  around the headline, which is the first line there that reads like a title. A line repeating the
+  language switch (``РУ``), menus, breadcrumbs (``Main Page >``), labels (``Weather:``), currency and
+  weather lines, TV schedules and advertisements stand in any order around the headline, which is the
+  first line there that reads like a title (``other`` blocks; a channel's name such as ``AstanaTV``
+  under the headline is kept verbatim, ``meta["furniture"] = "brand"``; a reading time ``18 мин`` /
+  ``оқу үшін`` is an ``other`` block). A line repeating the
   headline is a second ``headline`` block (``meta["repeat"]``); a site's name after the headline
   (``… - «Сайт атауы» ақпарат агенттігі``, ``… | Tengrinews.kz``) is an ``other`` block with
   ``meta["furniture"] = "site"``, kept out of the model and localized by
@@ -338,6 +341,8 @@ def _header_piece(line: str, start: int, end: int, before_headline: bool) -> _Pi
         return _Piece("other", start, end)  # a rubric or tag under the headline: "Сұқбат"
     if not before_headline or split_site_label(line) is not None or _contact_piece(line, start, end) is not None:
         return None
+    if len(line) > _MAX_TITLE_CHARS:
+        return None  # a paragraph: the text has no headline
     if len(line.split()) == 1 and len(line) <= 40 and not _mostly_figures(line):
         return _Piece("other", start, end, {"_title": True})
     return _Piece("other", start, end)  # above the headline: a menu, a schedule, an advertisement
