@@ -250,8 +250,9 @@ class Translator:
         found = block.meta.get("names") or [block.text.strip()]
         converted = [names.transliterate_name(n, src, tgt, table=self.name_table) for n in found]
         text = block.text
-        for old, new in zip(found, converted):
-            text = text.replace(old, new)
+        # a reader may give the names in normal case and as printed ("Ерлан ТӨЛЕУОВ")
+        for old, new in zip(block.meta.get("printed") or found, converted):
+            text = text.replace(old, localize.house_case(new, old, tgt))
         block.text = text
         if "names" in block.meta:
             block.meta["names"] = converted
