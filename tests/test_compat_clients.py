@@ -384,3 +384,38 @@ def test_openapi_lists_the_compatible_routes_and_validates(live):
     assert len(ids) == len(set(ids))
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(spec)
+
+
+# -- a tiny real model (random weights: what matters is what survives the trip through it) ------------------
+@pytest.mark.slow  # 90 s on a 2-core machine: the random weights decode every segment to its length limit
+def test_clients_against_a_tiny_real_model(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    deepl = pytest.importorskip("deepl")
+    libre = pytest.importorskip("libretranslatepy")
+    from kztranslate.testing import build_tiny_model
+
+    model = build_tiny_model("nllb", tmp_path / "tiny-nllb")
+    db = tmp_path / "service.sqlite"
+    key = _cli("keys", "--db", str(db), "create", "cms").stdout.strip()
+    server = Server(db, "--backend", "transformers", "--model", str(model))
+    server.start_timeout = 120
+    server.start()
+    try:
+        monkeypatch.setattr(deepl.http_client, "min_connection_timeout", 300.0)
+        client = deepl.DeepLClient(key, server_url=server.url)
+        xml = ['Жиын <x id="0"></x> сағат онда <b>басталды</b>.', "Толығы: https://kaz.example/жаңалық сайтында."]
+        tagged, linked = client.translate_text(xml, source_lang="KK", target_lang="RU", tag_handling="xml",
+                                               ignore_tags="x")
+        # markup and protected spans come back whatever the model does with their markers
+        assert tagged.text.count('<x id="0"></x>') == 1 and tagged.text.count("<b>") == tagged.text.count("</b>") == 1
+        assert "https://kaz.example/жаңалық" in linked.text and tagged.detected_source_lang == "KK"
+        html = client.translate_text('<p class="lead">Жиын <a href="/kk/news?id=7">өтті</a>.</p>', source_lang="KK",
+                                     target_lang="EN-GB", tag_handling="html").text
+        assert html.startswith('<p class="lead">') and html.count('<a href="/kk/news?id=7">') == 1
+        assert html.endswith("</p>") and "lang=" not in html
+        client.close()
+        translated = libre.LibreTranslateAPI(server.url, api_key=key).translate(
+            "Жиын өтті. Хабарласу: info@kaz.example", "kk", "en")
+        assert isinstance(translated, str) and "info@kaz.example" in translated
+    finally:
+        server.stop()

@@ -243,7 +243,8 @@ def deepl_router(service: Any) -> APIRouter:
     @router.get("/v2/glossaries/{glossary_id}/entries", name="deepl_glossary_entries",
                 summary="A glossary's entries as TSV (DeepL API v2)",
                 responses={200: {"description": "Entries", "content": {"text/tab-separated-values": {
-                    "schema": {"type": "string"}}}}, 404: {"description": "No such glossary"}})
+                    "schema": {"type": "string"}}}}, 404: {"description": "No such glossary",
+                                                          "content": {"application/json": {"schema": _MESSAGE}}}})
     async def glossary_entries(glossary_id: str, request: Request) -> Response:
         try:
             _, caller = await start(request)
@@ -267,7 +268,8 @@ def deepl_router(service: Any) -> APIRouter:
         router.add_api_route(f"/{version}/glossaries/{{glossary_id}}", delete_glossary, methods=["DELETE"],
                              name=f"deepl_delete_glossary_{version}", status_code=204,
                              summary=f"Delete a glossary (DeepL API {version})",
-                             responses={204: {"description": "Deleted"}, 404: {"description": "No such glossary"}})
+                             responses={204: {"description": "Deleted"}, 404: {
+                                 "description": "No such glossary", "content": {"application/json": {"schema": _MESSAGE}}}})
 
     @router.post("/v3/glossaries", name="deepl_create_multilingual_glossary", status_code=201,
                  summary="Create a glossary of one or more dictionaries (DeepL API v3)",
