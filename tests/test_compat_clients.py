@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -419,3 +420,31 @@ def test_clients_against_a_tiny_real_model(tmp_path, monkeypatch):
         assert isinstance(translated, str) and "info@kaz.example" in translated
     finally:
         server.stop()
+
+
+def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kztranslate.service import ServiceSettings, create_app
+
+    class Broken:
+        backend = None
+
+        def pipe(self, *args, **kwargs):
+            raise RuntimeError("a bug")
+
+    app = create_app(ServiceSettings(db_path=tmp_path / "s.sqlite"), translator=Broken())
+    store = app.state.service.store
+    key, record = store.create_key("cms")
+    store.set_character_limit(record.id, 1000)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        until = time.monotonic() + 10
+        while app.state.service.batcher is None:
+            assert time.monotonic() < until
+            time.sleep(0.05)
+        r = c.post("/translate", json={"q": KK, "source": "kk", "target": "en", "api_key": key})
+        assert r.status_code == 500 and set(r.json()) == {"error"}
+        r = c.post("/v2/translate", json={"text": [KK], "target_lang": "RU"},
+                   headers={"Authorization": f"DeepL-Auth-Key {key}"})
+        assert r.status_code == 500 and set(r.json()) == {"message"}
+        assert store.character_usage(record.id) == (0, 1000)  # the failed translations were given back

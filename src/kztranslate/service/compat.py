@@ -24,7 +24,7 @@ from .articles import ApiError
 from .limits import TokenBucket
 from .store import ApiKey
 
-__all__ = ["Refusal", "read_params", "Caller", "admit", "translate_prepared", "prepare", "NO_KEY"]
+__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "NO_KEY"]
 
 #: The quota and glossary owner of requests made without a key (``serve --no-auth``).
 NO_KEY = ""
@@ -153,30 +153,28 @@ async def read_body(request: Request) -> bytes:
     return await request.body()
 
 
-def prepare(texts: list[str], target: str, source: str | None, **options: Any) -> list[PreparedText]:
-    """:func:`kztranslate.plaintext.prepare_texts`, with its errors as refusals."""
+async def prepare(texts: list[str], target: str, source: str | None, **options: Any) -> list[PreparedText]:
+    """:func:`kztranslate.plaintext.prepare_texts` (in a thread: it parses markup and detects
+    languages), with its errors as refusals."""
     try:
-        return prepare_texts(texts, target, source=source, **options)
-    except FormatError as exc:
-        raise Refusal("bad_request", str(exc)) from exc
-    except UsageError as exc:
+        return await asyncio.to_thread(lambda: prepare_texts(texts, target, source=source, **options))
+    except (FormatError, UsageError) as exc:
         raise Refusal("bad_request", str(exc)) from exc
 
 
-async def charge(service: Any, caller: Caller, characters: int) -> None:
-    """Count characters against the caller's quota; ``quota`` refusal when they do not fit."""
-    if not await asyncio.to_thread(service.store.charge_characters, caller.owner, characters):
-        used, limit = await asyncio.to_thread(service.store.character_usage, caller.owner)
-        raise Refusal("quota", f"quota used up: {used} of {limit} characters translated; this request has "
-                      f"{characters}")
-
-
-async def translate_prepared(service: Any, prepared: list[PreparedText]) -> list[TextResult]:
-    """Translate prepared strings through the service's micro-batcher (concurrently, so they share passes)."""
+async def translate_texts(service: Any, caller: Caller, prepared: list[PreparedText]) -> list[TextResult]:
+    """Translate prepared strings through the service's micro-batcher (concurrently, so they share
+    passes with each other and with ``/v1`` articles). Their characters count against the caller's
+    quota first (``quota`` refusal when they do not fit) and are given back if the translation fails."""
     try:
         batcher = service.ready_batcher()
     except ApiError as exc:
         raise Refusal("unavailable", exc.message, headers=exc.headers or {"Retry-After": "5"}) from exc
+    characters = sum(len(item.text) for item in prepared)
+    if not await asyncio.to_thread(service.store.charge_characters, caller.owner, characters):
+        used, limit = await asyncio.to_thread(service.store.character_usage, caller.owner)
+        raise Refusal("quota", f"Quota Exceeded: {used} of this key's {limit} characters are used, and this "
+                      f"request has {characters}")
 
     async def one(item: PreparedText) -> TextResult:
         if item.article is None:
@@ -187,9 +185,13 @@ async def translate_prepared(service: Any, prepared: list[PreparedText]) -> list
             raise Refusal("bad_request", str(exc)) from exc
         except KZTranslateError as exc:
             raise Refusal("failed", str(exc)) from exc
-        return finish_text(item, variants)
+        return await asyncio.to_thread(finish_text, item, variants)
 
-    return list(await asyncio.gather(*(one(item) for item in prepared)))
+    try:
+        return list(await asyncio.gather(*(one(item) for item in prepared)))
+    except BaseException:
+        await asyncio.to_thread(service.store.charge_characters, caller.owner, -characters)
+        raise
 
 
 def count_error(service: Any, code: str) -> None:

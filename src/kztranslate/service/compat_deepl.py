@@ -21,12 +21,15 @@ import io
 from datetime import datetime, timezone
 from typing import Any
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..languages import LANGUAGES, base_language
-from .compat import Caller, Params, Refusal, admit, charge, count_error, prepare, read_body, read_params, \
-    translate_prepared
+from .compat import Caller, Params, Refusal, admit, count_error, prepare, read_body, read_params, translate_texts
+
+log = logging.getLogger("kztranslate.service")
 
 __all__ = ["deepl_router", "SOURCE_CODES", "TARGET_CODES"]
 
@@ -141,12 +144,15 @@ def deepl_router(service: Any) -> APIRouter:
                 if source is None:
                     raise Refusal("bad_request", "Parameter 'source_lang' is required when using a glossary.")
                 glossary = await _glossary_rows(service, caller, glossary_ids, source, target)
-            prepared = prepare(texts, target, source, markup=tag_handling or "text", split=split,
+            prepared = await prepare(texts, target, source, markup=tag_handling or "text", split=split,
                                ignore_tags=ignore_tags, glossary=glossary)
-            await charge(service, caller, sum(len(t) for t in texts))
-            results = await translate_prepared(service, prepared)
+            results = await translate_texts(service, caller, prepared)
         except Refusal as exc:
             return refused(exc)
+        except Exception:  # a bug: this API's 500, and the details in the log
+            log.exception("%s failed", request.url.path)
+            return refused(Refusal("failed", "Cannot translate text: the server failed on this request; "
+                                   "its log has the details"))
         body: dict[str, Any] = {"translations": [
             {"detected_source_language": _DEEPL_CODE[r.source_language], "text": r.text,
              "billed_characters": len(t)} for t, r in zip(texts, results)]}

@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..languages import LANGUAGES, base_language, normalize_language
-from .compat import Caller, Params, Refusal, admit, charge, count_error, prepare, read_body, read_params, \
-    translate_prepared
+from .compat import Caller, Params, Refusal, admit, count_error, prepare, read_body, read_params, translate_texts
+
+log = logging.getLogger("kztranslate.service")
 
 __all__ = ["libretranslate_router"]
 
@@ -98,11 +101,14 @@ def libretranslate_router(service: Any) -> APIRouter:
                 raise Refusal("bad_request", f"{text_format} format is not supported; use text or html")
             auto = str(source).lower() == "auto"
             given = None if auto else _language(source)
-            prepared = prepare(texts, _language(target), given, markup=text_format)
-            await charge(service, caller, sum(len(t) for t in texts))
-            results = await translate_prepared(service, prepared)
+            prepared = await prepare(texts, _language(target), given, markup=text_format)
+            results = await translate_texts(service, caller, prepared)
         except Refusal as exc:
             return refused(exc)
+        except Exception:  # a bug: this API's 500, and the details in the log
+            log.exception("%s failed", request.url.path)
+            return refused(Refusal("failed", "Cannot translate text: the server failed on this request; "
+                                   "its log has the details"))
         translated: Any = [r.text for r in results]
         body: dict[str, Any] = {"translatedText": translated if batch else translated[0]}
         if auto:

@@ -331,7 +331,8 @@ class Store:
         return (int(row["character_count"]), row["character_limit"]) if row else (0, None)
 
     def charge_characters(self, key_id: str, characters: int) -> bool:
-        """Count ``characters`` against the key's quota; False (and nothing counted) when they do not fit."""
+        """Count ``characters`` against the key's quota; False (and nothing counted) when they do not fit.
+        Negative ``characters`` give characters back (a translation that failed after being counted)."""
         with self._transaction() as db:
             db.execute("INSERT OR IGNORE INTO key_quotas (key_id) VALUES (?)", (key_id,))
             return bool(db.execute(
