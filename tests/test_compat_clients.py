@@ -127,6 +127,16 @@ def test_deepl_sdk_multilingual_glossaries_v3(deepl_client):
     into_ru = deepl_client.translate_text(KK, source_lang="KK", target_lang="RU", glossary=info)
     into_en = deepl_client.translate_text(KK, source_lang="KK", target_lang="EN-GB", glossary=info)
     assert "город Астана" in into_ru.text and "Astana City" in into_en.text
+    merged = deepl_client.update_multilingual_glossary_dictionary(info, entries("KK", "RU", {"жиын": "собрание"}))
+    assert {(d.source_lang, d.target_lang): d.entry_count for d in merged.dictionaries}[("KK", "RU")] == 2
+    assert "собрание" in deepl_client.translate_text(KK, source_lang="KK", target_lang="RU", glossary=info).text
+    replaced = deepl_client.replace_multilingual_glossary_dictionary(info, entries("KK", "RU", {"жиын": "съезд"}))
+    assert replaced.entry_count == 1
+    ru_entries = deepl_client.get_multilingual_glossary_entries(info, "KK", "RU").dictionaries[0].entries
+    assert ru_entries == "жиын\tсъезд"
+    deepl_client.delete_multilingual_glossary_dictionary(info, source_lang="KK", target_lang="RU")
+    assert [(d.source_lang, d.target_lang) for d in deepl_client.get_multilingual_glossary(info.glossary_id)
+            .dictionaries] == [("KK", "EN")]
     renamed = deepl_client.update_multilingual_glossary_name(info, "renamed")
     assert renamed.name == "renamed" and info.glossary_id in {g.glossary_id for g in
                                                               deepl_client.list_multilingual_glossaries()}
@@ -147,6 +157,8 @@ def test_deepl_sdk_usage_quota_and_auth(live):
         with pytest.raises(deepl.QuotaExceededException):  # 456: the key's characters are used up
             client.translate_text(KK * 2, source_lang="KK", target_lang="RU")
         assert client.get_usage().character.count == len("Жиын өтті.")  # a refused request costs nothing
+        listed = [json.loads(line) for line in _cli("keys", "--db", str(server.db), "list").stdout.splitlines()]
+        assert {(k["name"], k["characters"], k["character_limit"]) for k in listed} >= {("quota", 10, 60)}
     finally:
         client.close()
     stranger = deepl.DeepLClient("kzt_00000000_wrong", server_url=server.url)

@@ -179,3 +179,15 @@ def test_cli_text_and_stdin():
     assert _cli("-", "--to", "ru", stdin=b"\xff\xfe\x00").returncode == 3
     assert _cli("--text", "x", "examples/article.kk.txt", "--to", "ru").returncode == 2
     assert _cli("--text", "Жиын", "--to", "ru,en").returncode == 2
+
+
+def test_translate_text_fills_the_memory_article_translation_reads(tmp_path):
+    memory = TranslationMemory(tmp_path / "tm.sqlite")
+    sentence = "Жиналыс сағат онда басталады."
+    first_backend = CountingBackend()
+    Translator(first_backend, memory=memory).translate_text(sentence, to="en", source="kk")
+    second_backend = CountingBackend()
+    article = Article(language="kk", blocks=[Block("paragraph", sentence)])
+    variant = Translator(second_backend, memory=memory).translate(article, to="en")["en"]
+    assert second_backend.sent == [] and variant.provenance.meta["memory"]["hits"] == 1
+    assert variant.blocks[0].text == first_backend.expected(sentence, "en").text

@@ -352,6 +352,44 @@ def deepl_router(service: Any) -> APIRouter:
             return refused(exc)
         return JSONResponse(_info_v3(record))
 
+    @router.put("/v3/glossaries/{glossary_id}/dictionaries", name="deepl_replace_glossary_dictionary",
+                summary="Replace (or add) one dictionary of a glossary (DeepL API v3)",
+                openapi_extra=_body(_GLOSSARY_BODY), responses=_answers("The dictionary"))
+    async def replace_glossary_dictionary(glossary_id: str, request: Request) -> Response:
+        try:
+            params, caller = await start(request)
+            record = await _find(service, caller, glossary_id)
+            new = _dictionary(params.one("source_lang"), params.one("target_lang"), params.one("entries"),
+                              params.one("entries_format"))
+            pair = (new["source_lang"], new["target_lang"])
+            kept = [d for d in record["dictionaries"] if (d["source_lang"], d["target_lang"]) != pair]
+            await asyncio.to_thread(service.store.update_glossary, caller.owner, glossary_id,
+                                    dictionaries=[*kept, new])
+        except Refusal as exc:
+            return refused(exc)
+        return JSONResponse({"source_lang": pair[0], "target_lang": pair[1], "entry_count": len(new["entries"])})
+
+    @router.delete("/v3/glossaries/{glossary_id}/dictionaries", name="deepl_delete_glossary_dictionary",
+                   status_code=204, summary="Delete one dictionary of a glossary (DeepL API v3)",
+                   responses={204: {"description": "Deleted"}, 404: {
+                       "description": "No such glossary or dictionary",
+                       "content": {"application/json": {"schema": _MESSAGE}}}})
+    async def delete_glossary_dictionary(glossary_id: str, request: Request) -> Response:
+        try:
+            params, caller = await start(request)
+            record = await _find(service, caller, glossary_id)
+            pair = (_glossary_language(params.one("source_lang"), "source_lang"),
+                    _glossary_language(params.one("target_lang"), "target_lang"))
+            kept = [d for d in record["dictionaries"] if (d["source_lang"], d["target_lang"]) != pair]
+            if len(kept) == len(record["dictionaries"]):
+                raise Refusal("not_found", f"the glossary has no {pair[0]}→{pair[1]} dictionary")
+            if not kept:
+                raise Refusal("bad_request", "a glossary keeps at least one dictionary; delete the glossary instead")
+            await asyncio.to_thread(service.store.update_glossary, caller.owner, glossary_id, dictionaries=kept)
+        except Refusal as exc:
+            return refused(exc)
+        return Response(status_code=204)
+
     return router
 
 
