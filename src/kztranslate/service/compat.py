@@ -19,12 +19,13 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 
 from ..errors import FormatError, KZTranslateError, UsageError
+from ..languages import LANGUAGES, base_language
 from ..plaintext import PreparedText, TextResult, finish_text, prepare_texts
 from .articles import ApiError
 from .limits import TokenBucket
 from .store import ApiKey
 
-__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "NO_KEY"]
+__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "model_pairs", "NO_KEY"]
 
 #: The quota and glossary owner of requests made without a key (``serve --no-auth``).
 NO_KEY = ""
@@ -192,6 +193,17 @@ async def translate_texts(service: Any, caller: Caller, prepared: list[PreparedT
     except BaseException:
         await asyncio.to_thread(service.store.charge_characters, caller.owner, -characters)
         raise
+
+
+def model_pairs(service: Any) -> list[tuple[str, str]]:
+    """The language pairs of the loaded model (refused while it loads: an empty list would be cached)."""
+    translator = service.translator
+    if translator is None or service.batcher is None:
+        raise Refusal("unavailable", service.load_error or "the model is still loading; retry in a few seconds",
+                      headers={"Retry-After": "5"})
+    backend = translator.backend
+    return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t and (
+        base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))]
 
 
 def count_error(service: Any, code: str) -> None:

@@ -27,7 +27,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..languages import LANGUAGES, base_language
-from .compat import Caller, Params, Refusal, admit, count_error, prepare, read_body, read_params, translate_texts
+from .compat import Caller, Params, Refusal, admit, count_error, model_pairs, prepare, read_body, read_params, \
+    translate_texts
 
 log = logging.getLogger("kztranslate.service")
 
@@ -159,7 +160,7 @@ def deepl_router(service: Any) -> APIRouter:
         headers = {}
         if not_honoured:
             body["kztranslate"] = {"not_honoured": not_honoured}
-            headers["X-KZTranslate-Not-Honoured"] = "; ".join(not_honoured)
+            headers["X-KZTranslate-Not-Honoured"] = _header_value("; ".join(not_honoured))
         return JSONResponse(body, headers=headers)
 
     # -- languages and usage -------------------------------------------------------------------
@@ -169,9 +170,9 @@ def deepl_router(service: Any) -> APIRouter:
             kind = str(params.one("type") or "source").lower()
             if kind not in ("source", "target"):
                 raise Refusal("bad_request", f"Value for 'type' not supported: {kind}; use source or target")
+            pairs = model_pairs(service)
         except Refusal as exc:
             return refused(exc)
-        pairs = _pairs(service)
         if kind == "source":
             return JSONResponse([{"language": code, "name": LANGUAGES[tag]} for code, tag in SOURCE_CODES.items()
                                  if any(s == tag for s, _ in pairs)])
@@ -204,9 +205,10 @@ def deepl_router(service: Any) -> APIRouter:
     async def glossary_language_pairs(request: Request) -> Response:
         try:
             await start(request)
+            pairs = model_pairs(service)
         except Refusal as exc:
             return refused(exc)
-        bases = [(s, t) for s, t in _pairs(service) if "-" not in s and "-" not in t]
+        bases = [(s, t) for s, t in pairs if "-" not in s and "-" not in t]
         return JSONResponse({"supported_languages": [{"source_lang": s, "target_lang": t} for s, t in bases]})
 
     # -- glossaries, API v2 (one language pair) and v3 (several dictionaries) --------------------
@@ -401,13 +403,10 @@ def _header_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _pairs(service: Any) -> list[tuple[str, str]]:
-    translator = service.translator
-    if translator is None or service.batcher is None:
-        return []
-    backend = translator.backend
-    return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t and (
-        base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))]
+def _header_value(text: str) -> str:
+    """``text`` as a header value: printable ASCII, anything else as a Python escape."""
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(ch if " " <= ch <= "~" else "?" for ch in escaped)
 
 
 def _tags(values: list[Any]) -> list[str]:

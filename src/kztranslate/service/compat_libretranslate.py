@@ -23,7 +23,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..languages import LANGUAGES, base_language, normalize_language
-from .compat import Caller, Params, Refusal, admit, count_error, prepare, read_body, read_params, translate_texts
+from .compat import Caller, Params, Refusal, admit, count_error, model_pairs, prepare, read_body, read_params, \
+    translate_texts
 
 log = logging.getLogger("kztranslate.service")
 
@@ -142,7 +143,10 @@ def libretranslate_router(service: Any) -> APIRouter:
                     "code": {"type": "string"}, "name": {"type": "string"},
                     "targets": {"type": "array", "items": {"type": "string"}}}}}, "List of languages"))
     async def languages() -> JSONResponse:
-        pairs = _pairs(service)
+        try:
+            pairs = model_pairs(service)
+        except Refusal as exc:
+            return refused(exc)
         return JSONResponse([
             {"code": code, "name": name, "targets": sorted(t for s, t in pairs if s == code)}
             for code, name in LANGUAGES.items() if any(s == code for s, _ in pairs)
@@ -180,15 +184,6 @@ def _language(code: Any) -> str:
         return normalize_language(str(code))
     except Exception as exc:  # UsageError: LibreTranslate's wording, our list of choices
         raise Refusal("bad_request", f"{code} is not supported; choose one of: {', '.join(LANGUAGES)}") from exc
-
-
-def _pairs(service: Any) -> list[tuple[str, str]]:
-    translator = service.translator
-    if translator is None or service.batcher is None:
-        return []
-    backend = translator.backend
-    return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t and (
-        base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))]
 
 
 def detections(text: str) -> list[dict[str, Any]]:
