@@ -191,3 +191,12 @@ def test_translate_text_fills_the_memory_article_translation_reads(tmp_path):
     variant = Translator(second_backend, memory=memory).translate(article, to="en")["en"]
     assert second_backend.sent == [] and variant.provenance.meta["memory"]["hits"] == 1
     assert variant.blocks[0].text == first_backend.expected(sentence, "en").text
+
+
+@pytest.mark.parametrize("markup", ["text", "html", "xml"])
+def test_no_machine_translation_label_goes_into_a_string(markup):
+    translator = Translator(CountingBackend(), label=True)
+    text = {"text": "Жиын өтті.", "html": "<p>Жиын өтті.</p>", "xml": "Жиын <b>өтті</b>."}[markup]
+    out = translator.translate_text(text, to="ru", source="kk", markup=markup)
+    assert out == Translator(CountingBackend()).translate_text(text, to="ru", source="kk", markup=markup)
+    assert "Машинный перевод" not in out and "machine-translation" not in out

@@ -143,6 +143,8 @@ def finish_text(prepared: PreparedText, variants: dict[str, Article] | None) -> 
     if prepared.article is None or variants is None:
         return TextResult(prepared.text, prepared.source_language, prepared.target_language, prepared.detected)
     variant = variants[prepared.target_language]
+    # a machine-translation label belongs under an article, not into a string
+    variant.blocks = [b for b in variant.blocks if "label" not in b.meta]
     if prepared.markup == "text":
         text = "".join(b.text + b.meta.get("eol", "") for b in variant.blocks if b.meta.get("plain"))
     elif prepared.markup == "html":
