@@ -101,21 +101,18 @@ def prepare_texts(
         raise UsageError(f"unknown markup {markup!r}; choose one of: {', '.join(MARKUPS)}")
     if split not in SPLITS:
         raise UsageError(f"unknown split mode {split!r}; choose one of: {', '.join(SPLITS)}")
+    from .langid import detect_language
+
     given = normalize_language(source) if source else None
     plain = [_TAGS.sub(" ", t) if markup != "text" else t for t in texts]
-    fallback: str | None = None
-    if given is None:
-        from .langid import detect_language
-
-        fallback = detect_language("\n".join(plain))
+    # a string too short to tell takes the language of all of them together (as LibreTranslate does)
+    fallback = detect_language("\n".join(plain)) if given is None else None
     prepared: list[PreparedText] = []
     ignore = frozenset(ignore_tags)
     for index, (text, letters) in enumerate(zip(texts, plain)):
         if given is not None:
             language, detected = given, False
         else:
-            from .langid import detect_language
-
             language, detected = detect_language(letters) or fallback, True
         if not _HAS_LETTER.search(letters):
             prepared.append(PreparedText(text, language or target, target, detected, markup, None))
@@ -129,7 +126,7 @@ def prepare_texts(
         if markup == "text":
             article = _text_article(text, language, split)
         elif markup == "html":
-            article = _html_article(text, language, split)
+            article = _html_article(text, language, split, index)
         else:
             article, state = _xml_article(text, language, split, ignore, index)
         if glossary:
@@ -195,10 +192,10 @@ def _text_article(text: str, language: str, split: str) -> Article:
 
 
 # -- HTML --------------------------------------------------------------------------------------------
-def _html_article(text: str, language: str, split: str) -> Article:
+def _html_article(text: str, language: str, split: str, index: int) -> Article:
     from .formats import get_format
 
-    article = get_format("html").read(text, source="text", language=language)
+    article = get_format("html").read(text, source=f"text {index + 1}", language=language)
     for block in article.blocks:
         if block.role in _ARTICLE_ROLES:
             block.role = "paragraph"
@@ -225,7 +222,6 @@ def _write_html(variant: Article) -> str:
 class _XmlState:
     raw: list[Any]
     """Untouched nodes (ignored elements, comments) that empty codes stand for."""
-    lead_text: str
     paired: frozenset[str]
     """Element names written ``<x></x>`` in the source: empty ones are written back so."""
 
@@ -274,7 +270,7 @@ def _xml_article(text: str, language: str, split: str, ignore: frozenset[str], i
         add(child.tail)
     block = _mark(Block("paragraph", "".join(parts), codes), split)
     paired = frozenset(m.group(1) for m in _EMPTY_PAIR.finditer(text))
-    return Article(language=language, blocks=[block]), _XmlState(raw, "", paired)
+    return Article(language=language, blocks=[block]), _XmlState(raw, paired)
 
 
 def _write_xml(variant: Article, state: _XmlState) -> str:
