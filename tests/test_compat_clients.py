@@ -460,3 +460,24 @@ def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path):
                    headers={"Authorization": f"DeepL-Auth-Key {key}"})
         assert r.status_code == 500 and set(r.json()) == {"message"}
         assert store.character_usage(record.id) == (0, 1000)  # the failed translations were given back
+
+
+def test_a_model_that_cannot_load_is_reported_in_each_api_shape(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from kztranslate.service import ServiceSettings, create_app
+
+    app = create_app(ServiceSettings(backend="no-such-backend", db_path=tmp_path / "s.sqlite", require_keys=False))
+    with TestClient(app) as c:
+        until = time.monotonic() + 10
+        while app.state.service.load_error is None:
+            assert time.monotonic() < until
+            time.sleep(0.05)
+        for method, path, body, status, field in (
+                ("POST", "/translate", {"q": KK, "source": "kk", "target": "en"}, 500, "error"),
+                ("GET", "/languages", None, 500, "error"),
+                ("POST", "/v2/translate", {"text": [KK], "target_lang": "RU"}, 503, "message"),
+                ("GET", "/v2/languages", None, 503, "message")):
+            r = c.request(method, path, json=body)
+            assert r.status_code == status and "no-such-backend" in r.json()[field], (path, r.text)
+            assert "retry-after" not in r.headers  # a failed load does not pass by waiting

@@ -170,7 +170,7 @@ async def translate_texts(service: Any, caller: Caller, prepared: list[PreparedT
     try:
         batcher = service.ready_batcher()
     except ApiError as exc:
-        raise Refusal("unavailable", exc.message, headers=exc.headers or {"Retry-After": "5"}) from exc
+        raise Refusal("unavailable", exc.message, headers=exc.headers) from exc  # Retry-After while loading
     characters = sum(len(item.text) for item in prepared)
     if not await asyncio.to_thread(service.store.charge_characters, caller.owner, characters):
         used, limit = await asyncio.to_thread(service.store.character_usage, caller.owner)
@@ -198,9 +198,10 @@ async def translate_texts(service: Any, caller: Caller, prepared: list[PreparedT
 def model_pairs(service: Any) -> list[tuple[str, str]]:
     """The language pairs of the loaded model (refused while it loads: an empty list would be cached)."""
     translator = service.translator
+    if service.load_error is not None:
+        raise Refusal("unavailable", f"the model failed to load: {service.load_error}")
     if translator is None or service.batcher is None:
-        raise Refusal("unavailable", service.load_error or "the model is still loading; retry in a few seconds",
-                      headers={"Retry-After": "5"})
+        raise Refusal("unavailable", "the model is still loading; retry in a few seconds", headers={"Retry-After": "5"})
     backend = translator.backend
     return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t and (
         base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))]
