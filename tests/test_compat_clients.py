@@ -400,22 +400,51 @@ def test_openapi_lists_the_compatible_routes_and_validates(live):
 
 
 # -- a tiny real model (random weights: what matters is what survives the trip through it) ------------------
-@pytest.mark.slow  # 90 s on a 2-core machine: the random weights decode every segment to its length limit
-def test_clients_against_a_tiny_real_model(tmp_path, monkeypatch):
+@pytest.fixture
+def tiny_model_server(tmp_path, tiny_models):
+    """A real HTTP server (uvicorn, in a thread of this process so the decoding can be kept short) with a tiny
+    random-weight NLLB model on the transformers backend."""
     pytest.importorskip("transformers")
+    import socket
+    import threading
+
+    import uvicorn
+
+    from kztranslate.engine import Decoding
+    from kztranslate.service import ServiceSettings, create_app
+    model = tiny_models["nllb"]  # built once per test session (conftest.py)
+    settings = ServiceSettings(backend="transformers", model=str(model), db_path=tmp_path / "s.sqlite",
+                               backend_options={"decoding": Decoding(beams=1, max_new_tokens=12)})
+    app = create_app(settings)
+    key, _ = app.state.service.store.create_key("cms")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    until = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < until and thread.is_alive(), "the tiny-model server did not become ready"
+        time.sleep(0.1)
+    yield url, key
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_clients_against_a_tiny_real_model(tiny_model_server, monkeypatch):
     deepl = pytest.importorskip("deepl")
     libre = pytest.importorskip("libretranslatepy")
-    from kztranslate.testing import build_tiny_model
-
-    model = build_tiny_model("nllb", tmp_path / "tiny-nllb")
-    db = tmp_path / "service.sqlite"
-    key = _cli("keys", "--db", str(db), "create", "cms").stdout.strip()
-    server = Server(db, "--backend", "transformers", "--model", str(model))
-    server.start_timeout = 120
-    server.start()
+    url, key = tiny_model_server
+    monkeypatch.setattr(deepl.http_client, "min_connection_timeout", 120.0)
+    client = deepl.DeepLClient(key, server_url=url)
     try:
-        monkeypatch.setattr(deepl.http_client, "min_connection_timeout", 300.0)
-        client = deepl.DeepLClient(key, server_url=server.url)
         xml = ['Жиын <x id="0"></x> сағат онда <b>басталды</b>.', "Толығы: https://kaz.example/жаңалық сайтында."]
         tagged, linked = client.translate_text(xml, source_lang="KK", target_lang="RU", tag_handling="xml",
                                                ignore_tags="x")
@@ -426,12 +455,11 @@ def test_clients_against_a_tiny_real_model(tmp_path, monkeypatch):
                                      target_lang="EN-GB", tag_handling="html").text
         assert html.startswith('<p class="lead">') and html.count('<a href="/kk/news?id=7">') == 1
         assert html.endswith("</p>") and "lang=" not in html
-        client.close()
-        translated = libre.LibreTranslateAPI(server.url, api_key=key).translate(
-            "Жиын өтті. Хабарласу: info@kaz.example", "kk", "en")
-        assert isinstance(translated, str) and "info@kaz.example" in translated
     finally:
-        server.stop()
+        client.close()
+    translated = libre.LibreTranslateAPI(url, api_key=key).translate("Жиын өтті. Хабарласу: info@kaz.example", "kk",
+                                                                      "en")
+    assert isinstance(translated, str) and "info@kaz.example" in translated
 
 
 def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path):
