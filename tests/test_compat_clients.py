@@ -197,6 +197,20 @@ def test_deepl_refusals_and_unhonoured_options(live):
         assert r.status_code == 413
         r = c.get("/v2/languages", params={"type": "both"}, headers=auth)
         assert r.status_code == 400
+        # a glossary belongs to the key that made it
+        made = c.post("/v2/glossaries", headers=auth, json={"name": "mine", "source_lang": "kk", "target_lang": "ru",
+                                                            "entries": "Астана\tАстана", "entries_format": "tsv"})
+        assert made.status_code == 201
+        other = {"Authorization": f"DeepL-Auth-Key {keys['quota']}"}
+        assert c.get(f"/v2/glossaries/{made.json()['glossary_id']}", headers=other).status_code == 404
+        assert made.json()["glossary_id"] not in str(c.get("/v2/glossaries", headers=other).json())
+        r = c.post("/v2/translate", headers=other, json={"text": ["Жиын"], "source_lang": "KK", "target_lang": "RU",
+                                                         "glossary_id": made.json()["glossary_id"]})
+        assert r.status_code == 404
+        for entries, fmt in (("Астана", "tsv"), ("a\tb\na\tc", "tsv"), ("a,b,kk,en", "csv"), ("a\tb", "xlsx")):
+            bad = c.post("/v2/glossaries", headers=auth, json={"name": "x", "source_lang": "kk", "target_lang": "ru",
+                                                               "entries": entries, "entries_format": fmt})
+            assert bad.status_code == 400 and bad.json()["message"], (entries, fmt)
 
 
 # -- libretranslatepy --------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ async def read_params(request: Request, body: bytes) -> Params:
     if not body.strip():
         return params
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind == "application/json" or (not kind and body.lstrip()[:1] in (b"{", b"[")):
+    if kind == "application/json" or kind.endswith("+json") or (not kind and body.lstrip()[:1] in (b"{", b"[")):
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as exc:
