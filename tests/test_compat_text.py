@@ -200,3 +200,19 @@ def test_no_machine_translation_label_goes_into_a_string(markup):
     out = translator.translate_text(text, to="ru", source="kk", markup=markup)
     assert out == Translator(CountingBackend()).translate_text(text, to="ru", source="kk", markup=markup)
     assert "Машинный перевод" not in out and "machine-translation" not in out
+
+
+def test_an_article_brings_its_own_glossary_and_a_malformed_one_is_refused():
+    from kztranslate.formats import get_format
+
+    document = {"language": "kk", "blocks": [{"role": "paragraph", "text": "Астанада жиын өтті."}],
+                "meta": {"glossary": {"name": "desk", "rows": [{"kk": "Астана", "ru": "Нур-Султан"}]}}}
+    article = get_format("json").read(json.dumps(document, ensure_ascii=False), source="a.json")
+    translator, backend = counting()
+    variant = translator.translate(article, to="ru")["ru"]
+    assert "Нур-Султан" in variant.blocks[0].text and "Астана" not in backend.sent[0]
+    assert variant.provenance.meta["glossary"]["name"] == "desk"
+    document["meta"]["glossary"] = "see the desk's list"
+    broken = get_format("json").read(json.dumps(document, ensure_ascii=False), source="a.json")
+    with pytest.raises(FormatError, match="meta.glossary"):
+        translator.translate(broken, to="ru")

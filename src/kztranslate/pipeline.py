@@ -23,7 +23,7 @@ from .engine import Backend, Decoding, Translation, load_backend
 from .engine.base import Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
-from .errors import KZTranslateError, QualityError, UsageError
+from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
 from .languages import base_language, normalize_language
 
@@ -525,7 +525,7 @@ def _is_label(block: Block) -> bool:
     """A label block we wrote, as such or read back from a format as a short line."""
     if "label" in block.meta:
         return True
-    if block.meta.get("plain"):  # plain text given as such is never site furniture
+    if block.meta.get("plain"):  # plain text given as such is the caller's, never our label
         return False
     return block.role in ("paragraph", "other") and labels.parse_label(block.text) is not None
 
@@ -552,9 +552,13 @@ def _article_glossary(article: Article) -> Glossary | None:
     data = article.meta.get("glossary")
     if not data:
         return None
-    if isinstance(data, dict):
-        return Glossary.from_rows(data.get("rows") or [], name=str(data.get("name") or "glossary"))
-    return Glossary.from_rows(data)
+    rows, name = (data.get("rows"), str(data.get("name") or "glossary")) if isinstance(data, dict) else (data, "glossary")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise FormatError(
+            'meta.glossary is an article\'s own glossary: a list of rows like {"kk": "Астана", "en": "Astana"} '
+            '(or {"name": …, "rows": [...]}); fix it, or rename the field if it is something else'
+        )
+    return Glossary.from_rows(rows, name=name)
 
 
 def _strip(text: str) -> tuple[str, str, str]:
