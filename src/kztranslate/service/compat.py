@@ -48,6 +48,7 @@ class Params:
 
     values: dict[str, list[Any]] = field(default_factory=dict)
     json: bool = False
+    """Whether they came as a JSON body (else a form or the query string)."""
 
     def one(self, name: str) -> Any:
         found = self.values.get(name)
@@ -59,14 +60,6 @@ class Params:
         if len(found) == 1 and isinstance(found[0], list):
             return list(found[0])
         return found
-
-    def flag(self, name: str) -> bool | None:
-        value = self.one(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 async def read_params(request: Request, body: bytes) -> Params:
