@@ -87,6 +87,11 @@ def test_deepl_sdk_html_and_xml(deepl_client):
     assert result.text.startswith("<p>") and "lang=" not in result.text and "<html" not in result.text
     assert "<b>" in result.text and '<p translate="no">Аударма жоқ.</p>' in result.text
     assert pseudo(result.text.split("</p>")[1], "ru")  # the date-looking paragraph is text
+    kept = '<p>Жиын <span class="name" data-id="7">Әділ Тоқаев</span> өтті.</p><aside>Жарнама мәтіні.</aside>'
+    result = deepl_client.translate_text(kept, source_lang="KK", target_lang="RU", tag_handling="html",
+                                         ignore_tags=["span", "aside"])
+    assert '<span class="name" data-id="7">Әділ Тоқаев</span>' in result.text and "translate=" not in result.text
+    assert result.text.endswith("<aside>Жарнама мәтіні.</aside>") and pseudo(result.text, "ru")
     xml = 'Жиын <x id="0"></x> сағат <b>онда</b> басталды.'
     result = deepl_client.translate_text(xml, source_lang="KK", target_lang="EN-US", tag_handling="xml",
                                          ignore_tags=["x"], non_splitting_tags="b")

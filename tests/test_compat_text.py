@@ -216,3 +216,12 @@ def test_an_article_brings_its_own_glossary_and_a_malformed_one_is_refused():
     broken = get_format("json").read(json.dumps(document, ensure_ascii=False), source="a.json")
     with pytest.raises(FormatError, match="meta.glossary"):
         translator.translate(broken, to="ru")
+
+
+def test_html_ignored_tags_are_kept_and_never_sent():
+    fragment = '<p>Жиын <em data-x="1">Әділ Тоқаев</em> өтті.</p>\n<div class="ad">Жарнама.</div><p>Соңы.</p>'
+    translator, backend = counting()
+    [result] = translate_texts(translator, [fragment], "en", source="kk", markup="html", ignore_tags=["em", "div"])
+    assert '<em data-x="1">Әділ Тоқаев</em>' in result.text and '<div class="ad">Жарнама.</div>' in result.text
+    assert "translate=" not in result.text and "kztranslate" not in result.text
+    assert not any("Тоқаев" in s or "Жарнама" in s for s in backend.sent) and "Соңы." in backend.sent

@@ -12,8 +12,9 @@ machine-translation label in it.
   come back exactly. ``split="nonewlines"`` makes the whole string one block (sentences still split),
   ``split="none"`` one segment (no sentence splitting at all).
 * ``markup="html"``: a fragment is read by the HTML format (inline markup travels as codes,
-  ``translate="no"``/``code``/``script`` stay untouched) and written back without a ``lang``
-  attribute on each top-level element; a whole page keeps its ``<html>`` and gets ``lang``.
+  ``translate="no"``/``code``/``script`` and the elements named in ``ignore_tags`` stay untouched)
+  and written back without a ``lang`` attribute on each top-level element; a whole page keeps its
+  ``<html>`` and gets ``lang``.
 * ``markup="xml"``: a well-formed XML fragment; elements are inline markup, the elements named in
   ``ignore_tags`` (and comments, processing instructions) are kept untouched with their content.
 
@@ -49,6 +50,7 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|\Z)")
 _EMPTY_PAIR = re.compile(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?></\1\s*>")
 _FRAGMENT_ROOT = "kztranslate-fragment"
+_IGNORED_MARK = ' translate="no" data-kztranslate-ignored=""'
 
 
 @dataclass(slots=True)
@@ -126,7 +128,7 @@ def prepare_texts(
         if markup == "text":
             article = _text_article(text, language, split)
         elif markup == "html":
-            article = _html_article(text, language, split, index)
+            article = _html_article(text, language, split, index, ignore)
         else:
             article, state = _xml_article(text, language, split, ignore, index)
         if glossary:
@@ -192,9 +194,13 @@ def _text_article(text: str, language: str, split: str) -> Article:
 
 
 # -- HTML --------------------------------------------------------------------------------------------
-def _html_article(text: str, language: str, split: str, index: int) -> Article:
+def _html_article(text: str, language: str, split: str, index: int, ignore: frozenset[str]) -> Article:
     from .formats import get_format
 
+    if ignore:
+        # elements to leave untouched get the HTML format's own mark for that, taken off again on writing
+        names = "|".join(re.escape(tag) for tag in sorted(ignore))
+        text = re.sub(rf"<({names})(?=[\s/>])", lambda m: f"<{m.group(1)}{_IGNORED_MARK}", text, flags=re.I)
     article = get_format("html").read(text, source=f"text {index + 1}", language=language)
     for block in article.blocks:
         if block.role in _ARTICLE_ROLES:
@@ -214,7 +220,7 @@ def _write_html(variant: Article) -> str:
     if info.get("fragment"):
         # a fragment goes back where it came from: the page around it says its language
         info["language"] = variant.language
-    return get_format("html").write(variant)
+    return get_format("html").write(variant).replace(_IGNORED_MARK, "")
 
 
 # -- XML ---------------------------------------------------------------------------------------------

@@ -428,11 +428,8 @@ def _not_honoured(params: Params, target_code: str, tag_handling: str | None) ->
                       ("custom_instructions", "not used by the model"), ("tag_handling_version", "one version")):
         if params.one(name) not in (None, "", []):
             found.append(f"{name} ({why})")
-    if tag_handling == "html":
-        for name in ("ignore_tags", "non_splitting_tags"):
-            if params.many(name):
-                found.append(f"{name} with tag_handling=html (HTML elements are read by their HTML meaning; "
-                             "mark untranslated ones translate=\"no\")")
+    if tag_handling == "html" and params.many("non_splitting_tags"):
+        found.append("non_splitting_tags with tag_handling=html (HTML elements are read by their HTML meaning)")
     return found
 
 
