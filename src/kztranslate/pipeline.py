@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 from . import inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
@@ -23,7 +23,7 @@ from .engine import Backend, Decoding, Translation, load_backend
 from .engine.base import Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
-from .errors import KZTranslateError, QualityError, UsageError
+from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
 from .languages import base_language, normalize_language
 
@@ -65,6 +65,8 @@ class _Job:
     improved: int = 0
     # QA findings of the placeholder and inline-code layers
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # the article's own glossary (``meta["glossary"]``), else the translator's
+    glossary: Glossary | None = None
 
 
 class Translator:
@@ -114,6 +116,26 @@ class Translator:
         """Translate one article into each language of ``to``; returns ``{language: variant}``."""
         (result, _), = self.pipe([(article, None)], to, source=source, as_tuples=True, raise_errors=True)
         return result
+
+    @overload
+    def translate_text(self, text: str, to: str, *, source: str | None = None, markup: str = "text") -> str: ...
+    @overload
+    def translate_text(
+        self, text: Sequence[str], to: str, *, source: str | None = None, markup: str = "text"
+    ) -> list[str]: ...
+    def translate_text(
+        self, text: str | Sequence[str], to: str, *, source: str | None = None, markup: str = "text"
+    ) -> str | list[str]:
+        """Translate a string (or each string of a list) into one language: plain text, or an HTML
+        fragment with ``markup="html"``. Sentence by sentence, with the same segmentation, protected
+        spans, glossary, QA and translation memory as articles, but never read as an article (a line
+        that looks like a dateline or ``Бөлісу:`` is text). Without ``source`` each string's language
+        is detected. See :mod:`kztranslate.plaintext` for the results with languages and QA findings."""
+        from .plaintext import translate_texts
+
+        texts = [text] if isinstance(text, str) else list(text)
+        results = [r.text for r in translate_texts(self, texts, to, source=source, markup=markup)]
+        return results[0] if isinstance(text, str) else results
 
     def pipe(
         self,
@@ -184,7 +206,8 @@ class Translator:
         # -- [issue 6: the label of an earlier machine translation describes that one, not this] --
         variant.blocks = [b for b in variant.blocks if not _is_label(b)]
         # -- [end label] ----------------------------------------------------------------------------
-        job = _Job(article=article, source=source, target=target, variant=variant)
+        job = _Job(article=article, source=source, target=target, variant=variant,
+                   glossary=_article_glossary(article) or self.glossary)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
                 _convert_script(block, latin.to_cyrillic)
@@ -226,7 +249,9 @@ class Translator:
         block.meta['_languages']."""
         pieces: list[str] = []
         fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
-        sentences = segmentation.split_sentences(block.text, language)
+        # a plain-text block may ask for no sentence splitting (DeepL's split_sentences=0)
+        whole = block.meta.get("plain") == "whole"
+        sentences = [block.text] if whole else segmentation.split_sentences(block.text, language)
         for sentence in inline.encode_pieces(block.text, block.inline, sentences):
             if fits(sentence):
                 pieces.append(sentence)
@@ -237,7 +262,8 @@ class Translator:
         # its own language, and kept verbatim in the variant of that language.
         pieces, languages = _split_by_language(pieces, language)
         # a site label opening the block ("Фото: …") is localized; only the rest goes to the model
-        label = localize.split_site_label(pieces[0]) if pieces else None
+        # (not in plain text given as such, where "Фото:" is text like any other)
+        label = localize.split_site_label(pieces[0]) if pieces and not block.meta.get("plain") else None
         if label is not None:
             pieces[:1] = [localize.localize_furniture(label[0], language, target), label[1]]
             languages[:1] = [target, languages[0]]
@@ -269,8 +295,8 @@ class Translator:
                     if value is None:
                         core, lead, trail = _strip(pieces[s])
                         core, spans = protect.protect(core, languages[s])
-                        if self.glossary is not None:
-                            core, terms = self.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
+                        if job.glossary is not None:
+                            core, terms = job.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
                             spans += terms
                         requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
@@ -392,8 +418,8 @@ class Translator:
                 "hits": job.origins.get("memory", 0),
                 "post_edits": job.origins.get("post_edit", 0),
             }
-        if self.glossary is not None:
-            variant.provenance.meta["glossary"] = self.glossary.signature()
+        if job.glossary is not None:
+            variant.provenance.meta["glossary"] = job.glossary.signature()
         return variant
 
 
@@ -500,6 +526,8 @@ def _is_label(block: Block) -> bool:
     """A label block we wrote, as such or read back from a format as a short line."""
     if "label" in block.meta:
         return True
+    if block.meta.get("plain"):  # plain text given as such is the caller's, never our label
+        return False
     return block.role in ("paragraph", "other") and labels.parse_label(block.text) is not None
 
 
@@ -517,6 +545,21 @@ def _add_label(variant: Article, source: str, target: str) -> None:
         if finding.get("block") is not None and finding["block"] >= position:
             finding["block"] += 1
 # -- [end helpers for language detection, QA and labels] ------------------------------------------
+
+
+def _article_glossary(article: Article) -> Glossary | None:
+    """An article's own glossary: rows like a glossary file's under ``meta["glossary"]``
+    (``{"rows": [...], "name": ...}``, or the list of rows)."""
+    data = article.meta.get("glossary")
+    if not data:
+        return None
+    rows, name = (data.get("rows"), str(data.get("name") or "glossary")) if isinstance(data, dict) else (data, "glossary")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise FormatError(
+            'meta.glossary is an article\'s own glossary: a list of rows like {"kk": "Астана", "en": "Astana"} '
+            '(or {"name": …, "rows": [...]}); fix it, or rename the field if it is something else'
+        )
+    return Glossary.from_rows(rows, name=name)
 
 
 def _strip(text: str) -> tuple[str, str, str]:
