@@ -142,11 +142,40 @@ def build(mentions: list[dict[str, str]]) -> dict[Path, str]:
     }
 
 
+def stats(files: dict[Path, str]) -> str:
+    """Row counts, complete rows, split sizes and source domains of the built files (Markdown)."""
+    lines = ["| file | rows | detail |", "|---|---|---|"]
+    domains: Counter[str] = Counter()
+    for path, text in files.items():
+        rows = list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+        detail = []
+        if path == GAZETTEER:
+            detail.append(f"{sum(1 for r in rows if r['kk'] and r['en'])} complete (kk, ru and en)")
+            detail.append(f"{sum(1 for r in rows if not r['kk'])} without kk")
+            detail.append(f"{sum(1 for r in rows if not r['en'])} without en")
+        else:
+            splits = Counter(r["split"] for r in rows)
+            detail.append(f"dev {splits['dev']}, test {splits['test']}")
+        if path == KK_EN:
+            detail.append(f"{sum(1 for r in rows if not r['ru'])} not in the gazetteer (no ru form)")
+        lines.append(f"| `{path.relative_to(ROOT)}` | {len(rows)} | {'; '.join(detail)} |")
+        for row in rows:
+            for url in row["source"].split(" | "):
+                domains[(urlsplit(url).hostname or "").removeprefix("www.").rstrip(".")] += 1
+    lines += ["", "| source domain | URLs cited (all three files) |", "|---|---|"]
+    lines += [f"| {host} | {count} |" for host, count in domains.most_common()]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the shipped files, write nothing")
+    parser.add_argument("--stats", action="store_true", help="print row and source-domain counts as Markdown")
     args = parser.parse_args(argv)
     files = build(read_mentions())
+    if args.stats:
+        print(stats(files))
+        return 0
     if args.check:
         stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         for path in stale:
