@@ -40,6 +40,8 @@ def register(sub: Any) -> None:
     p.add_argument("--qa", choices=("flag", "retry", "fail"), default="flag",
                    help="QA findings: record them (flag, default), re-decode flagged segments with stronger "
                         "settings (retry), or exit 6 when a variant has an error (fail)")
+    p.add_argument("--overwrite-targets", action="store_true",
+                   help="XLIFF: translate segments that already have a target too (by default their targets are kept)")
     p.add_argument("--label", action="store_true",
                    help="add a localized machine-translation label (\"Machine-translated from Kazakh\") to each variant")
     p.set_defaults(func=run)
@@ -90,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
             text = formats.load_text(path)
             fmt = args.input_format or formats.detect_format(path, text)
             article = formats.get_format(fmt).read(text, source=str(path), language=source)
+            if fmt == "xliff":
+                from ..formats.xliff import check_target, retranslate_targets
+
+                if args.overwrite_targets:
+                    retranslate_targets(article)
+                for target in targets:
+                    check_target(article, target)
             items.append((article, (path, fmt)))
         except KZTranslateError as exc:
             if len(paths) == 1:
@@ -134,10 +143,16 @@ def run(args: argparse.Namespace) -> int:
             bar = None
         if isinstance(outcome, KZTranslateError):
             if len(paths) == 1:
+                if isinstance(outcome, UsageError) and str(path) not in str(outcome):
+                    raise UsageError(f"{path}: {outcome}") from outcome  # the article's own problem: name it
                 raise outcome
             failures[str(path)] = outcome
             print(f"kztranslate: error: {path}: {outcome}", file=sys.stderr)
             continue
+        for lang in targets:
+            if lang not in outcome:
+                print(f"kztranslate: {path}: no {lang} edition written: the article is already in {lang}",
+                      file=sys.stderr)
         out_format = args.format or fmt
         rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
         for lang, variant in outcome.items():

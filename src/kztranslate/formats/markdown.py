@@ -107,6 +107,9 @@ class MarkdownFormat:
         article.meta["markdown"] = {"front_matter": front, "tail": tail, "references": references,
                                     "templates": templates}
         article.language = _language(language, values, blocks)
+        declared = next((k for k in _LANGUAGE_KEYS if isinstance(values.get(k), str) and values[k].strip()), None)
+        if declared and not language:
+            article.meta["markdown"]["language_field"] = f"front matter {declared!r}"
         return article
 
     def _body_blocks(self, lines: list[str], references: dict[str, Any], templates: list[str], *,
@@ -583,6 +586,9 @@ def _language(given: str | None, values: dict[str, Any], blocks: list[Block]) ->
     found = _front_language(values)
     if found:
         return found
+    declared = next((values[k] for k in _LANGUAGE_KEYS if isinstance(values.get(k), str) and values[k].strip()), None)
+    if declared:  # a language we do not translate: kept, so translating names it instead of guessing
+        return declared.strip()
     return detect_language(" ".join(b.text for b in blocks if b.meta.get("translate", True))[:4000]) or ""
 
 

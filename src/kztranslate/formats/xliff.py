@@ -377,7 +377,8 @@ class XliffFormat:
         article.blocks = blocks
         article.meta["xliff"] = {"source": text, "version": root.get("version"),
                                  "source_language": src_lang, "target_language": trg_lang,
-                                 "target_field": trg_field}
+                                 "target_field": trg_field,
+                                 "language_field": "srcLang" if version == "2" else "source-language"}
         return article
 
     def write(self, article: Article) -> str:
