@@ -248,7 +248,9 @@ class Translator:
         block.meta["_languages"] = languages
         # -- [end mixed-language input] -------------------------------------------------------------
         block.meta["_pieces"] = pieces
-        return [None if _HAS_LETTER.search(p) and lang != target else p for p, lang in zip(pieces, languages)]
+        # letters of the text itself: not of markers or escapes ("<--->" is sent as "&lt;---&gt;")
+        return [None if _HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", p))) and lang != target else p
+                for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
         found = block.meta.get("names") or [block.text.strip()]

@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done)
 
     written = 0
+    inputs = {p.resolve() for p in paths}
+    written_by: dict[Path, Path] = {}
     for outcome, (path, fmt) in translator.pipe(items, targets, source=source, as_tuples=True, progress=progress):
         if bar is not None:  # the model pass is over once results come: end the bar before the report lines
             bar.close()
@@ -163,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
         extension = formats.get_format(out_format).extensions[0] if args.format else None
         for lang, text in rendered.items():
             target = output_path(path, lang, args.out_dir, extension)
+            clash = _clash(target, inputs, written_by)
+            if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
+                print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
+                continue
+            written_by[target.resolve()] = path
             formats.write_atomic(target, text)
             written += 1
             if len(paths) > 1 or len(targets) > 1:
@@ -171,6 +178,16 @@ def run(args: argparse.Namespace) -> int:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0
 
+
+
+def _clash(target: Path, inputs: set[Path], written_by: dict[Path, Path]) -> str | None:
+    """Why ``target`` must not be written: it is an input of this run, or another input's output."""
+    resolved = target.resolve()
+    if resolved in inputs:
+        return f"{target} is an input file; it is never overwritten"
+    if resolved in written_by:
+        return f"{target} was already written from {written_by[resolved]} in this run"
+    return None
 
 
 def _print_qa_summary(path: Path, language: str, variant: Any) -> None:

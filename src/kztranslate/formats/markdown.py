@@ -56,7 +56,7 @@ _ESCAPE = re.compile(r"([\\`*_\[\]<>~]|!\Z)|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#+=>-])", re.M)
 _MARKERS_ONLY = re.compile("[ \t>]*(?:(?:[-+*]|\\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*(?:\ue000\\d+\ue001[ \t]*)*")
 _LEADING_SLOTS = re.compile("(?:\ue000\\d+\ue001[ \t]*\n?[ \t]*)*")
-_TRAILING_SLOTS = re.compile("(?:[ \t]*\ue000\\d+\ue001)*[ \t]*\\Z")
+_TRAILING_SLOTS = re.compile("(?:\\s*\ue000\\d+\ue001)*[ \t]*\\Z")
 
 
 def _parser():
@@ -190,6 +190,9 @@ class MarkdownFormat:
         codes: list[InlineCode] = []
         _walk(token.children or [], parts, codes)
         for code in codes:
+            target = code.attrs.get("href") or code.attrs.get("src")
+            if target and _SLOT.search(target) and f"(<{target}>" in content:  # written <{{% eturl x %}}>
+                code.meta["close"] = code.meta["close"].replace(f"({target}", f"(<{target}>", 1)
             for key in ("raw", "open", "close"):
                 if isinstance(code.meta.get(key), str):
                     code.meta[key] = _restore(code.meta[key], templates)
