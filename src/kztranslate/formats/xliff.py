@@ -367,12 +367,12 @@ class XliffFormat:
             if not translate:
                 meta["translate"] = False
                 meta["xliff"]["kept"] = "translate=no"
-            elif target is not None and _has_content(target):
-                meta["translate"] = False
-                meta["xliff"]["kept"] = "target"
             elif nested > _MAX_NESTING or not text_.strip():
                 meta["translate"] = False
                 meta["xliff"]["kept"] = "nothing to translate" if not text_.strip() else "nested too deep"
+            elif target is not None and _has_content(target):
+                meta["translate"] = False
+                meta["xliff"]["kept"] = "target"
             blocks.append(Block("paragraph", text_, codes, meta=meta))
         article.blocks = blocks
         article.meta["xliff"] = {"source": text, "version": root.get("version"),
