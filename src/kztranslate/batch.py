@@ -369,7 +369,17 @@ def _pipe_by_targets(translator: Any, parsed: list[tuple[Article, tuple[BatchIte
     groups: dict[tuple[str, ...], list[tuple[Article, tuple[BatchItem, str]]]] = {}
     for entry in parsed:
         skipped = entry[1][0].skipped()
-        groups.setdefault(tuple(t for t in targets if t not in skipped), []).append(entry)
+        wanted = tuple(t for t in targets if t not in skipped)
+        if entry[1][1] == "xliff":  # an XLIFF file is translated into the language it declares, if any
+            from .formats.xliff import check_target
+
+            try:
+                for target in wanted:
+                    check_target(entry[0], target)
+            except UsageError as exc:
+                yield exc, entry[1]
+                continue
+        groups.setdefault(wanted, []).append(entry)
     for wanted, entries in groups.items():
         # an edition whose other languages its siblings make has nothing left to write (the pipeline
         # would refuse a request for its own language only, as it should for a lone article)
