@@ -277,6 +277,14 @@ def test_a_page_bundle_is_a_batch_input_and_no_source_is_overwritten(tmp_path):
     assert "docs/index.en.md → ru not written: docs/index.ru.md is the page's ru edition" in run.stderr
     assert "docs/index.ru.md → en not written: docs/index.en.md is the page's en edition" in run.stderr
     assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
+    # the suffix gives the language: an English text named note.ru.md is read as Russian, so en is made
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(next(p for p in FILES if p.name == "docusaurus-links.md"), lone / "note.ru.md")
+    run = kzt("batch", str(lone), "--to", "en", "--out", str(tmp_path / "lone-out"), "--backend", "pseudo",
+              "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "⟦en⟧" in (tmp_path / "lone-out" / "note.en.md").read_text(encoding="utf-8")
     # translate, writing next to the sources: the Russian source is an input, never overwritten
     run = kzt("translate", str(bundle / "index.en.md"), str(bundle / "index.ru.md"), "--to", "ru,kk",
               "--backend", "pseudo")
