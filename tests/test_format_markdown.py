@@ -314,3 +314,13 @@ def test_broken_front_matter_values_are_format_errors_with_a_position(fmt, front
     assert raised.value.line == position[0]
     if position[1] is not None:
         assert raised.value.column == position[1]
+
+
+@pytest.mark.parametrize("line", ["{{" * 20000, "{%" * 20000, "{{< x %}}" * 5000, "x" + " " * 100000 + "y {{< a >}}"])
+def test_long_lines_of_template_openers_read_in_linear_time(fmt, line):
+    import time
+
+    started = time.monotonic()
+    article = fmt.read("# Тақырып\n\n" + line + "\n\n{{< highlight go >}}\n" * 2000, language="kk")
+    assert time.monotonic() - started < 10  # a scan from every "{{" took minutes here
+    assert fmt.write(article).startswith("# Тақырып\n\n" + line[:100])

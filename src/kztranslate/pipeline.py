@@ -445,8 +445,8 @@ def _article_language(article: Article) -> str:
         where = f"{article.source}: " if article.source else ""
         raise UsageError(
             f"{where}the article is in {article.language!r}" + (f" (its {field})" if field else "")
-            + f", a language kztranslate does not translate from (it knows {', '.join(LANGUAGES)}); "
-            "pass --from if the file is mistaken about its language"
+            + ", a language kztranslate does not translate from; if the file is mistaken about its language, "
+            f"pass --from, and choose one of: {', '.join(LANGUAGES)}"
         ) from None
 
 

@@ -301,7 +301,7 @@ def test_an_unsupported_language_names_file_and_field_and_a_batch_goes_on(tmp_pa
     shutil.copy(next(p for p in FILES if p.name == "docusaurus-links.md"), german.parent / "links.md")
     run = kzt("translate", str(german), "--to", "ru", "--backend", "pseudo")
     assert run.returncode == 2
-    assert f"{german}: the article is in 'de' (its front matter 'lang')" in run.stderr
+    assert f"{german}: the article is in 'de' (its front matter 'lang')" in run.stderr and "choose one of" in run.stderr
     run = kzt("batch", str(german.parent), "--to", "ru", "--out", str(tmp_path / "out"), "--backend", "pseudo",
               "--no-progress")
     assert run.returncode == 5

@@ -22,6 +22,7 @@ inline content on its first/last line), ``source`` (the inline Markdown of the c
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import hashlib
 import json
@@ -56,7 +57,7 @@ _ESCAPE = re.compile(r"([\\`*_\[\]<>~]|!\Z)|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#+=>-])", re.M)
 _MARKERS_ONLY = re.compile("[ \t>]*(?:(?:[-+*]|\\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*(?:\ue000\\d+\ue001[ \t]*)*")
 _LEADING_SLOTS = re.compile("(?:\ue000\\d+\ue001[ \t]*\n?[ \t]*)*")
-_TRAILING_SLOTS = re.compile("(?:\\s*\ue000\\d+\ue001)*[ \t]*\\Z")
+_SLOT_AT_END = re.compile("\ue000\\d+\ue001\\Z")
 
 
 def _parser():
@@ -156,9 +157,9 @@ class MarkdownFormat:
         # leading shortcode) stay where they are, outside the text: the layout keeps them.
         whole = content
         lead = _LEADING_SLOTS.match(content).group()
-        trail = _TRAILING_SLOTS.search(content[len(lead):])
-        if content[len(lead):trail.start() + len(lead)].strip():
-            content = content[len(lead):trail.start() + len(lead)]
+        trail = _trailing_slots(content, len(lead))
+        if content[len(lead):trail].strip():
+            content = content[len(lead):trail]
         else:
             lead = ""
         skip = lead.count("\n")
@@ -602,7 +603,7 @@ def _language(given: str | None, values: dict[str, Any], blocks: list[Block]) ->
 # the block as one HTML comment (kept as written) whatever it holds.
 _SLOT = re.compile("(\ue000\\d+\ue001)")
 _ANY_SLOT = re.compile("\ue000(\\d+)\ue001|(?:<!--)?\ue002(\\d+)\ue001(?:-->)?")
-_TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{\{.*?\}\}|\{%.*?%\}")
+_TEMPLATE_OPENER = re.compile(r"\{[{%]")
 _HEADING_ATTRIBUTES = re.compile(r"^([ \t]{0,3}#{1,6}[ \t].*?[ \t])(\{[#.][^{}\n]*\})(?=[ \t]*#*[ \t]*$)", re.M)
 _ALERT_MARKER = re.compile(r"^([ \t]*>[ \t]?)(\[![A-Za-z]+\][+-]?)(?=[ \t]*$)", re.M)
 _TASK_MARKER = re.compile(r"^([ \t>]*(?:[-+*]|\d{1,9}[.)])[ \t]+)(\[[ xX]\])(?=[ \t])", re.M)
@@ -626,12 +627,13 @@ def _protect(body: str) -> tuple[str, list[str]]:
         return f"\ue000{len(templates) - 1}\ue001"
 
     lines = body.splitlines(keepends=True)
+    regions = _verbatim_regions(lines)
     out: list[str] = []
     i = 0
     while i < len(lines):
-        end = _verbatim_end(lines, i)
+        end = regions.get(i)
         if end is None:
-            line = _TEMPLATE_TAG.sub(lambda m: slot(m.group()), lines[i])
+            line = _replace_templates(lines[i], slot)
             line = _HEADING_ATTRIBUTES.sub(lambda m: m.group(1) + slot(m.group(2)), line)
             line = _ALERT_MARKER.sub(lambda m: m.group(1) + slot(m.group(2)), line)
             out.append(_TASK_MARKER.sub(lambda m: m.group(1) + slot(m.group(2)), line))
@@ -650,26 +652,89 @@ def _protect(body: str) -> tuple[str, list[str]]:
     return "".join(out), templates
 
 
-def _verbatim_end(lines: list[str], i: int) -> int | None:
-    """The last line of a code-holding shortcode or Liquid block opened at line ``i``, if one is."""
-    match = _VERBATIM_OPEN.fullmatch(lines[i])
-    if match is None:
-        return None
-    name = match.group(1) or match.group(2)
-    if match.group(1):
-        closing = re.compile(r"\{\{[<%]\s*/\s*" + re.escape(name) + r"\s*[>%]\}\}[ \t]*(?:\r?\n)?")
-    else:
-        closing = re.compile(r"\{%-?\s*end" + re.escape(name) + r"\s*-?%\}[ \t]*(?:\r?\n)?")
-    for k in range(i + 1, len(lines)):
-        if closing.fullmatch(lines[k]):
-            return k
-    return None
+_VERBATIM_CLOSE = re.compile(r"(?:\{\{[<%]\s*/\s*(" + _VERBATIM_NAMES + r")\s*[>%]\}\}"
+                             r"|\{%-?\s*end(raw|highlight|comment)\s*-?%\})[ \t]*(?:\r?\n)?")
+
+
+def _replace_templates(line: str, slot: Any) -> str:
+    """``line`` with each template tag replaced by ``slot(tag)``: ``{{< … >}}``/``{{% … %}}`` (ending at
+    the first ``>}}`` or ``%}}``), else ``{{ … }}``, and ``{% … %}``. One pass: the next position of
+    each closer is remembered, so no stretch of the line is searched twice."""
+    out: list[str] = []
+    found: dict[str, int] = {}
+
+    def closer(text: str, start: int) -> int:
+        if found.get(text, -2) == -1 or found.get(text, -2) >= start:
+            return found[text]
+        found[text] = line.find(text, start)
+        return found[text]
+
+    i = done = 0
+    while True:
+        opener = _TEMPLATE_OPENER.search(line, i)
+        if opener is None:
+            break
+        j = opener.start()
+        end = -1
+        if line.startswith("{%", j):
+            k = closer("%}", j + 2)
+            end = k + 2 if k >= 0 else -1
+        else:
+            if line[j + 2: j + 3] in ("<", "%"):
+                ends = [k for k in (closer(">}}", j + 3), closer("%}}", j + 3)) if k >= 0]
+                end = min(ends) + 3 if ends else -1
+            if end < 0:
+                k = closer("}}", j + 2)
+                end = k + 2 if k >= 0 else -1
+        if end < 0:
+            i = j + 1
+            continue
+        out.append(line[done:j])
+        out.append(slot(line[j:end]))
+        i = done = end
+    out.append(line[done:])
+    return "".join(out)
+
+
+def _verbatim_regions(lines: list[str]) -> dict[int, int]:
+    """First line → last line of each code-holding shortcode or Liquid block (opened and closed on
+    lines of their own); closers are indexed once, so many unclosed openers cost no rescans."""
+    closers: dict[tuple[bool, str], list[int]] = {}
+    for k, line in enumerate(lines):
+        match = _VERBATIM_CLOSE.fullmatch(line) if "{" in line else None
+        if match:
+            closers.setdefault((match.group(1) is not None, match.group(1) or match.group(2)), []).append(k)
+    regions: dict[int, int] = {}
+    after = -1
+    for k, line in enumerate(lines):
+        if k <= after or "{" not in line:
+            continue
+        match = _VERBATIM_OPEN.fullmatch(line)
+        if match is None:
+            continue
+        ends = closers.get((match.group(1) is not None, match.group(1) or match.group(2)), [])
+        index = bisect.bisect_right(ends, k)
+        if index < len(ends):
+            regions[k] = after = ends[index]
+    return regions
 
 
 def _restore(text: str, templates: list[str]) -> str:
     if not templates:
         return text
     return _ANY_SLOT.sub(lambda m: templates[int(m.group(1) or m.group(2))], text)
+
+
+def _trailing_slots(content: str, start: int) -> int:
+    """Where the placeholders (and the whitespace around them) that end ``content`` begin."""
+    end = len(content.rstrip(" \t"))
+    cut = end
+    while cut > start:
+        at = content.rfind("\ue000", start, cut)
+        if at < 0 or not _SLOT_AT_END.fullmatch(content, at, cut):
+            break
+        end = cut = len(content[:at].rstrip())
+    return max(end, start)
 
 
 def _nesting(codes: list[InlineCode]) -> int:
