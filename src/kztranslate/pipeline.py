@@ -25,7 +25,7 @@ from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
-from .languages import base_language, normalize_language
+from .languages import LANGUAGES, base_language, normalize_language
 
 __all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
@@ -163,10 +163,14 @@ class Translator:
         errors: dict[int, KZTranslateError] = {}
         for item_index, (article, _context) in enumerate(pairs):
             try:
-                src = normalize_language(source or article.language or _detect_source(article))
+                src = normalize_language(source) if source else _article_language(article)
                 # an archive of mixed languages asks for all of them: the source's own is no variant
                 wanted = [t for t in targets if t != src] or targets
                 planned = [self._plan(article, src, tgt) for tgt in wanted]
+                if source:  # --from is obeyed, but a text that reads as another language is flagged
+                    mismatch = _source_mismatch(article, src)
+                    for job in planned:
+                        job.findings.extend(mismatch)
                 owners.append(list(range(len(jobs), len(jobs) + len(planned))))
                 jobs.extend(planned)
             except KZTranslateError as exc:
@@ -270,7 +274,9 @@ class Translator:
         block.meta["_languages"] = languages
         # -- [end mixed-language input] -------------------------------------------------------------
         block.meta["_pieces"] = pieces
-        return [None if _HAS_LETTER.search(p) and lang != target else p for p, lang in zip(pieces, languages)]
+        # letters of the text itself: not of markers or escapes ("<--->" is sent as "&lt;---&gt;")
+        return [None if _HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", p))) and lang != target else p
+                for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
         found = block.meta.get("names") or [block.text.strip()]
@@ -451,6 +457,37 @@ def _no_language() -> str:
 
 
 # -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
+
+
+def _article_language(article: Article) -> str:
+    """The article's own language, as read (a declared one kztranslate does not translate from is
+    refused naming the file and the field it came from) or detected."""
+    if not article.language:
+        return normalize_language(_detect_source(article))
+    try:
+        return normalize_language(article.language)
+    except UsageError:
+        fields = [v.get("language_field") for v in article.meta.values() if isinstance(v, dict)]
+        field = next((f for f in fields if f), None)
+        where = f"{article.source}: " if article.source else ""
+        raise UsageError(
+            f"{where}the article is in {article.language!r}" + (f" (its {field})" if field else "")
+            + ", a language kztranslate does not translate from; if the file is mistaken about its language, "
+            f"pass --from, and choose one of: {', '.join(LANGUAGES)}"
+        ) from None
+
+
+def _source_mismatch(article: Article, source: str) -> list[dict[str, Any]]:
+    """A QA warning when the text reads as another language than the one given as the source."""
+    text = "\n".join(b.text for b in article.blocks if b.translatable)
+    if len(re.findall(r"\w+", text)) < 5:  # too little to go by
+        return []
+    found = langid.detect_language(text[:4000])
+    if found is None or found == source:
+        return []
+    return [{"code": "source-language-mismatch", "severity": "warning", "block": None, "segment": None,
+             "message": f"translated from {source!r} as asked (--from), but the text reads as {found!r}; "
+                        "check the source language"}]
 
 
 def _detect_source(article: Article) -> str:

@@ -48,6 +48,8 @@ def register(sub: Any) -> None:
     p.add_argument("--qa", choices=("flag", "retry", "fail"), default="flag",
                    help="QA findings: record them (flag, default), re-decode flagged segments with stronger "
                         "settings (retry), or exit 6 when a variant has an error (fail)")
+    p.add_argument("--overwrite-targets", action="store_true",
+                   help="XLIFF: translate segments that already have a target too (by default their targets are kept)")
     p.add_argument("--label", action="store_true",
                    help="add a localized machine-translation label (\"Machine-translated from Kazakh\") to each variant")
     p.set_defaults(func=run)
@@ -169,6 +171,13 @@ def run(args: argparse.Namespace) -> int:
             text = formats.load_text(path)
             fmt = args.input_format or formats.detect_format(path, text)
             article = formats.get_format(fmt).read(text, source=str(path), language=source)
+            if fmt == "xliff":
+                from ..formats.xliff import check_target, retranslate_targets
+
+                if args.overwrite_targets:
+                    retranslate_targets(article)
+                for target in targets:
+                    check_target(article, target)
             items.append((article, (path, fmt)))
         except KZTranslateError as exc:
             if len(paths) == 1:
@@ -190,16 +199,24 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done)
 
     written = 0
+    inputs = {p.resolve() for p in paths}
+    written_by: dict[Path, Path] = {}
     for outcome, (path, fmt) in translator.pipe(items, targets, source=source, as_tuples=True, progress=progress):
         if bar is not None:  # the model pass is over once results come: end the bar before the report lines
             bar.close()
             bar = None
         if isinstance(outcome, KZTranslateError):
             if len(paths) == 1:
+                if isinstance(outcome, UsageError) and str(path) not in str(outcome):
+                    raise UsageError(f"{path}: {outcome}") from outcome  # the article's own problem: name it
                 raise outcome
             failures[str(path)] = outcome
             print(f"kztranslate: error: {path}: {outcome}", file=sys.stderr)
             continue
+        for lang in targets:
+            if lang not in outcome:
+                print(f"kztranslate: {path}: no {lang} edition written: the article is already in {lang}",
+                      file=sys.stderr)
         out_format = args.format or fmt
         rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
         for lang, variant in outcome.items():
@@ -210,6 +227,11 @@ def run(args: argparse.Namespace) -> int:
         extension = formats.get_format(out_format).extensions[0] if args.format else None
         for lang, text in rendered.items():
             target = output_path(path, lang, args.out_dir, extension)
+            clash = _clash(target, inputs, written_by)
+            if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
+                print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
+                continue
+            written_by[target.resolve()] = path
             formats.write_atomic(target, text)
             written += 1
             if len(paths) > 1 or len(targets) > 1:
@@ -218,6 +240,16 @@ def run(args: argparse.Namespace) -> int:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0
 
+
+
+def _clash(target: Path, inputs: set[Path], written_by: dict[Path, Path]) -> str | None:
+    """Why ``target`` must not be written: it is an input of this run, or another input's output."""
+    resolved = target.resolve()
+    if resolved in inputs:
+        return f"{target} is an input file; it is never overwritten"
+    if resolved in written_by:
+        return f"{target} was already written from {written_by[resolved]} in this run"
+    return None
 
 
 def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
