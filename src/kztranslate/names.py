@@ -65,7 +65,7 @@ from .latin import convert_cased
 
 __all__ = [
     "NameTable", "transliterate_name", "kazakh_to_russian", "romanize", "from_english", "builtin_gazetteer",
-    "load_gazetteer", "GAZETTEER_COLUMNS",
+    "load_gazetteer", "GAZETTEER_COLUMNS", "explain_name",
 ]
 
 _KK_FRONT_VOWELS = "әіөүӘІӨҮ"
@@ -99,8 +99,7 @@ _EN_VOWELS = set("aeiouy")
 _WORD = re.compile(r"[^\W\d_]+")
 # Signs that a Latin-script name is a romanized Kazakh or Russian one.
 _ROMANIZED = re.compile(
-    r"zh|kh|shch|iy[aeu]|^ye|(?:[aeiou]ye)|(?:ov|ev|yev|ova|eva|yeva|in|ina|uly|kyzy|bay|bek|bekov|bayev|"
-    r"ullin|ulin|zhan|gul|nur|murat|khan|ali|bol|kyz)$|^(?:nur|yer|zhan|kaz|ask|mukh|bak|dau|kair)",
+    r"zh|kh|shch|iy[aeu]|[aeiou]ye|^ye[rs]|^nur|(?:ov|ev|ova|eva|yev|yeva|uly|kyzy|bay|bek|bekov|bayev|zhan|gul)$"
 )
 
 
@@ -234,6 +233,8 @@ def transliterate_name(
 
         name, source = to_cyrillic(name), "kk"
     if target == "kk-Latn":
+        if _is_latin(name) and source == "en":
+            return name  # a Western name keeps its Latin spelling in Kazakh Latin text
         target = "kk"
     if source == target:
         return name
@@ -311,6 +312,10 @@ class NameTable:
         number = self._names.get((normalize_language(source), _key(name)))
         found = self.entries[number].get(normalize_language(target)) if number is not None else None
         return _same_case(found, name) if found else None
+
+    def entry_number(self, name: str, source: str) -> int | None:
+        """The index in :attr:`entries` of the person written ``name`` in ``source``, or None."""
+        return self._names.get((normalize_language(source), _key(name)))
 
     def lookup_word(self, word: str, source: str, target: str) -> str | None:
         """The table's ``target`` form of one word of a name (a surname alone), or None."""
@@ -472,3 +477,30 @@ def builtin_gazetteer() -> NameTable | None:
     was installed without it."""
     path = gazetteer_path()
     return load_gazetteer(path) if path.is_file() else None
+
+
+def explain_name(
+    name: str, source: str, target: str, table: NameTable | None = None, *, gazetteer: bool = True
+) -> dict[str, Any]:
+    """``{"text": ..., "via": "names table" | "gazetteer" | "rules"}`` for ``name`` in ``target``;
+    a gazetteer hit also gives the person's ``role`` and the ``source`` page of the spelling."""
+    text = transliterate_name(name, source, target, table, gazetteer=gazetteer)
+    result: dict[str, Any] = {"text": text, "via": "rules"}
+    if normalize_language(target) == "kk-Latn":
+        from .latin import to_latin
+
+        result["text"] = to_latin(text)
+    if table is not None and transliterate_name(name, source, target, table, gazetteer=False) == text \
+            and transliterate_name(name, source, target, gazetteer=False) != text:
+        result["via"] = "names table"
+        return result
+    known = builtin_gazetteer() if gazetteer else None
+    if known is not None and transliterate_name(name, source, target, gazetteer=False) != text:
+        result["via"] = "gazetteer"
+        number = known.entry_number(name, normalize_language(source))
+        if number is None and normalize_language(source) == "kk":
+            number = known.entry_number(kazakh_to_russian(name), "ru")
+        details = known.meta.get("details") or []
+        if number is not None and number < len(details):
+            result.update({k: v for k, v in details[number].items() if v})
+    return result

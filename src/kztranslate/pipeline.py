@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from . import inline, labels, langid, latin, localize, names, protect, qa, segmentation
+from . import bylines, inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
@@ -247,14 +247,15 @@ class Translator:
         return [None if _HAS_LETTER.search(p) and lang != target else p for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
-        found = block.meta.get("names") or [block.text.strip()]
-        converted = [names.transliterate_name(n, src, tgt, table=self.name_table) for n in found]
-        text = block.text
-        for old, new in zip(found, converted):
-            text = text.replace(old, new)
-        block.text = text
+        # persons are transliterated, labels localized, organizations kept (kztranslate.bylines)
+        def render(text: str) -> str:
+            return bylines.render_byline(
+                text, tgt, lambda person: names.transliterate_name(person, src, tgt, table=self.name_table)
+            )
+
+        block.text = render(block.text)
         if "names" in block.meta:
-            block.meta["names"] = converted
+            block.meta["names"] = [render(n) for n in block.meta["names"]]
 
     # -- running ------------------------------------------------------------------------------
     def _run(self, jobs: list[_Job], progress: Callable[[int, int], None] | None) -> None:
@@ -271,6 +272,10 @@ class Translator:
                         if self.glossary is not None:
                             core, terms = self.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
                             spans += terms
+                        # person names of the names table and the gazetteer, official spelling
+                        core, people = protect.protect_names(core, languages[s], tgt, self.name_table,
+                                                             first=len(spans) + 1)
+                        spans += people
                         requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
             return

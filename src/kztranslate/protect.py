@@ -201,3 +201,104 @@ def _insert(text: str, piece: str, at: float) -> str:
 
 def _problem(code: str, message: str) -> dict[str, Any]:
     return {"code": code, "severity": "warning", "message": message}
+
+
+# -- person names in running text ----------------------------------------------------------------
+# Russian case endings of a masculine surname in -ов/-ев/-ин (Токаева, Токаеву, Токаевым, Токаеве).
+_RUSSIAN_SURNAME_ENDINGS = ("ым", "ом", "а", "у", "е")
+_SURNAME = re.compile(r"(?:ов|ев|ёв|ова|ева|ёва|ин|ина|ын|ына|ұлы|улы|қызы|кызы|ский|ская|uly|kyzy|ov|ev|ova|eva|in|ina)$",
+                      re.IGNORECASE)
+_ENGLISH_POSSESSIVE = r"(?:['’]s?)?"
+
+
+def protect_names(
+    text: str, language: str, target: str, table: Any = None, *, gazetteer: bool = True, first: int = 1
+) -> tuple[str, list[ProtectedSpan]]:
+    """Replace the person names of the user's names ``table`` and of the built-in gazetteer in
+    ``text`` by placeholders whose output is the name as ``target`` prints it (the table wins).
+
+    A full name is matched as written; a surname alone (``Тоқаев``, ``Токаев``, ``Tokayev``) too.
+    The case ending that follows stays outside the placeholder, for the model to carry into the
+    sentence: ``Тоқаевтың`` (Kazakh endings in both vowel-harmony variants, as for glossary
+    terms), ``Токаева`` (Russian endings of a masculine surname), ``Tokayev's``. The span's
+    ``meta`` holds the matched name and ``suffix``. Inline markers and placeholders are skipped.
+    """
+    from . import names
+
+    source, tgt = base_language(language), base_language(target)
+    if source == tgt:
+        return text, []
+    tables = [t for t in (table, names.builtin_gazetteer() if gazetteer else None) if t is not None]
+    if not tables:
+        return text, []
+    matcher = _name_matcher(tables, source)
+    if matcher is None:
+        return text, []
+    pattern, stems = matcher
+    spans: list[ProtectedSpan] = []
+    out: list[str] = []
+    last = 0
+    for m in pattern.finditer(text):
+        group = next((k for k, v in m.groupdict().items() if v is not None and k.startswith("n")), None)
+        if group is None:
+            continue
+        stem = m.group(group)
+        suffix = m.group()[len(stem):]
+        written = names.transliterate_name(stems[group], source, tgt, table, gazetteer=gazetteer)
+        number = first + len(spans)
+        start = m.start()
+        out.append(text[last:start])
+        spans.append(ProtectedSpan("name", stem, _escape(written), number,
+                                   relative_place(text, start, start + len(stem)),
+                                   {"name": stems[group], "suffix": suffix}))
+        out.append(placeholder(number) + suffix)
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out), spans
+
+
+def _escape(text: str) -> str:
+    from .inline import escape
+
+    return escape(text)
+
+
+def _name_matcher(tables: list[Any], source: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """One pattern for every name the tables know in ``source`` (cached on the first table)."""
+    cache = tables[0].meta.setdefault("_name_patterns", {})
+    key = (source, tuple(id(t) for t in tables))
+    if key not in cache:
+        cache[key] = _build_name_matcher(tables, source)
+    return cache[key]
+
+
+def _build_name_matcher(tables: list[Any], source: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    from .glossary import KAZAKH_SUFFIXES
+
+    forms: dict[str, str] = {}
+    for table in tables:
+        for entry in table.entries:
+            written = entry.get(source) or (entry.get("kk-Latn") if source == "kk-Latn" else None)
+            if not written:
+                continue
+            forms.setdefault(written, written)
+            surname = written.split()[-1]
+            if len(written.split()) > 1 and len(surname) >= 5 and _SURNAME.search(surname):
+                forms.setdefault(surname, surname)
+    if not forms:
+        return None
+    if source == "kk":
+        ending = rf"(?:-?(?:{'|'.join(KAZAKH_SUFFIXES)}){{1,3}})?"
+    elif source == "ru":
+        ending = rf"(?:{'|'.join(_RUSSIAN_SURNAME_ENDINGS)})?"
+    else:
+        ending = _ENGLISH_POSSESSIVE
+    alternatives = [PLACEHOLDER.pattern, TOKEN.pattern]
+    stems: dict[str, str] = {}
+    for n, form in enumerate(sorted(forms, key=lambda f: (-len(f), f))):
+        # a Russian ending only after a masculine surname (Токаев-а), never after Калиева
+        after = ending if source != "ru" or re.search(r"(?:ов|ев|ёв|ин|ын)$", form) else ""
+        body = r"\s+".join(re.escape(w) for w in form.split())
+        alternatives.append(rf"(?<![{_LETTERS}0-9\-])(?P<n{n}>{body}|{body.upper()})(?i:{after})(?![{_LETTERS}0-9])")
+        stems[f"n{n}"] = form
+    return re.compile("|".join(f"(?:{a})" for a in alternatives)), stems
