@@ -109,15 +109,16 @@ class BylinePart:
 
 @lru_cache(maxsize=1)
 def _label_forms() -> list[tuple[tuple[str, ...], str, bool]]:
-    """(words folded, concept, ends with a colon), longest first."""
-    forms: list[tuple[tuple[str, ...], str, bool]] = []
-    for concept, languages in BYLINE_LABELS.items():
-        for printed in languages.values():
+    """(words folded, concept, ends with a colon), longest first; a form listed under several
+    concepts (``Автор:`` renders both ``by`` and ``author``) reads as the more specific one."""
+    found: dict[tuple[tuple[str, ...], bool], str] = {}
+    for concept in sorted(BYLINE_LABELS, key=lambda c: c == "by"):
+        for printed in BYLINE_LABELS[concept].values():
             for form in printed:
                 for variant in form.split("|"):
                     words = tuple(w.casefold() for w in variant.rstrip(":").split())
-                    forms.append((words, concept, variant.endswith(":")))
-    return sorted(set(forms), key=lambda f: -len(f[0]))
+                    found.setdefault((words, variant.endswith(":")), concept)
+    return sorted(((w, c, colon) for (w, colon), c in found.items()), key=lambda f: (-len(f[0]), f))
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -328,7 +329,8 @@ def render_byline(text: str, target: str, transliterate: Callable[[str], str]) -
                 continue
             persons = _persons_governed(parts, index)
             rendered = render_label(part.concept, part.text, target, plural=persons > 1)
-            if index and parts[index - 1].kind == "organization" and not part.text.endswith(":"):
+            before = next((p for p in reversed(parts[:index]) if p.kind != "text" or p.text.strip()), None)
+            if before is not None and before.kind == "organization" and not part.text.endswith(":"):
                 rendered = rendered.rstrip(":")  # "AP Photo" → "AP Фото"
             out.append(rendered)
         else:

@@ -10,7 +10,8 @@ Where a name's spelling comes from, first hit wins:
 
 Kazakh → Russian (the Russian rendering of Kazakh names, as in Russian-language press and passports):
 
-* ``ә→а ө→о ұ→у ү→у қ→к ғ→г ң→н һ→х і→и``; ``йы`` and ``йі`` → ``и`` (``Құсайынова → Кусаинова``).
+* ``ә→а ө→о ұ→у ү→у қ→к ғ→г ң→н һ→х і→и``; ``йы`` and ``йі`` → ``и`` (``Құсайынова → Кусаинова``);
+  ``үй`` between consonants → ``ю`` (``Дүйсенов → Дюсенов``).
 * A soft sign after ``л`` that closes a syllable (before a consonant or at the end of the word) when
   the vowel before it is one of the front vowels ``ә і ө ү``, whose softness Russian letters cannot
   show otherwise: ``Нұргүл → Нургуль``, ``Әділ → Адиль``, ``Гүлнар → Гульнар``, ``Айгүл → Айгуль``;
@@ -28,9 +29,9 @@ form by the rules above), not from the Kazakh letters::
 * ``е`` is ``ye`` at the start of a word and after a vowel, ``ь`` or ``ъ`` (``Ерлан → Yerlan``,
   ``Токаев → Tokayev``, ``Григорьев → Grigoryev``);
 * ``й`` is ``i`` before a consonant (``Айбек → Aibek``, ``Кызайбай → Kyzaibay``), ``y`` at the end
-  of a word and before a vowel, and nothing after ``и`` at the end (``Юрий → Yuri``);
-* ``с`` between two vowels is doubled, as passports do (``Асылкулов → Assylkulov``,
-  ``Касым → Kassym``);
+  of a word and before a vowel (``Евгений → Yevgeniy``);
+* ``с`` between a vowel and ``ы`` is doubled, as passports do (``Асылкулов → Assylkulov``,
+  ``Касым → Kassym``; but ``Насен → Nasen``);
 * hyphens, spaces and capitals are kept; an ALL-CAPS surname stays ALL CAPS (``ҚАЛИЕВА → KALIYEVA``).
 
 English → Russian or Kazakh: a name that is in the gazetteer or the user's table gets its form
@@ -75,6 +76,8 @@ _VOWELS = _CYRILLIC_VOWELS + _CYRILLIC_VOWELS.upper()
 _KK_TO_RU = str.maketrans("әөұүқғңһіӘӨҰҮҚҒҢҺІ", "аоуукгнхиАОУУКГНХИ")
 _SOFT_L = re.compile(rf"(?<=[{_KK_FRONT_VOWELS}])([лЛ])(?![{_VOWELS}])")
 _Y_BEFORE_I = re.compile(r"([йЙ])[ыіЫІ]")
+# үй between consonants is ю in the Russian form: Дүйсенов → Дюсенов
+_UY = re.compile(rf"(?<=[^\W\d_])(?<![{_VOWELS}])([үҮ])[йЙ](?![{_VOWELS}])")
 
 _RU_TO_EN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
@@ -99,7 +102,7 @@ _EN_VOWELS = set("aeiouy")
 _WORD = re.compile(r"[^\W\d_]+")
 # Signs that a Latin-script name is a romanized Kazakh or Russian one.
 _ROMANIZED = re.compile(
-    r"zh|kh|shch|iy[aeu]|[aeiou]ye|^ye[rs]|^nur|(?:ov|ev|ova|eva|yev|yeva|uly|kyzy|bay|bek|bekov|bayev|zhan|gul)$"
+    r"zh|kh|shch|q(?!u)|iy[aeu]|[aeiou]ye|^ye[rs]|^nur|(?:ov|ev|ova|eva|yev|yeva|uly|kyzy|bay|bek|bekov|bayev|zhan|gul)$"
 )
 
 
@@ -107,6 +110,7 @@ def kazakh_to_russian(name: str) -> str:
     """The Russian rendering of a Kazakh name (rules in the module docstring): ``Нұргүл → Нургуль``."""
     name = _SOFT_L.sub(lambda m: m.group(1) + ("Ь" if m.group(1).isupper() else "ь"), name)
     name = _Y_BEFORE_I.sub(lambda m: "И" if m.group(1).isupper() else "и", name)
+    name = _UY.sub(lambda m: "Ю" if m.group(1).isupper() else "ю", name)
     return name.translate(_KK_TO_RU)
 
 
@@ -126,11 +130,9 @@ def romanize(name: str) -> str:
         if low == "е" and (not prev.isalpha() or prev in _YE_AFTER):
             latin = "ye"
         elif low == "й":
-            if prev == "и" and not nxt.isalpha():
-                latin = ""
-            elif nxt in _RU_TO_EN and nxt not in _RU_VOWELS:
+            if nxt in _RU_TO_EN and nxt not in _RU_VOWELS:
                 latin = "i"
-        elif low == "с" and prev in _RU_VOWELS and nxt in _RU_VOWELS:
+        elif low == "с" and prev in _RU_VOWELS and nxt == "ы":
             latin = "ss"
         if ch.isupper():
             latin = latin.upper() if _in_caps_word(name, i) else latin[:1].upper() + latin[1:]
@@ -246,19 +248,22 @@ def transliterate_name(
     found = _look_up(tables, name, source, target, whole=True)
     if found is not None:
         return found
-    foreign = None
-    if source == "en" and target != "en" and not looks_romanized(name):
-        # a Western name: all its words are read with the spelling system of the whole name
-        from .foreign_names import spelling_system, transcribe_foreign_name
+    reader = None
+    if source == "en" and target != "en":
+        if looks_romanized(name):
+            reader = lambda word: from_english(word, target)  # noqa: E731
+        else:
+            # a Western name: all its words are read with the spelling system of the whole name
+            from .foreign_names import spelling_system, transcribe_foreign_name
 
-        system = spelling_system(name)
-        foreign = lambda word: transcribe_foreign_name(word, system)  # noqa: E731
+            system = spelling_system(name)
+            reader = lambda word: transcribe_foreign_name(word, system)  # noqa: E731
 
     def word(m: re.Match[str]) -> str:
         found = _look_up(tables, m.group(), source, target, whole=False)
         if found is not None:
             return found
-        return foreign(m.group()) if foreign else _by_rule(m.group(), source, target)
+        return reader(m.group()) if reader else _by_rule(m.group(), source, target)
 
     return re.sub(r"\S+", word, name)
 
