@@ -27,9 +27,11 @@ form by the rules above), not from the Kazakh letters::
     ъ —   ы y   ь —   э e   ю yu   я ya
 
 * ``е`` is ``ye`` at the start of a word and after a vowel, ``ь`` or ``ъ`` (``Ерлан → Yerlan``,
-  ``Токаев → Tokayev``, ``Григорьев → Grigoryev``);
-* ``й`` is ``i`` before a consonant (``Айбек → Aibek``, ``Кызайбай → Kyzaibay``), ``y`` at the end
-  of a word and before a vowel (``Евгений → Yevgeniy``);
+  ``Токаев → Tokayev``, ``Григорьев → Grigoryev``), but ``e`` after ``у`` (a consonant in Kazakh
+  names: ``Меруерт → Meruert``) and in a word opening with ``Ел`` (``Елдана → Eldana``);
+* ``й`` is ``i`` before a consonant (``Айбек → Aibek``, ``Кызайбай → Kyzaibay``) and in the final
+  ``ей`` of a word written with Kazakh letters (``Шәмей → Shamei``; ``Сергей → Sergey``), ``y`` elsewhere at the end of a word and before a vowel
+  (``Оралбай → Oralbay``, ``Евгений → Yevgeniy``);
 * ``с`` between a vowel and ``ы`` is doubled, as passports do (``Асылкулов → Assylkulov``,
   ``Касым → Kassym``; but ``Насен → Nasen``);
 * hyphens, spaces and capitals are kept; an ALL-CAPS surname stays ALL CAPS (``ҚАЛИЕВА → KALIYEVA``).
@@ -73,6 +75,7 @@ _KK_FRONT_VOWELS = "әіөүӘІӨҮ"
 _CYRILLIC_VOWELS = "аәеёиоөуұүыіэюя"
 _VOWELS = _CYRILLIC_VOWELS + _CYRILLIC_VOWELS.upper()
 
+_KAZAKH_ONLY = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _KK_TO_RU = str.maketrans("әөұүқғңһіӘӨҰҮҚҒҢҺІ", "аоуукгнхиАОУУКГНХИ")
 _SOFT_L = re.compile(rf"(?<=[{_KK_FRONT_VOWELS}])([лЛ])(?![{_VOWELS}])")
 _Y_BEFORE_I = re.compile(r"([йЙ])[ыіЫІ]")
@@ -117,7 +120,11 @@ def kazakh_to_russian(name: str) -> str:
 def romanize(name: str) -> str:
     """A Kazakh or Russian name in Latin letters as English-language Kazakh media write it
     (passport style, from the Russian form): ``Нұргүл Қалиева → Nurgul Kaliyeva``."""
-    name = kazakh_to_russian(name)
+    return _WORD.sub(lambda m: _romanize_word(kazakh_to_russian(m.group()), _KAZAKH_ONLY.search(m.group()) is not None),
+                     name)
+
+
+def _romanize_word(name: str, kazakh: bool) -> str:
     out: list[str] = []
     for i, ch in enumerate(name):
         low = ch.lower()
@@ -127,10 +134,13 @@ def romanize(name: str) -> str:
             continue
         prev = name[i - 1].lower() if i else ""
         nxt = name[i + 1].lower() if i + 1 < len(name) else ""
-        if low == "е" and (not prev.isalpha() or prev in _YE_AFTER):
-            latin = "ye"
+        if low == "е" and (not prev.isalpha() or prev in _YE_AFTER) and prev != "у":
+            # Елдана → Eldana; Kazakh у before a vowel is a consonant: Меруерт → Meruert
+            latin = "e" if not prev.isalpha() and nxt == "л" else "ye"
         elif low == "й":
-            if nxt in _RU_TO_EN and nxt not in _RU_VOWELS:
+            if kazakh and prev == "е" and not nxt.isalpha():
+                latin = "i"  # Шәмей → Shamei (but Сергей → Sergey)
+            elif nxt in _RU_TO_EN and nxt not in _RU_VOWELS:
                 latin = "i"
         elif low == "с" and prev in _RU_VOWELS and nxt == "ы":
             latin = "ss"
