@@ -91,6 +91,14 @@ def test_names_in_text_are_protected_with_the_ending_outside(text, language, tar
     assert protect_names("Тоқаевич", "kk", "en", table, gazetteer=False)[1] == []
 
 
+def test_a_copied_source_ending_is_dropped_on_restore():
+    table = NameTable([TOKAYEV])
+    protected, spans = protect_names("Тоқаевтың сөзі", "kk", "en", table, gazetteer=False)
+    assert restore("[[1]]тың speech", spans)[0] == "Tokayev speech"
+    assert restore("[[1]]'s speech", spans)[0] == "Tokayev's speech"
+    assert restore("[[1]]тыңғы", spans)[0] == "Tokayevтыңғы"  # not a copy of the ending: left alone
+
+
 def test_name_spelling_survives_a_real_model(tiny_models):
     from kztranslate.document import Article, Block
     from kztranslate.engine import Decoding

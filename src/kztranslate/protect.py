@@ -157,6 +157,12 @@ def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict
     """
     by_number = {s.number: s for s in spans}
     problems: list[dict[str, Any]] = []
+    for span in spans:
+        # a source-language ending the model copied after a name ("[[1]]тың" in English) goes
+        suffix = span.meta.get("suffix") if span.kind == "name" else None
+        if suffix and any(ch.isalpha() for ch in suffix):
+            model_text = re.sub(rf"(\[\[\s*{span.number}\s*\]\]){re.escape(suffix)}(?![{_LETTERS}])", r"\1",
+                                model_text)
     used: set[int] = set()
 
     def put_back(m: re.Match[str]) -> str:
