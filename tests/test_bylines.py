@@ -131,3 +131,33 @@ def test_long_inputs_stay_fast():
         began = time.perf_counter()
         assert "".join(p.text for p in split_byline(text)) == text
         assert time.perf_counter() - began < 5
+
+
+def test_bylines_through_the_command_line(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    item = {"uri": "urn:test:1", "type": "text", "language": "en", "headline": "Oil prices edged up",
+            "byline": "By Henning Gloystein", "body_html": "<p>Oil prices edged up on Monday.</p>"}
+    (tmp_path / "item.json").write_text(json.dumps(item), encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        '<html><head><meta charset="utf-8"><meta name="author" content="Deutsche Welle (www.dw.com)">'
+        "<title>Oil</title></head><body><article><h1>Oil prices edged up</h1>"
+        '<p class="byline">Author: Julia Hitz</p><p>Oil prices edged up on Monday.</p></article></body></html>',
+        encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kztranslate", "translate", str(tmp_path / "item.json"), str(tmp_path / "page.html"),
+         "--to", "ru,kk", "--backend", "pseudo", "--out-dir", str(tmp_path / "out"), "--no-memory"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for language, label in (("ru", "Автор:"), ("kk", "Авторы:")):
+        ninjs = json.loads((tmp_path / "out" / f"item.{language}.json").read_text(encoding="utf-8"))
+        assert ninjs["byline"] == f"{label} Хеннинг Глойштайн"
+        page = (tmp_path / "out" / f"page.{language}.html").read_text(encoding="utf-8")
+        assert 'content="Deutsche Welle (www.dw.com)"' in page
+        assert f"{label} Юлия Хиц" in page
