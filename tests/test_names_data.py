@@ -56,6 +56,13 @@ def test_user_table_wins_over_gazetteer(tmp_path):
     assert transliterate_name("Қасым-Жомарт Тоқаев", "kk", "en", mine) == "Qasym-Jomart Toqaev"
 
 
+def test_english_from_a_known_russian_form():
+    # a row of the kk/ru pairs (egemen.kz / sports.kz): the Russian form is not the rule's
+    table = NameTable([{"kk": "Дамир Қасаболат", "ru": "Дамир Касабулат"}])
+    assert transliterate_name("Дамир Қасаболат", "kk", "en", gazetteer=False) == "Damir Kasabolat"
+    assert transliterate_name("Дамир Қасаболат", "kk", "en", table, gazetteer=False) == "Damir Kasabulat"
+
+
 @pytest.mark.parametrize("content, line, message", [
     ("kk\tru\ten\n", 1, "lacks kind, role, source"),
     ("kk\tru\ten\tkind\trole\tsource\nҚасым\tКасым\n", 2, "2 cells"),

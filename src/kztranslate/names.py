@@ -5,7 +5,8 @@ Where a name's spelling comes from, first hit wins:
 1. the user's :class:`NameTable` (``--names``): the whole name, then each word of it;
 2. the built-in gazetteer of official spellings (``kztranslate/data/gazetteer.tsv``, columns
    ``kk ru en kind role source``; loaded on first use, see :func:`builtin_gazetteer`): the whole
-   name, then each word of it;
+   name, then each word of it; a Kazakh name going into English whose English form neither knows
+   but whose Russian form one does is romanized from that Russian form;
 3. the rules below.
 
 Kazakh → Russian (the Russian rendering of Kazakh names, as in Russian-language press and passports):
@@ -223,7 +224,17 @@ def _look_up(tables: list[NameTable], name: str, source: str, target: str, *, wh
             found = (known.lookup if whole else known.lookup_word)(written, language, target)
             if found:
                 return found
+    if source == "kk" and target == "en":
+        # no English form known, but the Russian one is: romanize that, as passports do
+        for known in tables:
+            russian = (known.lookup if whole else known.lookup_word)(name, "kk", "ru")
+            if russian:
+                return _romanize_word_run(russian)
     return None
+
+
+def _romanize_word_run(russian: str) -> str:
+    return _WORD.sub(lambda m: _romanize_word(m.group(), False), russian)
 
 
 def transliterate_name(
