@@ -57,7 +57,7 @@ def test_user_table_wins_over_gazetteer(tmp_path):
 
 
 def test_english_from_a_known_russian_form():
-    # a row of the kk/ru pairs (egemen.kz / sports.kz): the Russian form is not the rule's
+    # a row of the kk/ru pairs (ar.egemen.kz / vesti.kz): the Russian form is not the rule's
     table = NameTable([{"kk": "Дамир Қасаболат", "ru": "Дамир Касабулат"}])
     assert transliterate_name("Дамир Қасаболат", "kk", "en", gazetteer=False) == "Damir Kasabolat"
     assert transliterate_name("Дамир Қасаболат", "kk", "en", table, gazetteer=False) == "Damir Kasabulat"
