@@ -138,6 +138,8 @@ def test_names_command(tmp_path):
     result = kzt("names", "Қасым-Жомарт Тоқаев", "--to", "en", "--names", str(table))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Kassym-Jomart Tokayev\n"
+    result = kzt("names", "Тоқаевтар", "Тоқаев", "--to", "en", "--names", str(table), "--json")
+    assert [r["to"]["en"]["via"] for r in json.loads(result.stdout)] == ["rules", "names table"]
     result = kzt("names", "Нұргүл Қалиева", "Henning Gloystein", "--to", "ru,en,kk-Latn", "--json", "--no-gazetteer")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

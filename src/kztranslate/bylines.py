@@ -220,8 +220,18 @@ def _organization_prefix(words: list[str], start: int) -> int:
     return 0
 
 
+@lru_cache(maxsize=1)
+def _label_forms_by_first_word() -> dict[str, list[tuple[tuple[str, ...], str, bool]]]:
+    index: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}
+    for form in _label_forms():
+        index.setdefault(form[0][0], []).append(form)
+    return index
+
+
 def _label_at(words: list[str], start: int, *, after_organization: bool = False) -> tuple[int, str] | None:
-    for form, concept, colon in _label_forms():
+    if start >= len(words):
+        return None
+    for form, concept, colon in _label_forms_by_first_word().get(words[start].rstrip(":").casefold(), ()):
         width = len(form)
         chunk = words[start:start + width]
         if len(chunk) != width:
@@ -319,33 +329,36 @@ def render_byline(text: str, target: str, transliterate: Callable[[str], str]) -
     """``text`` with each person passed through ``transliterate``, each label localized into
     ``target``, and organizations, URLs and separators kept as written."""
     parts = split_byline(text)
+    governed = _persons_governed(parts)
     out: list[str] = []
+    before: BylinePart | None = None  # the last part that is not blank text
     for index, part in enumerate(parts):
         if part.kind == "person":
             out.append(transliterate(part.text))
-        elif part.kind == "label" and part.concept is not None:
-            if part.text.strip() == "&":
-                out.append(part.text)
-                continue
-            persons = _persons_governed(parts, index)
-            rendered = render_label(part.concept, part.text, target, plural=persons > 1)
-            before = next((p for p in reversed(parts[:index]) if p.kind != "text" or p.text.strip()), None)
+        elif part.kind == "label" and part.concept is not None and part.text.strip() != "&":
+            rendered = render_label(part.concept, part.text, target, plural=governed[index] > 1)
             if before is not None and before.kind == "organization" and not part.text.endswith(":"):
                 rendered = rendered.rstrip(":")  # "AP Photo" → "AP Фото"
             out.append(rendered)
         else:
             out.append(part.text)
+        if part.kind != "text" or part.text.strip():
+            before = part
     return "".join(out)
 
 
-def _persons_governed(parts: list[BylinePart], index: int) -> int:
-    """How many persons follow a label before the next non-"and" label or a ``;``."""
+def _persons_governed(parts: list[BylinePart]) -> list[int]:
+    """Per part: for a label, how many persons follow it before the next non-"and" label or a
+    ``;`` (one backward pass)."""
+    governed = [0] * len(parts)
     count = 0
-    for part in parts[index + 1:]:
-        if part.kind == "label" and part.concept != "and":
-            break
-        if part.kind == "text" and ";" in part.text:
-            break
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
         if part.kind == "person":
             count += 1
-    return count
+        elif part.kind == "label" and part.concept != "and":
+            governed[index] = count
+            count = 0
+        elif part.kind == "text" and ";" in part.text:
+            count = 0
+    return governed

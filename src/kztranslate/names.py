@@ -508,25 +508,38 @@ def builtin_gazetteer() -> NameTable | None:
 def explain_name(
     name: str, source: str, target: str, table: NameTable | None = None, *, gazetteer: bool = True
 ) -> dict[str, Any]:
-    """``{"text": ..., "via": "names table" | "gazetteer" | "rules"}`` for ``name`` in ``target``;
-    a gazetteer hit also gives the person's ``role`` and the ``source`` page of the spelling."""
+    """``{"text": ..., "via": "names table" | "gazetteer" | "rules"}`` for ``name`` in ``target``
+    (``via`` names the first source that knew the whole name or one of its words); a whole-name
+    gazetteer hit also gives the person's ``role`` and the ``source`` page of the spelling."""
     text = transliterate_name(name, source, target, table, gazetteer=gazetteer)
     result: dict[str, Any] = {"text": text, "via": "rules"}
     if normalize_language(target) == "kk-Latn":
         from .latin import to_latin
 
         result["text"] = to_latin(text)
-    if table is not None and transliterate_name(name, source, target, table, gazetteer=False) == text \
-            and transliterate_name(name, source, target, gazetteer=False) != text:
-        result["via"] = "names table"
+    source, target = normalize_language(source), normalize_language(target)
+    if source == "kk-Latn":
+        from .latin import to_cyrillic
+
+        name, source = to_cyrillic(name), "kk"
+    target = "kk" if target == "kk-Latn" else target
+    if source == target:
         return result
     known = builtin_gazetteer() if gazetteer else None
-    if known is not None and transliterate_name(name, source, target, gazetteer=False) != text:
-        result["via"] = "gazetteer"
-        number = known.entry_number(name, normalize_language(source))
-        if number is None and normalize_language(source) == "kk":
-            number = known.entry_number(kazakh_to_russian(name), "ru")
-        details = known.meta.get("details") or []
-        if number is not None and number < len(details):
-            result.update({k: v for k, v in details[number].items() if v})
+    for label, candidate in (("names table", table), ("gazetteer", known)):
+        if candidate is None:
+            continue
+        whole = _look_up([candidate], name, source, target, whole=True)
+        words = [_look_up([candidate], w, source, target, whole=False) for w in name.split()]
+        if whole is None and not any(words):
+            continue
+        result["via"] = label
+        if whole is not None and label == "gazetteer":
+            number = candidate.entry_number(name, source)
+            if number is None and source == "kk":
+                number = candidate.entry_number(kazakh_to_russian(name), "ru")
+            details = candidate.meta.get("details") or []
+            if number is not None and number < len(details):
+                result.update({k: v for k, v in details[number].items() if v})
+        break
     return result
