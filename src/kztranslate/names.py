@@ -29,7 +29,8 @@ form by the rules above), not from the Kazakh letters::
 
 * ``е`` is ``ye`` at the start of a word and after a vowel, ``ь`` or ``ъ`` (``Ерлан → Yerlan``,
   ``Токаев → Tokayev``, ``Григорьев → Grigoryev``), but ``e`` after ``у`` (a consonant in Kazakh
-  names: ``Меруерт → Meruert``) and in a word opening with ``Ел`` (``Елдана → Eldana``);
+  names: ``Меруерт → Meruert``);
+* ``дж`` opening a word is ``j`` (``Джумабаев → Jumabayev``);
 * ``й`` is ``i`` before a consonant (``Айбек → Aibek``, ``Кызайбай → Kyzaibay``) and in the final
   ``ей`` of a word written with Kazakh letters (``Шәмей → Shamei``; ``Сергей → Sergey``), ``y`` elsewhere at the end of a word and before a vowel
   (``Оралбай → Oralbay``, ``Евгений → Yevgeniy``);
@@ -136,8 +137,11 @@ def _romanize_word(name: str, kazakh: bool) -> str:
         prev = name[i - 1].lower() if i else ""
         nxt = name[i + 1].lower() if i + 1 < len(name) else ""
         if low == "е" and (not prev.isalpha() or prev in _YE_AFTER) and prev != "у":
-            # Елдана → Eldana; Kazakh у before a vowel is a consonant: Меруерт → Meruert
-            latin = "e" if not prev.isalpha() and nxt == "л" else "ye"
+            latin = "ye"  # Kazakh у before a vowel is a consonant: Меруерт → Meruert
+        elif low == "д" and nxt == "ж" and i == 0:
+            latin = "j"  # Джумабаев → Jumabayev (but Мухамеджанов: Мухамед-жан)
+        elif low == "ж" and prev == "д" and i == 1:
+            latin = ""
         elif low == "й":
             if kazakh and prev == "е" and not nxt.isalpha():
                 latin = "i"  # Шәмей → Shamei (but Сергей → Sergey)
