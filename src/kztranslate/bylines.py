@@ -26,9 +26,9 @@ A byline is more than names: ``By Henning Gloystein``, ``Author: Julia Hitz``, `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from .languages import base_language, normalize_language
 from .protect import CYRILLIC_LETTERS

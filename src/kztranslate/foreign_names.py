@@ -195,7 +195,7 @@ def _german(lower: str, i: int) -> tuple[str, int]:
 def _romance(lower: str, i: int) -> tuple[str, int]:
     ch, nxt, after = lower[i], _at(lower, i + 1), _at(lower, i + 2)
     if lower.startswith("gli", i):
-        return ("ль" if _vowel(_at(lower, i + 3)) else "льи"), 3 if not _vowel(_at(lower, i + 3)) else 3
+        return ("ль" if _vowel(_at(lower, i + 3)) else "льи"), 3  # Migliore → Мильоре, Gigli → Джильи
     if lower.startswith("zz", i):
         return "цц", 2
     if lower.startswith("cc", i) and after in ("e", "i"):

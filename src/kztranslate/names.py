@@ -32,8 +32,8 @@ form by the rules above), not from the Kazakh letters::
   names: ``Меруерт → Meruert``);
 * ``дж`` opening a word is ``j`` (``Джумабаев → Jumabayev``);
 * ``й`` is ``i`` before a consonant (``Айбек → Aibek``, ``Кызайбай → Kyzaibay``) and in the final
-  ``ей`` of a word written with Kazakh letters (``Шәмей → Shamei``; ``Сергей → Sergey``), ``y`` elsewhere at the end of a word and before a vowel
-  (``Оралбай → Oralbay``, ``Евгений → Yevgeniy``);
+  ``ей`` of a word written with Kazakh letters (``Шәмей → Shamei``; but ``Сергей → Sergey``), ``y``
+  elsewhere at the end of a word and before a vowel (``Оралбай → Oralbay``, ``Евгений → Yevgeniy``);
 * ``с`` between a vowel and ``ы`` is doubled, as passports do (``Асылкулов → Assylkulov``,
   ``Касым → Kassym``; but ``Насен → Nasen``);
 * hyphens, spaces and capitals are kept; an ALL-CAPS surname stays ALL CAPS (``ҚАЛИЕВА → KALIYEVA``).
@@ -41,7 +41,8 @@ form by the rules above), not from the Kazakh letters::
 English → Russian or Kazakh: a name that is in the gazetteer or the user's table gets its form
 from there; a romanized Kazakh or Russian name (``zh``, ``kh``, ``-ov``, ``-yeva``, ``-uly``…) is
 read back by reversing that table (``shch zh kh ts ch sh yu ya yo ye`` first, ``y`` is ``й`` after
-a vowel and ``ы`` elsewhere, ``e`` is ``э`` at the start of a word, ``q→к`` or ``қ`` for Kazakh;
+a vowel and ``ы`` elsewhere, ``i`` after a vowel and before a consonant is ``й``, a doubled ``ss``
+between vowels is one ``с``, ``e`` is ``э`` at the start of a word, ``q→к`` or ``қ`` for Kazakh;
 letters lost in romanization do not come back: ``Nurgul Kaliyeva → Нургул Калиева``); any other
 Latin-script name gets the practical transcription of :mod:`kztranslate.foreign_names`
 (``Henning Gloystein → Хеннинг Глойштайн``).
