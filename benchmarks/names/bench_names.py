@@ -31,7 +31,7 @@ def measure(rows: list[dict[str, str]], target: str, split: str, *, gazetteer: b
     """Exact matches of ``transliterate_name(kk, "kk", target)`` against the row's ``target``
     column, over the rows of ``split`` that have both. ``gazetteer_file`` replaces the built-in
     gazetteer (it is given the gazetteer's place in the lookup order)."""
-    from kztranslate.names import load_gazetteer, transliterate_name
+    from kztranslate.names import builtin_gazetteer, load_gazetteer, transliterate_name
 
     table = load_gazetteer(gazetteer_file) if gazetteer and gazetteer_file else None
     if table is not None:
@@ -39,13 +39,22 @@ def measure(rows: list[dict[str, str]], target: str, split: str, *, gazetteer: b
 
     chosen = [r for r in rows if r.get("split") == split and r.get("kk", "").strip() and r.get(target, "").strip()]
     misses = []
+    known_rows = known_right = 0
+    known = table if table is not None else (builtin_gazetteer() if gazetteer else None)
     for row in chosen:
         got = transliterate_name(row["kk"].strip(), "kk", target, table, gazetteer=gazetteer)
-        if got != row[target].strip():
+        right = got == row[target].strip()
+        if not right:
             misses.append({"kk": row["kk"].strip(), "expected": row[target].strip(), "got": got})
+        if known is not None and known.entry_number(row["kk"].strip(), "kk") is not None:
+            known_rows += 1
+            known_right += right
     total = len(chosen)
     return {"direction": f"kk→{target}", "split": split, "gazetteer": gazetteer or table is not None, "names": total,
             "exact": total - len(misses), "rate": (total - len(misses)) / total if total else None,
+            "in_gazetteer": known_rows,
+            "rate_outside_gazetteer": ((total - len(misses) - known_right) / (total - known_rows)
+                                       if known is not None and total > known_rows else None),
             "misses": misses}
 
 
@@ -79,11 +88,16 @@ def main(argv: list[str] | None = None) -> int:
                   ensure_ascii=False, indent=2)
         print()
     else:
-        print(f"{'direction':<9} {'split':<5} {'':<18} {'exact':>9} {'rate':>7}")
+        print(f"{'direction':<9} {'split':<5} {'':<18} {'exact':>9} {'rate':>7}   names not in the gazetteer")
         for r in results:
             how = "rules+gazetteer" if r["gazetteer"] else "rules only"
             rate = f"{r['rate']:.1%}" if r["rate"] is not None else "—"
-            print(f"{r['direction']:<9} {r['split']:<5} {how:<18} {r['exact']:>4}/{r['names']:<4} {rate:>7}")
+            outside = ""
+            if r["gazetteer"]:
+                other = r["names"] - r["in_gazetteer"]
+                share = r["rate_outside_gazetteer"]
+                outside = f"{other:>4}" + (f", {share:.1%} exact" if share is not None else "")
+            print(f"{r['direction']:<9} {r['split']:<5} {how:<18} {r['exact']:>4}/{r['names']:<4} {rate:>7}   {outside}")
     if args.misses:
         for r in results:
             if r["split"] == args.misses and not r["gazetteer"]:
