@@ -188,3 +188,18 @@ def test_benchmark_runs_on_both_halves():
     for (direction, split, gazetteer), r in by_key.items():
         if gazetteer:
             assert r["rate"] >= by_key[(direction, split, False)]["rate"]
+
+
+def test_post_edits_key_names_as_translation_does():
+    from kztranslate.document import Block
+    from kztranslate.pipeline import post_edit_segments
+
+    table = NameTable([TOKAYEV])
+    source = Block("paragraph", "Тоқаевтың сөзі бүгін жарияланды.")
+    edited = Block("paragraph", "Tokayev's speech was published today.")
+    (found,) = post_edit_segments(source, edited, "kk", "en", name_table=table)
+    protected, _ = protect_names("Тоқаевтың сөзі бүгін жарияланды.", "kk", "en", table, gazetteer=False)
+    assert found == ("kk", protected, "[[1]]'s speech was published today.")
+    # an edit that respells the name is not stored
+    assert post_edit_segments(source, Block("paragraph", "Toqaev's speech was published today."), "kk", "en",
+                              name_table=table) is None

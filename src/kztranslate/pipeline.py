@@ -566,14 +566,16 @@ def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
 
 # -- [issue 3: post-edits into the translation memory] ---------------------------------------------
 def post_edit_segments(
-    source: Block, edited: Block, source_language: str, target_language: str
+    source: Block, edited: Block, source_language: str, target_language: str,
+    name_table: names.NameTable | None = None,
 ) -> list[tuple[str, str, str]] | None:
     """The sentences of a post-edited block as the translation memory keys them: ``(language of the
     source sentence, source sentence, edited sentence)``, both sides in the form the pipeline sends
     to the model (inline markers ``<1>…</1>``, protected spans as ``[[n]]``), so that translating the
     article again finds them. None when the edit's sentences, markup or protected spans do not line
     up one to one with the source's (the edit merged sentences, dropped a URL, …). Glossary terms
-    are not applied: a sentence with a glossary term is looked up with its placeholder."""
+    are not applied: a sentence with a glossary term is looked up with its placeholder. Person names
+    of ``name_table`` and the gazetteer are, as in translation (the edit must keep their spelling)."""
     target = base_language(target_language)
     pieces = inline.encode_pieces(source.text, source.inline,
                                   segmentation.split_sentences(source.text, source_language))
@@ -595,10 +597,12 @@ def post_edit_segments(
             continue  # never sent to the model
         core, spans = protect.protect(_strip(piece)[0], language)
         edit = _strip(edit)[0]
-        for span in spans:
-            if span.text not in edit:
+        core, people = protect.protect_names(core, language, target, name_table, first=len(spans) + 1)
+        for span in spans + people:
+            written = span.output if span.kind == "name" else span.text
+            if written not in edit:
                 return None
-            edit = edit.replace(span.text, protect.placeholder(span.number), 1)
+            edit = edit.replace(written, protect.placeholder(span.number), 1)
         found.append((language, core, edit))
     return found
 # -- [end post-edits into the translation memory] --------------------------------------------------
