@@ -9,7 +9,8 @@ A byline is more than names: ``By Henning Gloystein``, ``Author: Julia Hitz``, `
   of a piece or between names; rendered in the target from the same table, keeping its case
   (``and`` stays lower case, ``By`` becomes ``Автор:``; several persons take the plural
   ``Авторы:``/``Authors:``);
-* ``organization`` — an agency, outlet or address: a name in :data:`ORGANIZATIONS`, a URL or a
+* ``organization`` — an agency, outlet or address: a name in :data:`ORGANIZATIONS` (also opening
+  a phrase: ``AP Photo``, ``ҚазАқпарат тілшісі``), a quoted name (``«Egemen Qazaqstan»``), a URL or a
   domain (``www.dw.com``, ``Tengrinews.kz``), a phrase with an organization word (``News``,
   ``Agency``, ``Welle``, ``агенттігі``, ``агентство``…), a word written with a capital inside
   (``ҚазАқпарат``, ``BelTA``; ``McDonald`` and ``DiCaprio`` are persons), a short all-lower or
@@ -52,7 +53,8 @@ BYLINE_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
               "ru": ("Фото:", "Фотографии:", "Фото автора:"), "kk": ("Фото:", "Сурет:", "Суреттер:"),
               "de": ("Foto:", "Fotos:", "Bild:")},
     "video": {"en": ("Video:",), "ru": ("Видео:",), "kk": ("Бейне:", "Видео:"), "de": ("Video:",)},
-    "correspondent": {"en": ("Correspondent:",), "ru": ("Корреспондент:",), "kk": ("Тілші:",)},
+    "correspondent": {"en": ("Correspondent:",), "ru": ("Корреспондент:",),
+                      "kk": ("Тілші:", "тілшісі", "корреспонденті")},
     "camera": {"en": ("Camera:",), "ru": ("Оператор:",), "kk": ("Оператор:", "Бейнеоператор:")},
     "and": {"en": ("and", "&"), "ru": ("и",), "kk": ("және", "мен"), "de": ("und",), "fr": ("et",)},
 }
@@ -179,9 +181,9 @@ def _classify_run(words: list[str]) -> list[BylinePart]:
     start = 0
     while start < len(words):
         organization = _organization_prefix(words, start)
-        if organization:  # "AP Photo/…": an agency, then a label without its colon
+        if organization:  # "AP Photo/…", "ҚазАқпарат тілшісі …": an agency, then a label without its colon
             after = _label_at(words, start + organization, after_organization=True)
-            if after is not None or start + organization == len(words):
+            if not group:
                 flush()
                 out.append(BylinePart("organization", " ".join(words[start:start + organization])))
                 start += organization
@@ -275,8 +277,8 @@ def _person_word(word: str) -> bool:
 
 def _is_organization(words: list[str]) -> bool:
     phrase = " ".join(words).strip(".")
-    if phrase.casefold() in ORGANIZATIONS:
-        return True
+    if phrase[:1] in "«\"“„'" or phrase.strip("«»\"“”„'").casefold() in ORGANIZATIONS:
+        return True  # «Egemen Qazaqstan»: a quoted name is an outlet
     if any(w.strip(".,").casefold() in _ORGANIZATION_WORDS for w in words):
         return True
     if len(words) == 1:
