@@ -87,7 +87,7 @@ def test_bad_gazetteer_names_file_and_line(tmp_path, content, line, message):
     ("Поздравили Токаева. Касым-Жомарт Токаев сказал.", "ru", "en",
      ["Токаев", "Касым-Жомарт Токаев"], ["а", ""], ["Tokayev", "Kassym-Jomart Tokayev"]),
     ("President Tokayev's speech", "en", "kk", ["Tokayev"], ["'s"], ["Тоқаев"]),
-    ("ТОҚАЕВТЫҢ сөзі", "kk", "ru", ["ТОҚАЕВ"], ["ТЫҢ"], ["Токаев"]),
+    ("ТОҚАЕВТЫҢ сөзі", "kk", "ru", ["ТОҚАЕВ"], ["ТЫҢ"], ["ТОКАЕВ"]),
 ])
 def test_names_in_text_are_protected_with_the_ending_outside(text, language, target, stems, suffixes, outputs):
     table = NameTable([TOKAYEV])
@@ -203,3 +203,17 @@ def test_post_edits_key_names_as_translation_does():
     # an edit that respells the name is not stored
     assert post_edit_segments(source, Block("paragraph", "Toqaev's speech was published today."), "kk", "en",
                               name_table=table) is None
+
+
+def test_name_matching_stays_linear():
+    import time
+
+    table = NameTable([TOKAYEV])
+    timings = []
+    for size in (2_000, 20_000):
+        text = "а" * size + " Тоқаевтың " + "сөзі " * (size // 5)
+        began = time.perf_counter()
+        _, spans = protect_names(text, "kk", "en", table, gazetteer=False)
+        timings.append(time.perf_counter() - began)
+        assert [s.text for s in spans] == ["Тоқаев"]
+    assert timings[1] < 30 * timings[0] + 0.5
