@@ -113,6 +113,7 @@ def test_every_label_concept_renders_in_every_target():
         ("Frank-Walter Steinmeier", "Франк-Вальтер Штайнмайер"),
         ("Mario Draghi", "Марио Драги"),
         ("Chuck Norris", "Чак Норрис"),
+        ("Pierce", "Пирс"),
         ("HENNING GLOYSTEIN", "ХЕННИНГ ГЛОЙШТАЙН"),
     ],
 )

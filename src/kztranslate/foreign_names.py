@@ -21,7 +21,7 @@ systems chosen per name (all the words of one name are read the same way):
   ``ch → к``, ``gh → г``, ``gi ge → дж``, ``gli → ль``, ``gn → нь``, ``z → ц``, ``zz → цц``.
 * **English** otherwise (the default; also for names of unknown origin): ``sh → ш``, ``ch tch → ч``,
   ``th → т``, ``ph → ф``, ``ck → к``, ``wh → у``, ``qu → кв``, ``kn`` at the start → ``н``,
-  ``ee ea → и``, ``oo → у``, ``ai ay ey → эй``, ``ei → эй``, ``oy oi → ой``, ``ew → ью``,
+  ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``, ``ei → эй``, ``oy oi → ой``, ``ew → ью``,
   ``ow`` at the end → ``оу``, ``au aw → о``, ``j → дж``, ``g → дж`` before ``e i y`` (except
   at a word's end), ``c → с`` before ``e i y``, ``w → у``, ``y → и`` between consonants and at
   the end, ``x → кс``, a final silent ``e`` after a consonant dropped (``Pierce → Пирс``).
@@ -144,8 +144,8 @@ def _english(lower: str, i: int) -> tuple[str, int]:
         return "оу", 2
     if pair == "ey" and i + 2 == len(lower) and i > 0:
         return "и", 2  # Bailey, Harvey
-    if pair == "ie" and i + 2 == len(lower):
-        return "и", 2  # Bernie
+    if pair == "ie" and (i + 2 == len(lower) or after in ("r", "l", "c")) and i > 0:
+        return "и", 2  # Bernie, Pierce, Fielding
     if pair in groups:
         return groups[pair], 2
     if ch == "u" and i > 0 and not _vowel(prev) and lower[i + 1:i + 3] in _SHORT_U_BEFORE:
