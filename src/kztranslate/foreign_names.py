@@ -10,7 +10,7 @@ Without a pronunciation dictionary this is a rule table over letter groups, with
 systems chosen per name (all the words of one name are read the same way):
 
 * **German** when any word shows German spelling: ``sch``, ``tz`` (not at the start), ``ß``,
-  ``ä ö ü``, ``ei``/``ie`` next to ``n r s t l``, or the endings ``-stein -mann -berg -burg -feld
+  ``ä ö ü``, ``ein eir einz eins``, or the endings ``-stein -mann -berg -burg -feld
   -hardt -hausen -meier -meyer -rich``. German readings: ``ei ey ai ay → ай``, ``eu äu → ой``,
   ``ie → и``, ``sch → ш``, ``tsch → ч``, ``ch → х``, ``st sp`` at the start of a word or of
   ``-stein``/``-spiel`` → ``шт шп``, ``z tz → ц``, ``s`` before a vowel → ``з``, ``w → в``,
@@ -48,7 +48,7 @@ __all__ = ["transcribe_foreign_name", "spelling_system"]
 
 _VOWELS = frozenset("aeiouyäöüáéíóúàèìòùâêîôûåæø")
 _GERMAN_WORD = re.compile(
-    r"sch|(?<=.)tz|ß|[äöü]|ei[nrstl]|[nrstl]ei|ie[nrstl]|"
+    r"sch|(?<=.)tz|ß|[äöü]|ei(?:n|r|nz|ns)|"
     r"(?:stein|mann|berg|burg|feld|hardt|hausen|meier|meyer|rich)$"
 )
 _ROMANCE_WORD = re.compile(r"(?:gli|gn|cc|zz|[cg]h[ei])")
