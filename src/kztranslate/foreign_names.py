@@ -21,7 +21,7 @@ systems chosen per name (all the words of one name are read the same way):
   ``ch → к``, ``gh → г``, ``gi ge → дж``, ``gli → ль``, ``gn → нь``, ``z → ц``, ``zz → цц``.
 * **English** otherwise (the default; also for names of unknown origin): ``sh → ш``, ``ch tch → ч``,
   ``th → т``, ``ph → ф``, ``ck → к``, ``wh → у``, ``qu → кв``, ``kn`` at the start → ``н``,
-  ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``, ``ei → эй``, ``oy oi → ой``, ``ew → ью``,
+  ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``, ``ei → и`` (``Keith → Кит``), ``oy oi → ой``, ``ew → ью``,
   ``ow`` at the end → ``оу``, ``au aw → о``, ``j → дж``, ``g → дж`` before ``e i y`` (except
   at a word's end), ``c → с`` before ``e i y``, ``w → у``, ``y → и`` between consonants and at
   the end, ``x → кс``, a final silent ``e`` after a consonant dropped (``Pierce → Пирс``).
@@ -138,7 +138,7 @@ def _english(lower: str, i: int) -> tuple[str, int]:
     if i == 0 and pair in ("kn", "wr"):
         return _single(nxt), 2
     groups = {"sh": "ш", "ch": "ч", "th": "т", "ph": "ф", "ck": "к", "wh": "у", "qu": "кв", "ee": "и",
-              "ea": "и", "oo": "у", "ai": "эй", "ay": "эй", "ey": "эй", "ei": "эй", "oy": "ой", "oi": "ой",
+              "ea": "и", "oo": "у", "ai": "эй", "ay": "эй", "ey": "эй", "ei": "и", "oy": "ой", "oi": "ой",
               "ew": "ью", "au": "о", "aw": "о", "gh": "г" if i == 0 else ""}
     if pair == "ow" and i + 2 == len(lower):
         return "оу", 2
