@@ -14,21 +14,22 @@ systems chosen per name (all the words of one name are read the same way):
   -hardt -hausen -meier -meyer -rich``. German readings: ``ei ey ai ay → ай``, ``eu äu → ой``,
   ``ie → и``, ``sch → ш``, ``tsch → ч``, ``ch → х``, ``st sp`` at the start of a word or of
   ``-stein``/``-spiel`` → ``шт шп``, ``z tz → ц``, ``s`` before a vowel → ``з``, ``w → в``,
-  ``v → ф``, ``j → й`` (``ja je ju → я е ю``), ``ä → э``, ``ö → ё``, ``ü → ю``, ``h`` after a
-  vowel silent, ``-er`` at the end stays ``-ер``.
-* **Italian / Spanish / Portuguese** when a word ends in a vowel other than ``e``/``y`` and
-  shows ``gli gn cc zz`` or ``ch`` before ``e i`` or ``d'``: ``c ci → ч`` before ``e i``,
+  ``v → ф``, ``j → й`` (``ja je ju jü → я е ю ю``), ``ä → э``, ``ö → ё``, ``ü → ю``, ``h`` after a
+  vowel silent, ``l`` before a consonant or at the end → ``ль`` (``Scholz → Шольц``).
+* **Italian / Spanish / Portuguese** when a word ends in ``a i o u`` and shows ``gli gn cc zz``
+  or ``ch gh`` before ``e i`` (``Draghi``): ``c ci → ч`` before ``e i``,
   ``ch → к``, ``gh → г``, ``gi ge → дж``, ``gli → ль``, ``gn → нь``, ``z → ц``, ``zz → цц``.
 * **English** otherwise (the default; also for names of unknown origin): ``sh → ш``, ``ch tch → ч``,
   ``th → т``, ``ph → ф``, ``ck → к``, ``wh → у``, ``qu → кв``, ``kn`` at the start → ``н``,
-  ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``, ``ei → и`` (``Keith → Кит``), ``oy oi → ой``, ``ew → ью``,
-  ``ow`` at the end → ``оу``, ``au aw → о``, ``j → дж``, ``g → дж`` before ``e i y`` (except
-  at a word's end), ``c → с`` before ``e i y``, ``w → у``, ``y → и`` between consonants and at
+  ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``,
+  ``ei → и`` (``Keith → Кит``), ``oy oi → ой``, ``ew → ью``, ``u`` before ``ck nt st nn mp nc ng
+  tt ff bb dd`` → ``а`` (``Chuck → Чак``), ``ow`` at the end → ``оу``, ``au aw → о``, ``j → дж``,
+  ``g → дж`` before ``e i y`` (except at a word's end), ``c → с`` before ``e i y``, ``w → у``, ``y → и`` between consonants and at
   the end, ``x → кс``, a final silent ``e`` after a consonant dropped (``Pierce → Пирс``).
 
-Shared by all: ``e`` → ``э`` at the start of a word and after a vowel (``d'Emilio → д’Эмилио``,
-``Frances → Франсес``); ``ia io iu`` after a consonant at the end → ``ия ио иу`` (``Julia →
-Джулия``); ``y`` before a vowel at the start → ``й`` (``ya yo yu ye → я йо ю е``); double
+Shared by all: ``e`` → ``э`` at the start of a word and after a vowel (``d'Emilio → д’Эмилио``);
+``ia io iu`` after a consonant at the end → ``ия ио иу`` (``Julia → Джулия``); ``y`` before a vowel
+at the start → ``й`` (``ya yo yu → я йо ю``, ``ye → йе``: ``Yellen → Йеллен``); double
 consonants stay double (``Henning → Хеннинг``); ``h → х``. Particles ``d' l' O'`` keep their
 apostrophe as ``’``; ``van von de da di du del della der den la le`` are transcribed, lower case
 as written. Hyphens, capitals and ALL CAPS are kept. A name already in Cyrillic passes unchanged.
