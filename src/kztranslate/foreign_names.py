@@ -24,8 +24,9 @@ systems chosen per name (all the words of one name are read the same way):
   ``ee ea → и``, ``ie`` at the end or before ``r l c`` → ``и``, ``oo → у``, ``ai ay ey → эй``,
   ``ei → и`` (``Keith → Кит``), ``oy oi → ой``, ``ew → ью``, ``u`` before ``ck nt st nn mp nc ng
   tt ff bb dd`` → ``а`` (``Chuck → Чак``), ``ow`` at the end → ``оу``, ``au aw → о``, ``j → дж``,
-  ``g → дж`` before ``e i y`` (except at a word's end), ``c → с`` before ``e i y``, ``w → у``, ``y → и`` between consonants and at
-  the end, ``x → кс``, a final silent ``e`` after a consonant dropped (``Pierce → Пирс``).
+  ``g → дж`` before ``e i y`` (except at a word's end), ``c → с`` before ``e i y``, ``w → у``,
+  ``y → и`` between consonants and at the end, ``x → кс``, a final silent ``e`` after a consonant
+  dropped (``Pierce → Пирс``).
 
 Shared by all: ``e`` → ``э`` at the start of a word and after a vowel (``d'Emilio → д’Эмилио``);
 ``ia io iu`` after a consonant at the end → ``ия ио иу`` (``Julia → Джулия``); ``y`` before a vowel
