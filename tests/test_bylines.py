@@ -165,7 +165,7 @@ def test_bylines_through_the_command_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(root / "src"), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "kztranslate", "translate", str(tmp_path / "item.json"), str(tmp_path / "page.html"),
-         "--to", "ru,kk", "--backend", "pseudo", "--out-dir", str(tmp_path / "out"), "--no-memory"],
+         "--to", "ru,kk,kk-Latn", "--backend", "pseudo", "--out-dir", str(tmp_path / "out"), "--no-memory"],
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     for language, label in (("ru", "Автор:"), ("kk", "Авторы:")):
@@ -174,3 +174,5 @@ def test_bylines_through_the_command_line(tmp_path):
         page = (tmp_path / "out" / f"page.{language}.html").read_text(encoding="utf-8")
         assert 'content="Deutsche Welle (www.dw.com)"' in page
         assert f"{label} Юлия Хиц" in page
+    latin = json.loads((tmp_path / "out" / "item.kk-Latn.json").read_text(encoding="utf-8"))
+    assert latin["byline"] == "Avtory: Henning Gloystein"  # a Western name keeps its spelling in Latin letters

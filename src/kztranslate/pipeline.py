@@ -217,7 +217,8 @@ class Translator:
             if views is not None:
                 block.text = localize.format_count(int(views), tgt, like=block.text)
         elif role == "byline":
-            self._transliterate_byline(block, src, tgt)
+            # kk-Latn keeps a Western name in its own Latin letters
+            self._transliterate_byline(block, src, job.target if job.target == "kk-Latn" else tgt)
 
     def _segment(self, block: Block, language: str, target: str) -> list[str | None]:
         """Split a block into sentence segments (inline codes as markers, see kztranslate.inline);
