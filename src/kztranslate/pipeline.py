@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
-from . import inline, labels, langid, latin, localize, names, protect, qa, segmentation
+from . import bylines, inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
@@ -244,7 +244,8 @@ class Translator:
             if views is not None:
                 block.text = localize.format_count(int(views), tgt, like=block.text)
         elif role == "byline":
-            self._transliterate_byline(block, src, tgt)
+            # kk-Latn keeps a Western name in its own Latin letters
+            self._transliterate_byline(block, src, job.target if job.target == "kk-Latn" else tgt)
 
     def _segment(self, block: Block, language: str, target: str) -> list[str | None]:
         """Split a block into sentence segments (inline codes as markers, see kztranslate.inline);
@@ -279,15 +280,20 @@ class Translator:
                 for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
-        found = block.meta.get("names") or [block.text.strip()]
-        converted = [names.transliterate_name(n, src, tgt, table=self.name_table) for n in found]
-        text = block.text
-        # a reader may give the names in normal case and as printed ("Ерлан ТӨЛЕУОВ")
-        for old, new in zip(block.meta.get("printed") or found, converted):
-            text = text.replace(old, localize.house_case(new, old, tgt))
-        block.text = text
+        # persons are transliterated, labels localized, organizations kept (kztranslate.bylines); a reader
+        # may give each name in normal case beside its printed form ("Ерлан ТӨЛЕУОВ")
+        normal = dict(zip(block.meta.get("printed") or [], block.meta.get("names") or []))
+
+        def person(printed: str) -> str:
+            converted = names.transliterate_name(normal.get(printed, printed), src, tgt, table=self.name_table)
+            return localize.house_case(converted, printed, tgt)
+
+        def render(text: str) -> str:
+            return bylines.render_byline(text, tgt, person)
+
+        block.text = render(block.text)
         if "names" in block.meta:
-            block.meta["names"] = converted
+            block.meta["names"] = [render(n) for n in block.meta["names"]]
 
     # -- running ------------------------------------------------------------------------------
     def _run(self, jobs: list[_Job], progress: Callable[[int, int], None] | None) -> None:
@@ -304,6 +310,10 @@ class Translator:
                         if job.glossary is not None:
                             core, terms = job.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
                             spans += terms
+                        # person names of the names table and the gazetteer, official spelling
+                        core, people = protect.protect_names(core, languages[s], tgt, self.name_table,
+                                                             first=len(spans) + 1)
+                        spans += people
                         requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
             return
@@ -642,14 +652,16 @@ def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
 
 # -- [issue 3: post-edits into the translation memory] ---------------------------------------------
 def post_edit_segments(
-    source: Block, edited: Block, source_language: str, target_language: str
+    source: Block, edited: Block, source_language: str, target_language: str,
+    name_table: names.NameTable | None = None,
 ) -> list[tuple[str, str, str]] | None:
     """The sentences of a post-edited block as the translation memory keys them: ``(language of the
     source sentence, source sentence, edited sentence)``, both sides in the form the pipeline sends
     to the model (inline markers ``<1>…</1>``, protected spans as ``[[n]]``), so that translating the
     article again finds them. None when the edit's sentences, markup or protected spans do not line
     up one to one with the source's (the edit merged sentences, dropped a URL, …). Glossary terms
-    are not applied: a sentence with a glossary term is looked up with its placeholder."""
+    are not applied: a sentence with a glossary term is looked up with its placeholder. Person names
+    of ``name_table`` and the gazetteer are, as in translation (the edit must keep their spelling)."""
     target = base_language(target_language)
     pieces = inline.encode_pieces(source.text, source.inline,
                                   segmentation.split_sentences(source.text, source_language))
@@ -671,10 +683,12 @@ def post_edit_segments(
             continue  # never sent to the model
         core, spans = protect.protect(_strip(piece)[0], language)
         edit = _strip(edit)[0]
-        for span in spans:
-            if span.text not in edit:
+        core, people = protect.protect_names(core, language, target, name_table, first=len(spans) + 1)
+        for span in spans + people:
+            written = span.output if span.kind == "name" else span.text
+            if written not in edit:
                 return None
-            edit = edit.replace(span.text, protect.placeholder(span.number), 1)
+            edit = edit.replace(written, protect.placeholder(span.number), 1)
         found.append((language, core, edit))
     return found
 # -- [end post-edits into the translation memory] --------------------------------------------------

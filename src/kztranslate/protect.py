@@ -157,6 +157,12 @@ def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict
     """
     by_number = {s.number: s for s in spans}
     problems: list[dict[str, Any]] = []
+    for span in spans:
+        # a source-language ending the model copied after a name ("[[1]]тың" in English) goes
+        suffix = span.meta.get("suffix") if span.kind == "name" else None
+        if suffix and any(ch.isalpha() for ch in suffix):
+            model_text = re.sub(rf"(\[\[\s*{span.number}\s*\]\]){re.escape(suffix)}(?![{_LETTERS}])", r"\1",
+                                model_text)
     used: set[int] = set()
 
     def put_back(m: re.Match[str]) -> str:
@@ -201,3 +207,164 @@ def _insert(text: str, piece: str, at: float) -> str:
 
 def _problem(code: str, message: str) -> dict[str, Any]:
     return {"code": code, "severity": "warning", "message": message}
+
+
+# -- person names in running text ----------------------------------------------------------------
+# Russian case endings of a masculine surname in -ов/-ев/-ин (Токаева, Токаеву, Токаевым, Токаеве).
+_RUSSIAN_SURNAME_ENDINGS = ("ым", "ом", "а", "у", "е")
+_SURNAME = re.compile(r"(?:ов|ев|ёв|ова|ева|ёва|ин|ина|ын|ына|ұлы|улы|қызы|кызы|ский|ская|uly|kyzy|ov|ev|ova|eva|in|ina)$",
+                      re.IGNORECASE)
+_ENGLISH_POSSESSIVE = r"(?:['’]s?)?"
+
+
+def protect_names(
+    text: str, language: str, target: str, table: Any = None, *, gazetteer: bool = True, first: int = 1
+) -> tuple[str, list[ProtectedSpan]]:
+    """Replace the person names of the user's names ``table`` and of the built-in gazetteer in
+    ``text`` by placeholders whose output is the name as ``target`` prints it (the table wins).
+
+    A full name is matched as written or in capitals (and comes out in capitals then); a surname alone (``Тоқаев``, ``Токаев``,
+    ``Tokayev``) too, when it looks like one (``-ов``, ``-ева``, ``-ұлы``…, five letters or more).
+    The case ending that follows stays outside the placeholder, for the model to carry into the
+    sentence: ``Тоқаевтың`` (Kazakh endings in both vowel-harmony variants, as for glossary
+    terms), ``Токаева`` (Russian endings of a masculine surname), ``Tokayev's``. The span's
+    ``meta`` holds the matched name and ``suffix``. Inline markers and placeholders are skipped.
+    Matching is a dictionary lookup per word, so a gazetteer of thousands of names costs little.
+    """
+    from . import names
+
+    source, tgt = base_language(language), base_language(target)
+    if source == tgt:
+        return text, []
+    tables = [t for t in (table, names.builtin_gazetteer() if gazetteer else None) if t is not None]
+    if not tables:
+        return text, []
+    index = _name_index(tables, source)
+    if not index:
+        return text, []
+    ending = _ENDINGS[source]
+    blocked = [m.span() for m in re.finditer(f"{PLACEHOLDER.pattern}|{TOKEN.pattern}", text)]
+    words = [m for m in _NAME_WORD.finditer(text) if not any(a < m.end() and m.start() < b for a, b in blocked)]
+    spans: list[ProtectedSpan] = []
+    out: list[str] = []
+    last = 0
+    i = 0
+    while i < len(words):
+        found = _name_at(text, words, i, index, ending)
+        if found is None:
+            i += 1
+            continue
+        width, form, stem_end = found
+        start, end = words[i].start(), words[i + width - 1].end()
+        stem, suffix = text[start:stem_end], text[stem_end:end]
+        written = names.transliterate_name(form, source, tgt, table, gazetteer=gazetteer)
+        if stem.isupper() and len(stem) > 1:
+            written = written.upper()
+        number = first + len(spans)
+        out.append(text[last:start])
+        spans.append(ProtectedSpan("name", stem, _escape(written), number, relative_place(text, start, stem_end),
+                                   {"name": form, "suffix": suffix}))
+        out.append(placeholder(number) + suffix)
+        last = end
+        i += width
+    out.append(text[last:])
+    return "".join(out), spans
+
+
+# A word of a name: letters, hyphen-joined parts and an apostrophe ending (Tokayev's).
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def _ending_pattern(source: str) -> re.Pattern[str]:
+    from .glossary import KAZAKH_SUFFIXES
+
+    if source == "kk":
+        return re.compile(rf"(?i:-?(?:{'|'.join(KAZAKH_SUFFIXES)}){{1,3}})?")
+    if source == "ru":
+        return re.compile(rf"(?i:{'|'.join(_RUSSIAN_SURNAME_ENDINGS)})?")
+    return re.compile(_ENGLISH_POSSESSIVE)
+
+
+class _Endings(dict):
+    def __missing__(self, source: str) -> re.Pattern[str]:
+        self[source] = _ending_pattern(source)
+        return self[source]
+
+
+_ENDINGS = _Endings()
+
+
+def _name_at(text: str, words: list[re.Match[str]], i: int, index: dict[str, list[tuple[str, ...]]],
+             ending: re.Pattern[str]) -> tuple[int, str, int] | None:
+    """The longest known name starting at word ``i``: (words used, the name's form, end of its
+    stem in ``text``), or None."""
+    token = words[i].group()
+    # the first word as written, or a stem of it before an ending (no name's word is 60 letters long)
+    for cut in range(min(len(token), 60), 0, -1):
+        candidates = index.get(token[:cut]) or index.get(_title(token[:cut]))
+        if not candidates:
+            continue
+        for form_words in candidates:
+            width = len(form_words)
+            if i + width > len(words):
+                continue
+            chosen = words[i:i + width]
+            if any(text[a.end():b.start()].strip() for a, b in zip(chosen, chosen[1:])):
+                continue  # only spaces between the words of a name
+            if not all(_same_word(w.group(), f) for w, f in zip(chosen[:-1], form_words[:-1])):
+                continue
+            last, last_form = chosen[-1].group(), form_words[-1]
+            if width == 1 and cut != len(token):
+                last_form = form_words[0]
+            if not (last.startswith(last_form) or last.startswith(last_form.upper())):
+                continue
+            rest = last[len(last_form):]
+            if rest and (not _may_inflect(last_form, ending) or not ending.fullmatch(rest)):
+                continue
+            return width, " ".join(form_words), chosen[-1].start() + len(last_form)
+    return None
+
+
+def _title(word: str) -> str:
+    """``ТОҚАЕВ`` → ``Тоқаев`` (index keys are written as in the table)."""
+    return word[:1] + word[1:].lower() if word.isupper() else word
+
+
+def _same_word(written: str, form: str) -> bool:
+    return written == form or written == form.upper()
+
+
+def _may_inflect(form: str, ending: re.Pattern[str]) -> bool:
+    """Russian endings follow only a masculine surname (Токаев-а), never Калиева."""
+    if ending.pattern.startswith("(?i:" + "|".join(_RUSSIAN_SURNAME_ENDINGS)):
+        return bool(re.search(r"(?:ов|ев|ёв|ин|ын)$", form))
+    return True
+
+
+def _escape(text: str) -> str:
+    from .inline import escape
+
+    return escape(text)
+
+
+def _name_index(tables: list[Any], source: str) -> dict[str, list[tuple[str, ...]]]:
+    """First word → the names (as word tuples, longest first) the tables know in ``source``;
+    cached on the first table."""
+    cache = tables[0].meta.setdefault("_name_index", {})
+    key = (source, tuple(id(t) for t in tables))
+    if key not in cache:
+        forms: set[tuple[str, ...]] = set()
+        for table in tables:
+            for entry in table.entries:
+                written = entry.get(source)
+                if not written:
+                    continue
+                words = tuple(written.split())
+                forms.add(words)
+                if len(words) > 1 and len(words[-1]) >= 5 and _SURNAME.search(words[-1]):
+                    forms.add(words[-1:])
+        index: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted(forms, key=lambda w: (-len(w), -len(" ".join(w)), w)):
+            index.setdefault(words[0], []).append(words)
+        cache[key] = index
+    return cache[key]

@@ -18,7 +18,7 @@ from ..errors import KZTranslateError
 __all__ = ["main", "COMMANDS"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: list[str] = ["translate", "inspect", "models", "batch", "serve", "keys", "tm", "xliff", "eval"]
+COMMANDS: list[str] = ["translate", "inspect", "models", "batch", "serve", "keys", "tm", "xliff", "eval", "names"]
 
 
 class _Parser(argparse.ArgumentParser):
