@@ -246,55 +246,62 @@ class _Splicer:
 
     def object(self, old: dict, new: dict, path: Path) -> str:
         start, end = self.spans.value[path]
-        kept = [k for k in old if k in new]
-        if not kept:
+        if not any(k in new for k in old):
             return _dumps(new, self.layout, self.level(path))
-        # the text from '{' to the first member, and the member separators, as in the source
-        out = [self.source[start:self.spans.member[path + (next(iter(old)),)]]]
-        separator, closing = self._separators(old, path, end)
-        pieces: list[str] = []
+        keys = list(old)
+        separators, closing = self._separators([path + (k,) for k in keys], True, end)
+        pieces: list[tuple[str | None, str]] = []
         for key in new:
             if key in old:
                 key_start = self.spans.member[path + (key,)]
                 value_start, _ = self.spans.value[path + (key,)]
-                pieces.append(self.source[key_start:value_start] + self.value(old[key], new[key], path + (key,)))
+                pieces.append((separators.get(key),
+                               self.source[key_start:value_start] + self.value(old[key], new[key], path + (key,))))
             else:
-                pieces.append(json.dumps(key, ensure_ascii=self.layout["ensure_ascii"]) + self.layout["key_separator"]
-                              + _dumps(new[key], self.layout, self.level(path) + 1))
-        out.append(separator.join(pieces))
-        out.append(closing)
-        return "".join(out)
+                pieces.append((None, json.dumps(key, ensure_ascii=self.layout["ensure_ascii"])
+                               + self.layout["key_separator"] + _dumps(new[key], self.layout, self.level(path) + 1)))
+        lead = self.source[start:self.spans.member[path + (keys[0],)]]
+        return lead + self._join(pieces, separators) + closing
 
     def array(self, old: list, new: list, path: Path) -> str:
         start, end = self.spans.value[path]
-        first_start, _ = self.spans.value[path + (0,)]
-        out = [self.source[start:first_start]]
-        separator, closing = self._separators(list(range(len(old))), path, end)
-        pieces = []
+        separators, closing = self._separators([path + (i,) for i in range(len(old))], False, end)
+        pieces: list[tuple[str | None, str]] = []
         for index, item in enumerate(new):
             if index < len(old):
-                pieces.append(self.value(old[index], item, path + (index,)))
+                pieces.append((separators.get(index), self.value(old[index], item, path + (index,))))
             else:
-                pieces.append(_dumps(item, self.layout, self.level(path) + 1))
-        out.append(separator.join(pieces))
-        out.append(closing)
+                pieces.append((None, _dumps(item, self.layout, self.level(path) + 1)))
+        lead = self.source[start:self.spans.value[path + (0,)][0]]
+        return lead + self._join(pieces, separators) + closing
+
+    @staticmethod
+    def _join(pieces: list[tuple[str | None, str]], separators: dict[Any, str]) -> str:
+        default = separators.get(None, ",")
+        out = []
+        for n, (separator, text) in enumerate(pieces):
+            if n:
+                out.append(separator if separator is not None else default)
+            out.append(text)
         return "".join(out)
 
-    def _separators(self, keys: Any, path: Path, end: int) -> tuple[str, str]:
-        """The separator between two members (taken from the source's first pair, or built from the
-        indentation before the first member) and the text from the last member to the closing bracket."""
-        keys = list(keys)
-        last_end = self.spans.value[path + (keys[-1],)][1]
-        closing = self.source[last_end:end]
-        first_key = path + (keys[0],)
-        first_start = self.spans.member.get(first_key, self.spans.value[first_key][0])
-        if len(keys) > 1:
-            second_key = path + (keys[1],)
-            second_start = self.spans.member.get(second_key, self.spans.value[second_key][0])
-            return self.source[self.spans.value[first_key][1]:second_start], closing
-        container_start = self.spans.value[path][0]
-        lead = self.source[container_start + 1:first_start]
-        return "," + lead, closing
+    def _separators(self, paths: list[Path], members: bool, end: int) -> tuple[dict[Any, str], str]:
+        """The text before each member but the first (as in the source: ``",\n    "``), a default one
+        for new members (the source's first, or built from the indentation before the first member),
+        and the text from the last member to the closing bracket."""
+        def begin(p: Path) -> int:
+            return self.spans.member[p] if members else self.spans.value[p][0]
+
+        separators: dict[Any, str] = {}
+        for before, here in zip(paths, paths[1:]):
+            separators[here[-1]] = self.source[self.spans.value[before][1]:begin(here)]
+        closing = self.source[self.spans.value[paths[-1]][1]:end]
+        if len(paths) > 1:
+            separators[None] = separators[paths[1][-1]]
+        else:
+            container_start = self.spans.value[paths[0][:-1]][0]
+            separators[None] = "," + self.source[container_start + 1:begin(paths[0])]
+        return separators, closing
 
 
 def paragraphs(text: str) -> list[tuple[str, str]]:

@@ -68,6 +68,14 @@ _TEXT_ATTRIBUTES = {"alt": "caption", "title": "other", "aria-label": "other"}
 MAX_DEPTH = 512
 #: Attribute values that the serializer writes back unchanged (anything else travels as a token).
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:/#=;,+!*()@$~-]*\Z")
+#: Attributes libxml2 writes minimized (``defer`` for ``defer="defer"``): their values travel as tokens.
+_BOOLEAN = frozenset({"checked", "compact", "declare", "defer", "disabled", "ismap", "multiple", "nohref", "noresize",
+                      "noshade", "nowrap", "readonly", "selected", "async", "autofocus", "autoplay", "controls",
+                      "default", "formnovalidate", "hidden", "loop", "muted", "novalidate", "open", "required",
+                      "reversed", "allowfullscreen", "itemscope", "playsinline"})
+#: Where attributes stay as they are (code, markup of other vocabularies).
+_ATTRIBUTES_KEPT_IN = frozenset({"script", "style", "code", "pre", "template", "svg", "math", "textarea", "kbd",
+                                 "samp", "var"})
 #: Classes that mark an element holding the publication date.
 _DATE_CLASS = re.compile(r"(?:^|[-_])(?:date|dateline|datetime|pubdate|published|timestamp|time)(?:$|[-_])", re.I)
 _DATE_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "date",
@@ -216,7 +224,43 @@ def _parse(text: str, source: str | None):
         raise FormatError(f"cannot parse HTML: {exc}; give an HTML page or fragment", source=source) from exc
     _check_attributes(root, text, source)
     _check_depth(root, source)
+    if not fragment:
+        _merge_repeated_start_tags(root, text)
     return root, fragment
+
+
+_MASKED = re.compile(r"<!--.*?-->|<(script|style|textarea|title)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _merge_repeated_start_tags(root: Any, text: str) -> None:
+    """As browsers do (HTML5 tree construction), the attributes of every ``<html>`` and ``<body>`` start
+    tag go to that element unless it has them already; libxml2 drops those of a tag it finds too late
+    (a ``<body class>`` after content that already opened the body)."""
+    from html.parser import HTMLParser
+
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    for name in ("html", "body"):
+        element = root if name == "html" else root.find("body")
+        if element is None:
+            continue
+        for match in re.finditer(rf"<{name}(\s[^>]*)?>", masked, re.I):
+            if not match.group(1):
+                continue
+            found: list[tuple[str, str | None]] = []
+
+            class _Tag(HTMLParser):
+                def handle_starttag(self, tag, attrs):  # noqa: ANN001
+                    found.extend(attrs)
+
+            reader = _Tag(convert_charrefs=True)
+            reader.feed(text[match.start():match.end()])
+            reader.close()
+            for key, value in found:
+                if key not in element.attrib and not _XML_INVALID.search(key + (value or "")):
+                    try:
+                        element.set(key, value or "")
+                    except ValueError:
+                        continue
 
 
 def _check_depth(root: Any, source: str | None) -> None:
@@ -623,17 +667,29 @@ def _serialize(root: Any, fragment: bool, source: str) -> str:
     ``lxml.html.tostring`` leaves out; the doctype and anything before the root come from the source."""
     nonce = secrets.token_hex(4)
     originals: list[str] = []
+    booleans: list[tuple[str, str]] = []
     for element in root.iter():
         if isinstance(element.tag, str):
-            for name, value in element.attrib.items():
-                if not _PLAIN_VALUE.match(value):
+            for name, value in list(element.attrib.items()):
+                if name.lower() in _BOOLEAN and value:
+                    # libxml2 writes these minimized whatever their value: they travel under another name
+                    del element.attrib[name]
+                    element.set(f"kzt{nonce}b{len(booleans)}", "x")
+                    booleans.append((name, value))
+                elif not _PLAIN_VALUE.match(value):
                     element.set(name, f"kzt{nonce}-{len(originals)}-")
                     originals.append(value)
     out = _serialize_tree(root, fragment, source)
     if originals:
-        out = re.sub(f"kzt{nonce}-([0-9]+)-",
-                     lambda m: originals[int(m.group(1))].replace("&", "&amp;").replace('"', "&quot;"), out)
+        out = re.sub(f"kzt{nonce}-([0-9]+)-", lambda m: _escape_value(originals[int(m.group(1))]), out)
+    if booleans:
+        out = re.sub(f'kzt{nonce}b([0-9]+)="x"', lambda m: '{}="{}"'.format(
+            booleans[int(m.group(1))][0], _escape_value(booleans[int(m.group(1))][1])), out)
     return out
+
+
+def _escape_value(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def _serialize_tree(root: Any, fragment: bool, source: str) -> str:
@@ -721,7 +777,9 @@ def _write_jsonld(slot: _Slot, blocks: list[Block], article: Article, stored: di
 def _attribute_slots(element: Any, deep: bool = False) -> Iterator[_Slot]:
     """Text-bearing attributes (``alt``, ``title``, ``aria-label``) of an element (``deep``: and of the
     inline elements inside it), skipping what is left untouched."""
-    if not isinstance(element.tag, str) or _untouched(element) or element.tag in _HEAD_ONLY or element.tag == "html":
+    if not isinstance(element.tag, str) or element.tag in _ATTRIBUTES_KEPT_IN \
+            or element.tag in ("html", "head", "link", "meta", "base") or (element.get("translate") or "").lower() == "no" \
+            or "notranslate" in (element.get("class") or "").split():
         return
     for name, role in _TEXT_ATTRIBUTES.items():
         value = element.get(name)

@@ -34,7 +34,7 @@ WORDS = {
     some such take than that them then they this time town used very want well went were what when will
     with work year about after again along began board built clear could early every field first front
     given great group heard house large later learn local might money night north often order other place
-    plant point power quite rapid ready right river rural small south spoke start state still story study
+    plant point power rapid ready right river rural small south spoke start state still story study
     table their there these thing think third those three today under until water where which while white
     whole women world would write winter market bridge center change county course decide during effect
     either family farmer future garden ground health island leader letter little member middle minute
@@ -43,7 +43,7 @@ WORDS = {
     country evening example general history however hundred meeting million morning nothing opening
     outside perhaps program project provide railway reading several station student teacher through
     tonight village visitors yourself building business children district education festival hospital
-    included industry interest national possible question received research schedule southern students
+    included industry interest national possible received research schedule southern students
     thousand together tomorrow""",
     "ru": """а в и к о с у во да же за из на не но об от по со то уж мы он вы ты бы ли ещё все год дом для
     его как мой над нас она они под при раз там тот уже чем час был шаг ряд вид лес мир сад край один
@@ -75,7 +75,7 @@ _MONTH_INDEX.update({name[:3].lower(): n for n, name in enumerate(MONTHS["en"]) 
 _MONTH_INDEX.update({"sept": 8})
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?|[A-Za-z][\w+.-]*://\S+|www\.\S+|\S+@\S+\.\w+")
 _TEXT_ATTRS = ("alt", "title", "aria-label", "placeholder")
 _TEXT_META = re.compile(r"^(?:description|keywords|og:title|og:description|twitter:title|twitter:description|"
                         r"og:image:alt|twitter:image:alt|sailthru\.title|sailthru\.description|title|"
@@ -108,7 +108,7 @@ class Reskinner:
         return name
 
     def text(self, raw: str) -> str:
-        """Words replaced; character references, digits, punctuation and spacing kept."""
+        """Words replaced; character references, URLs, e-mail addresses, digits, punctuation and spacing kept."""
         out, last = [], 0
         for entity in _ENTITY.finditer(raw):
             out.append(_WORD.sub(lambda m: self.word(m.group()), raw[last:entity.start()]))
