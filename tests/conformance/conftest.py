@@ -71,13 +71,15 @@ def cli_variants(tmp_path_factory: pytest.TempPathFactory):
                 command += ["--from", source]
             done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
             variants = {}
-            stem = path.name.split(".")[0]
             for target in targets:
-                written = list(out.glob(f"{stem}.{target}.*")) if out.exists() else []
-                if written:
+                written = list(out.glob(f"*.{target}{path.suffix}")) if out.exists() else []
+                if len(written) == 1:
                     variants[target] = written[0].read_bytes()
             cache[path] = CliRun(done.returncode, done.stderr, variants, source)
-        return cache[path]
+        run = cache[path]
+        if set(run.variants) != set(plan(path)[1]):
+            pytest.fail(f"the command line did not write every variant (exit {run.returncode}): {run.stderr[-2000:]}")
+        return run
 
     return run
 

@@ -194,14 +194,17 @@ class HtmlFormat:
                 _replace(slot, block)
         _insert_labels(article, slots)
         if article.language and article.language != info.get("language"):
-            for holder in _language_holders(root, fragment):
+            holders = _language_holders(root, fragment)
+            if not fragment and not _explicit(info["source"], "html"):
+                holders = [child for child in root if child.tag == "body"][:1] or holders
+            for holder in holders:
                 holder.set("lang", article.language)
         if article.provenance is not None and not fragment:
             _link_original(root, article.provenance.source_language)
         alternates = article.meta.get("alternates") or {}
         if alternates and not fragment:
             _set_alternates(root, alternates)
-        if not fragment:
+        if not fragment and not info.get("embedded"):
             _declare_utf8(root)
         return _serialize(root, fragment, info["source"])
 
@@ -704,10 +707,20 @@ def _serialize_tree(root: Any, fragment: bool, source: str) -> str:
         out = escape(root.text or "", quote=False) + "".join(dump(child) for child in root)
     else:
         prefix = _PREFIX.match(source).group()
-        out = prefix + "".join(dump(node) for node in [root, *root.itersiblings()])
+        nodes = [root, *root.itersiblings()]
+        if not _explicit(source, "html"):  # a document that starts at <head> or <body> stays so
+            explicit = [child for child in root if isinstance(child.tag, str) and _explicit(source, child.tag)]
+            nodes = explicit or nodes
+        out = prefix + "".join(dump(node) for node in nodes)
     if source.endswith("\n") and not out.endswith("\n"):
         out += "\n"
     return out
+
+
+def _explicit(source: str, name: str) -> bool:
+    """Whether the source writes a ``<name>`` start tag (outside comments and scripts) rather than the
+    parser implying it."""
+    return re.search(rf"<{name}[\s>/]", _MASKED.sub("", source), re.I) is not None
 
 
 def _declare_utf8(root: Any) -> None:

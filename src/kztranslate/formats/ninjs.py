@@ -168,6 +168,7 @@ def _html_blocks(path: list[Any], html: str, lang: str, source: str | None, html
     from . import get_format
 
     fragment = get_format("html").read(html, source=source, language=lang or None)
+    fragment.meta["html"]["embedded"] = True  # a body inside JSON: no charset declaration of its own
     html_meta[_path_key(path)] = fragment.meta
     for block in fragment.blocks:
         block.meta["ninjs"] = {"path": path, "html": True}
