@@ -215,6 +215,7 @@ def _parse(text: str, source: str | None):
     from lxml import etree
 
     _check_complete(text, source)
+    _check_control_characters(text, source)
     fragment = not _DOCUMENT.match(text)
     # huge_tree lifts libxml2's silent cuts (depth 256, 10 MB text or attribute); our own limits follow
     parser = lxml.html.HTMLParser(recover=True, remove_blank_text=False, remove_comments=False, huge_tree=True)
@@ -226,7 +227,7 @@ def _parse(text: str, source: str | None):
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise FormatError(f"cannot parse HTML: {exc}; give an HTML page or fragment", source=source) from exc
     _check_attributes(root, text, source)
-    _check_depth(root, source)
+    _check_depth(root, source, text)
     if not fragment:
         _merge_repeated_start_tags(root, text)
     return root, fragment
@@ -266,18 +267,35 @@ def _merge_repeated_start_tags(root: Any, text: str) -> None:
                         continue
 
 
-def _check_depth(root: Any, source: str | None) -> None:
+def _check_depth(root: Any, source: str | None, text: str) -> None:
     """Refuse a page nested deeper than :data:`MAX_DEPTH` (no article is; libxml2 would drop the rest)."""
     stack = [(root, 1)]
     while stack:
         element, depth = stack.pop()
         if depth > MAX_DEPTH:
+            line, column = _nesting_position(text) or (element.sourceline, None)
             raise FormatError(
                 f"HTML nested deeper than {MAX_DEPTH} elements (at <{element.tag}>); kztranslate refuses such "
                 "pages rather than lose what lies deeper — close the elements that are left open",
-                source=source, line=element.sourceline,
+                source=source, line=line, column=column,
             )
         stack.extend((child, depth + 1) for child in element)
+
+
+def _nesting_position(text: str) -> tuple[int, int] | None:
+    """Line and column of the start tag that first nests deeper than :data:`MAX_DEPTH` (by counting tags)."""
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    depth = 0
+    for match in re.finditer(r"<(/?)([A-Za-z][\w:.-]*)[^>]*?(/?)>", masked):
+        name = match.group(2).lower()
+        if match.group(1):
+            depth -= 1
+        elif name not in VOID and name not in ("meta", "link", "base", "hr") and not match.group(3):
+            depth += 1
+            if depth > MAX_DEPTH:
+                at = match.start()
+                return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    return None
 
 
 def _check_complete(text: str, source: str | None) -> None:
@@ -303,6 +321,23 @@ def _check_complete(text: str, source: str | None) -> None:
         column = where - (text.rfind("\n", 0, where) + 1) + 1
         raise FormatError(f"malformed HTML: {what}; fix the markup or give the whole file", source=source,
                           line=line, column=column)
+
+
+_CONTROL_IN_TAG = re.compile(r"<[A-Za-z][^<>]*?([\x00-\x08\x0b\x0e-\x1f\x7f])")
+
+
+def _check_control_characters(text: str, source: str | None) -> None:
+    """Refuse a control character inside a tag (its name, an attribute name or value): the parser would drop
+    it from a tag name or keep a name no serializer can write back."""
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    found = _CONTROL_IN_TAG.search(masked)
+    if found:
+        at = found.start(1)
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise FormatError(
+            f"malformed HTML: a control character (U+{ord(text[at]):04X}) inside a tag; remove it from the tag",
+            source=source, line=line, column=column)
 
 
 def _check_attributes(root: Any, text: str, source: str | None) -> None:
@@ -359,6 +394,13 @@ def _published(root: Any, blocks: list[Block], slots: list[_Slot]) -> datetime |
     return None
 
 
+def _unwritable(element: Any) -> bool:
+    """A tag or attribute with control characters, which lxml refuses to create: such an element is kept
+    as the parsed node (exactly), not rebuilt."""
+    return bool(_XML_INVALID.search(element.tag) or any(
+        _XML_INVALID.search(k) or _XML_INVALID.search(v) for k, v in element.attrib.items()))
+
+
 def _untouched(element: Any) -> bool:
     if not isinstance(element.tag, str):
         return True
@@ -391,6 +433,11 @@ class _Walker:
         if _untouched(element) or tag in _HEAD_ONLY - {"head"}:
             return
         inner = context + (tag,)
+        if tag == "head":  # its <meta> and <title>, whatever else it holds
+            for child in element:
+                if isinstance(child.tag, str):
+                    yield from self.walk(child, inner)
+            return
         yield from _attribute_slots(element)
         if not any(self.is_block(child) for child in element):
             slot = self._content(element, context)
@@ -436,7 +483,7 @@ class _Walker:
             else:
                 break
         role, meta = self._role(element, target, context)
-        chosen = target if role in ("dateline", "byline") else element
+        chosen = target if role in ("dateline", "byline") or target.tag == "time" else element
         slot = _Slot("content", chosen, role=role, meta=meta)
         _read(slot, chosen.text, list(chosen))
         if not slot.text.strip():
@@ -457,8 +504,8 @@ class _Walker:
 
     def _role(self, element: Any, target: Any, context: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
         tag = element.tag
-        if target.tag == "time" and target.get("datetime"):
-            return "dateline", {"published": target.get("datetime")}
+        if target.tag == "time" and _iso(target.get("datetime")):
+            return "dateline", {"published": _iso(target.get("datetime"))}
         marks = {element.get("rel"), target.get("rel"), element.get("itemprop"), target.get("itemprop")}
         classes = set((element.get("class") or "").split()) | set((target.get("class") or "").split())
         if "author" in marks or classes & {"byline", "author", "author-name"}:
@@ -519,7 +566,8 @@ def _read(slot: _Slot, anchor: str | None, nodes: list[Any]) -> None:
         codes.append(code)
         slot.elements.append(node)
         wanted.append(parent)
-        if _untouched(node) or not isinstance(node.tag, str) or node.tag in VOID or node.tag == "time":
+        if _untouched(node) or not isinstance(node.tag, str) or node.tag in VOID or node.tag == "time" \
+                or _unwritable(node):
             if not isinstance(node.tag, str):
                 code.tag = "#comment" if "Comment" in type(node).__name__ else "#node"
             else:
@@ -801,6 +849,17 @@ def _attribute_slots(element: Any, deep: bool = False) -> Iterator[_Slot]:
     if deep:
         for child in element:
             yield from _attribute_slots(child, deep=True)
+
+
+def _iso(value: str | None) -> str | None:
+    """An ISO 8601 ``datetime`` attribute as Python reads it (``Z`` accepted), or None when it is not one
+    (``2024-05-14T09;30:00``: then the element's text is read as a date instead)."""
+    if not value or not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
 
 
 def _looks_dated(element: Any, target: Any) -> bool:
