@@ -189,7 +189,7 @@ def _authors(original: Any, names: list[str]) -> Any:
         else:
             out.append(item)
     out.extend({"@type": "Person", "name": name} for name in pending)
-    if not isinstance(original, list) and len(out) == 1:
+    if original is not None and not isinstance(original, list) and len(out) == 1:
         return out[0]
     return out
 
