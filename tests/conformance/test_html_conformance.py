@@ -7,6 +7,7 @@ reads them: html5lib, given the bytes and no encoding.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -31,8 +32,10 @@ KEPT_CONTEXT = set(UNTOUCHED) | {"time", "head"}
 URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|/|#|\.\.?/)", re.I)
 
 
-def parse(data: bytes):
-    """A browser's reading of the bytes: the tree and the encoding it decided on."""
+@functools.lru_cache(maxsize=64)
+def parse(data: bytes | str):
+    """A browser's reading of the bytes: the tree and the encoding it decided on (html5lib is slow: each
+    document is parsed once; the trees are only read)."""
     parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=True)
     tree = parser.parse(data)
     return tree, parser.documentEncoding
@@ -107,7 +110,7 @@ def skeleton(tree, source_links: list[tuple[str, str]] | None = None, canonical:
 
 def visible_leaves(tree) -> list[tuple[str, object]]:
     """Text of the innermost block elements (what a reader reads), outside kept contexts."""
-    parents = {child: parent for parent in tree.iter() for child in parent}
+    parents = parents_of(tree)
     out = []
     for element in elements(tree):
         name = tag(element)
@@ -144,9 +147,19 @@ def _text_outside_kept(element):
 METADATA = ("link", "meta", "style", "script")
 
 
+_PARENTS: dict[int, tuple[object, dict]] = {}
+
+
+def parents_of(tree) -> dict:
+    """child → parent for every node of ``tree`` (built once per tree)."""
+    if id(tree) not in _PARENTS or _PARENTS[id(tree)][0] is not tree:
+        _PARENTS[id(tree)] = (tree, {child: parent for parent in tree.iter() for child in parent})
+    return _PARENTS[id(tree)][1]
+
+
 def in_kept_code(element, tree) -> bool:
     """Inside code or markup of another vocabulary (``pre``, ``code``, ``svg``…) or ``translate="no"``."""
-    parents = {child: parent for parent in tree.iter() for child in parent}
+    parents = parents_of(tree)
     up = element
     while up is not None:
         if tag(up) in ("script", "style", "code", "pre", "template", "svg", "math", "textarea", "kbd", "samp", "var") \

@@ -124,12 +124,9 @@ class HtmlFormat:
         root, fragment = _parse(text, source)
         slots = _slots(root)
         blocks: list[Block] = []
-        embedded: dict[str, Any] = {}
         for n, slot in enumerate(slots):
-            if slot.kind == "jsonld":
-                sub = slot.meta["article"]
-                embedded[str(n)] = {"meta": sub.meta, "published": sub.published and sub.published.isoformat()}
-                for k, block in enumerate(sub.blocks):
+            if slot.kind == "jsonld":  # an article's JSON-LD: its text fields, written back into the script
+                for k, block in enumerate(slot.meta["article"].blocks):
                     block.meta["html"] = {"slot": n, "jsonld": k, "tag": "script[ld+json]"}
                     blocks.append(block)
                 continue
@@ -142,17 +139,16 @@ class HtmlFormat:
             try:
                 found = normalize_language(declared)
             except UsageError:
-                found = detect_language(" ".join(b.text for b in blocks)) or ""
+                found = detect_language(_sample(blocks)) or ""
         else:
-            found = detect_language(" ".join(b.text for b in blocks)) or ""
+            found = detect_language(_sample(blocks)) or ""
         published = _published(root, blocks, slots)
         return Article(
             language=found,
             blocks=blocks,
             published=published,
             views=next((b.meta["views"] for b in blocks if b.role == "counter" and "views" in b.meta), None),
-            meta={"html": {"source": text, "fragment": fragment, "language": found,
-                           **({"jsonld": embedded} if embedded else {})}},
+            meta={"html": {"source": text, "fragment": fragment, "language": found}},
             source=source,
         )
 
@@ -188,7 +184,7 @@ class HtmlFormat:
             if slot.kind == "attr":
                 slot.element.set(slot.attr, _clean(block.text))
         for n, blocks in scripts.items():
-            _write_jsonld(slots[n], blocks, article, (info.get("jsonld") or {}).get(str(n)) or {})
+            _write_jsonld(slots[n], blocks, article)
         for slot, block in reversed(changed):
             if slot.kind != "attr":
                 _replace(slot, block)
@@ -240,8 +236,6 @@ def _merge_repeated_start_tags(root: Any, text: str) -> None:
     """As browsers do (HTML5 tree construction), the attributes of every ``<html>`` and ``<body>`` start
     tag go to that element unless it has them already; libxml2 drops those of a tag it finds too late
     (a ``<body class>`` after content that already opened the body)."""
-    from html.parser import HTMLParser
-
     masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
     for name in ("html", "body"):
         element = root if name == "html" else root.find("body")
@@ -250,21 +244,28 @@ def _merge_repeated_start_tags(root: Any, text: str) -> None:
         for match in re.finditer(rf"<{name}(\s[^>]*)?>", masked, re.I):
             if not match.group(1):
                 continue
-            found: list[tuple[str, str | None]] = []
-
-            class _Tag(HTMLParser):
-                def handle_starttag(self, tag, attrs):  # noqa: ANN001
-                    found.extend(attrs)
-
-            reader = _Tag(convert_charrefs=True)
-            reader.feed(text[match.start():match.end()])
-            reader.close()
-            for key, value in found:
+            for key, value in _start_tag_attributes(text[match.start():match.end()]):
                 if key not in element.attrib and not _XML_INVALID.search(key + (value or "")):
                     try:
                         element.set(key, value or "")
                     except ValueError:
                         continue
+
+
+def _start_tag_attributes(tag: str) -> list[tuple[str, str | None]]:
+    """The attributes of one start tag, as the standard library's HTML tokenizer reads them."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, str | None]] = []
+
+    class _Tag(HTMLParser):
+        def handle_starttag(self, name: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.extend(attrs)
+
+    reader = _Tag(convert_charrefs=True)
+    reader.feed(tag)
+    reader.close()
+    return found
 
 
 def _check_depth(root: Any, source: str | None, text: str) -> None:
@@ -360,6 +361,11 @@ def _check_attributes(root: Any, text: str, source: str | None) -> None:
                 "inside attribute values",
                 source=source, line=line, column=column,
             )
+
+
+def _sample(blocks: list[Block], limit: int = 20_000) -> str:
+    """Enough of the page's text to tell its language (detection time grows with the text)."""
+    return " ".join(b.text for b in blocks)[:limit]
 
 
 def _tag(slot: _Slot) -> str:
@@ -819,7 +825,8 @@ def _read_jsonld(text: str) -> Article | None:
         return None  # not an article (an Organization, a breadcrumb list) or not JSON: kept as it is
 
 
-def _write_jsonld(slot: _Slot, blocks: list[Block], article: Article, stored: dict[str, Any]) -> None:
+def _write_jsonld(slot: _Slot, blocks: list[Block], article: Article) -> None:
+    """The script's JSON with the blocks' text (as the JSON-LD format writes it: only changed values)."""
     from .jsonld import JsonLdFormat
 
     sub = slot.meta["article"]
