@@ -226,3 +226,101 @@ def test_variants_share_one_translation_key(fmt, source_text):
         for lang in ("ru", "en", "kk-Latn")
     }
     assert len(keys) == 1
+
+
+# -- TOML front matter, site-generator syntax --------------------------------------------------------------
+TOML_PAGE = """+++
+# a comment stays
+title = 'Астана жаңалықтары'
+description = "Қысқаша \\"сипаттама\\""
+tags = [
+  "саясат",   # trailing comment
+  'экономика',
+]
+weight = 10
+date = 2024-03-08T08:18:11+05:00
+
+[params]
+subtitle = "not a top-level key"
++++
+
+# Тақырып {#main-title}
+
+- [ ] {{< icon "check" >}} Бірінші тапсырма
+- [x] Екінші тапсырма
+
+> [!NOTE]
+> Ескерту мәтіні.
+
+Толығырақ [мына жерде]({{< relref "news/index.md" >}}) және {{% include "x.md" %}} бар.
+"""
+
+
+def test_toml_front_matter_values_are_rewritten_in_place(fmt):
+    import tomllib
+
+    article = fmt.read(TOML_PAGE)
+    assert fmt.write(article) == TOML_PAGE
+    assert article.headline == "Астана жаңалықтары" and article.published.isoformat() == "2024-03-08T08:18:11+05:00"
+    out = fmt.write(fake_variant(article))
+    front = out.split("+++")[1]
+    values = tomllib.loads(front)
+    assert values["title"] == "RU АСТАНА ЖАҢАЛЫҚТАРЫ" and values["description"] == 'RU ҚЫСҚАША "СИПАТТАМА"'
+    assert values["tags"] == ["RU САЯСАТ", "RU ЭКОНОМИКА"] and values["params"] == {"subtitle": "not a top-level key"}
+    assert values["lang"] == "ru" and values["translationKey"]
+    assert "title = 'RU АСТАНА ЖАҢАЛЫҚТАРЫ'" in front  # a literal string stays literal
+    for kept in ("# a comment stays", "  \"RU САЯСАТ\",   # trailing comment", "weight = 10",
+                 "date = 2024-03-08T08:18:11+05:00", '[params]\nsubtitle = "not a top-level key"'):
+        assert kept in front
+    assert front.index("translationKey") < front.index("[params]")  # top-level keys go before the first table
+
+
+def test_site_syntax_stays_out_of_the_text_and_unescaped(fmt):
+    article = fmt.read(TOML_PAGE)
+    body = [b for b in article.blocks if "front_matter" not in b.meta]
+    assert [b.text for b in body] == ["Тақырып", "Бірінші тапсырма", "Екінші тапсырма", "Ескерту мәтіні.",
+                                      "Толығырақ мына жерде және  бар."]
+    out = fmt.write(fake_variant(article))
+    for kept in ("# RU ТАҚЫРЫП {#main-title}\n", "- [ ] {{< icon \"check\" >}} RU БІРІНШІ ТАПСЫРМА\n",
+                 "- [x] RU ЕКІНШІ ТАПСЫРМА\n", "> [!NOTE]\n> RU ЕСКЕРТУ МӘТІНІ.\n",
+                 '[МЫНА ЖЕРДЕ]({{< relref "news/index.md" >}}) ЖӘНЕ {{% include "x.md" %}} БАР.'):
+        assert kept in out
+
+
+def test_a_link_to_a_template_in_angle_brackets_keeps_them(fmt):
+    text = "Мына [бастапқы код](<{{% eturl disqus %}}>) бар.\n"
+    article = fmt.read(text, language="kk")
+    assert article.blocks[0].inline[0].attrs["href"] == "{{% eturl disqus %}}"
+    assert "](<{{% eturl disqus %}}>)" in fmt.write(fake_variant(article))
+
+
+def test_a_code_holding_shortcode_block_is_kept_as_written(fmt):
+    text = "Мәтін.\n\n{{< highlight go >}}\nfunc main() {\n  fmt.Println(\"*x*\")\n}\n{{< /highlight >}}\n\nСоңы.\n"
+    article = fmt.read(text, language="kk")
+    assert [b.translatable for b in article.blocks] == [True, False, True]
+    assert article.blocks[1].text.startswith("{{< highlight go >}}\nfunc main()")
+    out = fmt.write(fake_variant(article))
+    assert '{{< highlight go >}}\nfunc main() {\n  fmt.Println("*x*")\n}\n{{< /highlight >}}' in out
+
+
+@pytest.mark.parametrize("front,position", [
+    ("+++\ntitle = \"x\"\ndate = 2024-13-02\n+++\n", (3, None)),
+    ("+++\ntitle = \"x\n+++\n", (2, None)),
+    ("---\ntitle: x\ndate: 2024-13-02\n---\n", (3, 7)),
+])
+def test_broken_front_matter_values_are_format_errors_with_a_position(fmt, front, position):
+    with pytest.raises(FormatError) as raised:
+        fmt.read(front + "\nМәтін.\n", source="page.md")
+    assert raised.value.line == position[0]
+    if position[1] is not None:
+        assert raised.value.column == position[1]
+
+
+@pytest.mark.parametrize("line", ["{{" * 20000, "{%" * 20000, "{{< x %}}" * 5000, "x" + " " * 100000 + "y {{< a >}}"])
+def test_long_lines_of_template_openers_read_in_linear_time(fmt, line):
+    import time
+
+    started = time.monotonic()
+    article = fmt.read("# Тақырып\n\n" + line + "\n\n{{< highlight go >}}\n" * 2000, language="kk")
+    assert time.monotonic() - started < 10  # a scan from every "{{" took minutes here
+    assert fmt.write(article).startswith("# Тақырып\n\n" + line[:100])

@@ -162,3 +162,23 @@ def test_article_language_is_detected_when_not_given(pipeline):
     assert variants["en"].headline == "The akim visited the new school"
     with pytest.raises(Exception, match="--from"):
         pipeline.Translator(PairBackend()).translate(Article("", [Block("headline", "2019")]), "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is a Blockquote with a request, as lorem ipsum shows.",
+        "The minister visited Qatar and Iraq on Monday.",
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
+    ],
+)
+def test_english_with_a_q_is_english(text):
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Qazaqstan Respublikasy", "Bügin Astanada jiyn boldy.", "Prezident Qasym-Jomart Toqaev Astanada kezdesu ötkizdi."],
+)
+def test_kazakh_latin_is_kazakh_latin(text):
+    assert detect_language(text) == "kk-Latn"

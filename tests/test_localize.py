@@ -9,8 +9,15 @@ import pytest
 from kztranslate.latin import to_latin
 from kztranslate.localize import (
     FURNITURE,
+    HOUSE_SURNAME_CAPS,
     format_count,
+    house_case,
     is_furniture,
+    is_site_name,
+    is_weekday,
+    localize_site_name,
+    split_site_label,
+    split_site_suffix,
     localize_furniture,
     parse_count,
     parse_dateline,
@@ -265,3 +272,130 @@ def test_more_kazakh_dateline_shapes(printed, expected, has_time):
     assert (dateline.start, dateline.end) == (0, len(printed))
     rendered = render_dateline(dateline.published, "ru", like=printed)
     assert rendered == ("27 ноября 2019, 10:03" if has_time else "27 ноября 2019")
+
+
+# -- counters as real pages print them ----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("printed", "parts"),
+    [
+        ("1024", ("", "", "1024", "", "")),
+        ("1024 оқылды", ("", "", "1024", " ", "оқылды")),
+        ("views312", ("views", "", "312", "", "")),
+        ("312views", ("", "", "312", "", "views")),
+        ("Views: 312", ("Views", ": ", "312", "", "")),
+        ("👁 312", ("👁", " ", "312", "", "")),
+        ("👁️312", ("👁\ufe0f", "", "312", "", "")),
+        ("Қаралды: 1 024", ("Қаралды", ": ", "1 024", "", "")),
+        ("Қаралды 1024", ("Қаралды", " ", "1024", "", "")),
+        ("4236 рет көрсетілді", ("", "", "4236", " ", "рет көрсетілді")),
+        ("12 345 просмотров", ("", "", "12 345", " ", "просмотров")),
+        ("71 ret", ("", "", "71", " ", "ret")),
+    ],
+)
+def test_counters_in_every_shape(printed, parts):
+    assert split_counter(printed) == parts
+    assert "".join(parts) == printed
+    assert parse_count(parts[2]) == int(parts[2].replace(" ", ""))
+
+
+@pytest.mark.parametrize("text", ["3457 адам", "2019 жылы", "+7 701 000 00 00", "6.68", "12.3K", "24 мин",
+                                  "Қаралды: көп", "1" * 40, "views 3 адам"])
+def test_not_counters(text):
+    assert split_counter(text) is None
+
+
+def test_counts_too_long_to_be_exact_are_refused_not_raised():
+    assert parse_count("9" * 5000) is None and split_counter("9" * 5000 + " рет") is None
+
+
+def test_counter_words_are_localized_in_place():
+    assert format_count(312, "ru", like="views312") == "просмотров312"
+    assert format_count(1024, "en", like="Қаралды: 1024") == "Views: 1024"
+    assert format_count(312, "kk", like="👁 312") == "👁 312"
+
+
+# -- site names, contact lines, counted furniture ----------------------------------------------
+
+@pytest.mark.parametrize(
+    ("headline", "title", "separator", "site"),
+    [
+        ("Жаңа мектеп ашылды - «Ақ жол» газеті", "Жаңа мектеп ашылды", " - ", "«Ақ жол» газеті"),
+        ("Жаңа мектеп ашылды - «Сайт атауы» ақпарат агенттігі", "Жаңа мектеп ашылды", " - ",
+         "«Сайт атауы» ақпарат агенттігі"),
+        ("Открылась школа | Tengrinews.kz", "Открылась школа", " | ", "Tengrinews.kz"),
+        ("Открылась школа — Новости Казахстана", "Открылась школа", " — ", "Новости Казахстана"),
+        ("School opens - Example News agency", None, None, None),
+        ("Форум, паводки и грипп — главное за неделю в стране", None, None, None),
+        ("Бір - екі - үш", None, None, None),
+    ],
+)
+def test_site_suffix_of_a_headline(headline, title, separator, site):
+    found = split_site_suffix(headline)
+    assert found == (None if title is None else (title, separator, site))
+
+
+@pytest.mark.parametrize(
+    ("site", "target", "expected"),
+    [
+        ("«Ақ жол» газеті", "ru", "Газета «Ақ жол»"),
+        ("«Ақ жол» газеті", "en", "«Ақ жол» newspaper"),
+        ("«Сайт атауы» ақпарат агенттігі", "ru", "Информационное агентство «Сайт атауы»"),
+        ("«Сайт атауы» халықаралық ақпарат агенттігі", "en", "«Сайт атауы» international news agency"),
+        ("Информационное агентство «Казинформ»", "kk", "«Казинформ» ақпарат агенттігі"),
+        ("Новости Казахстана", "kk", "Қазақстан жаңалықтары"),
+        ("Tengrinews.kz", "en", "Tengrinews.kz"),
+    ],
+)
+def test_site_names_are_localized_as_furniture(site, target, expected):
+    assert is_site_name(site)
+    assert localize_site_name(site, target) == expected
+    assert localize_furniture(site, None, target) == expected
+
+
+def test_contact_lines_keep_their_value():
+    assert localize_furniture("Телефон: +7 727 250 00 00", "kk", "en") == "Phone: +7 727 250 00 00"
+    assert localize_furniture("Эл. почта: info@example.kz", "kk", "en") == "Email: info@example.kz"
+    assert localize_furniture("E-mail:  info@example.kz", "en", "ru") == "Эл. почта:  info@example.kz"
+    assert localize_furniture("Телефон арқылы хабарласыңыз", "kk", "en") is None
+
+
+def test_counted_furniture_keeps_the_count():
+    assert localize_furniture("3 пікір", "kk", "en") == "3 comments"
+    assert localize_furniture("0 комментариев", "ru", "en") == "0 comments"
+    assert localize_furniture("3 адам", "kk", "ru") is None
+
+
+def test_site_labels_are_found_in_linear_time_and_need_a_space_after_the_colon():
+    assert split_site_label("Фото: Ақорда") == ("Фото: ", "Ақорда")
+    assert split_site_label("Эл. почта: info@example.kz") is None  # a contact line is no label of text
+    assert split_site_label("Фото:Ақорда") is None
+    assert split_site_label("Тегтер:") is None
+    assert split_site_label("қ" * 50 + ": x") is None
+
+
+def test_weekdays_from_cldr():
+    assert all(is_weekday(w) for w in ("Сенбі", "жұма", "Воскресенье", "Fri", "Wednesday,"))
+    assert not any(is_weekday(w) for w in ("Қоғам", "Сегодня", "Today"))
+
+
+def test_house_case_keeps_capitals_only_where_the_house_style_does(monkeypatch):
+    assert house_case("Erlan Toleuov", "Ерлан ТӨЛЕУОВ", "en") == "Erlan Toleuov"
+    monkeypatch.setitem(HOUSE_SURNAME_CAPS, "en", True)
+    assert house_case("Erlan Toleuov", "Ерлан ТӨЛЕУОВ", "en") == "Erlan TOLEUOV"
+    assert house_case("Erlan Toleuov", "Ерлан Төлеуов", "en") == "Erlan Toleuov"
+
+
+@pytest.mark.parametrize(
+    ("printed", "published"),
+    [
+        ("4 Мамыр, 2022 сағат 13:31", datetime(2022, 5, 4, 13, 31)),
+        ("27 ноября 2019 в 10:03", MOMENT),
+        ("14 Наурыз, 2018", datetime(2018, 3, 14)),
+        ("04.05.2022ж. 20:00", datetime(2022, 5, 4, 20)),
+        ("9 июля 2021г.", datetime(2021, 7, 9)),
+    ],
+)
+def test_dateline_shapes_of_real_pages(printed, published):
+    found = parse_dateline(printed)
+    assert found is not None and found.published == published and found.end == len(printed)

@@ -138,7 +138,8 @@ def test_cors_preflight_and_openapi_schema(client):
     for status in ("400", "401", "413", "422", "429"):
         assert translate["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
     assert spec["paths"]["/v1/jobs/{job_id}"]["get"]["responses"]["200"]
-    operations = {op["operationId"]: op for ops in spec["paths"].values() for op in ops.values()}
+    operations = {op["operationId"]: op for ops in spec["paths"].values() for op in ops.values()
+                  if not op["operationId"].startswith(("libretranslate_", "deepl_"))}  # (test_compat_clients.py)
     assert {"translate", "submit_job", "job_status", "models", "healthz", "readyz", "metrics"} == set(operations)
     for op in operations.values():  # every answer has a schema a client generator can type
         assert all(response.get("content") for response in op["responses"].values()), op["operationId"]
@@ -202,6 +203,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        self.start_timeout = 30.0  # seconds until /readyz answers 200 (a real model loads slower)
 
     def start(self) -> "Server":
         self.proc = subprocess.Popen(
@@ -209,7 +211,7 @@ class Server:
              "--db", str(self.db), "--log-level", "warning", *self.extra],
             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_timeout
         while True:
             assert self.proc.poll() is None, self.proc.stderr.read().decode()
             try:

@@ -193,3 +193,52 @@ def test_cli_main_exit_code_for_bad_xliff(tmp_path, capsys):
                  "-o", str(tmp_path / "out.md")])
     assert code == 3 and not (tmp_path / "out.md").exists()
     assert "line" in capsys.readouterr().err
+
+
+# -- XLIFF files of other tools --------------------------------------------------------------------------
+XLIFF2_WITH_RANGES = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="kk">
+  <file id="f1">
+    <unit id="u1">
+      <segment><source>Астанада <sm id="m1" translate="no"/>Kaspi Bank<em startRef="m1"/> жаңа <pc id="1">мектеп</pc> ашты.</source></segment>
+    </unit>
+    <unit id="u2" translate="no">
+      <segment><source>Аударылмайды.</source></segment>
+    </unit>
+  </file>
+</xliff>
+"""
+
+
+def test_a_translate_no_range_and_unit_are_kept_and_the_rest_translated():
+    from lxml import etree
+
+    from kztranslate import Translator
+    from kztranslate.formats.xliff import XliffFormat
+
+    fmt = XliffFormat()
+    article = fmt.read(XLIFF2_WITH_RANGES)
+    assert article.language == "kk"
+    assert [b.text for b in article.blocks] == ["Астанада  жаңа мектеп ашты.", "Аударылмайды."]
+    assert [b.translatable for b in article.blocks] == [True, False]
+    variant = Translator("pseudo", memory=None).translate(article, ["ru"])["ru"]
+    root = etree.fromstring(fmt.write(variant).encode("utf-8"))
+    ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    target = root.find(".//x:unit[@id='u1']/x:segment/x:target", ns)
+    assert "Kaspi Bank" in "".join(target.itertext()) and target.find("x:pc", ns).get("id") == "1"
+    assert [e.tag.split("}")[1] for e in target] == ["sm", "em", "pc"]
+    assert root.find(".//x:unit[@id='u2']/x:segment/x:target", ns) is None
+    assert root.get("trgLang") == "ru" and root.find(".//x:unit[@id='u1']/x:segment", ns).get("state") == "translated"
+
+
+def test_batch_refuses_an_xliff_file_for_another_language_and_goes_on(tmp_path):
+    from kztranslate.batch import run_batch
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.xlf").write_text(XLIFF2_WITH_RANGES, encoding="utf-8")
+    (tmp_path / "in" / "german.xlf").write_text(XLIFF2_WITH_RANGES.replace('srcLang="kk"', 'srcLang="kk" trgLang="de"'),
+                                                encoding="utf-8")
+    summary = run_batch(tmp_path / "in", tmp_path / "out", ["ru"], backend="pseudo", progress=False)
+    assert (summary.translated, summary.failed) == (1, 1)
+    assert "trgLang is 'de'" in summary.failures["german.xlf"]
+    assert (tmp_path / "out" / "good.ru.xlf").exists() and not (tmp_path / "out" / "german.ru.xlf").exists()

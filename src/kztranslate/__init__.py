@@ -10,7 +10,7 @@ Heavy libraries (torch, transformers, CTranslate2) are imported only when a back
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
@@ -28,6 +28,9 @@ from .errors import (
 )
 from .formats import available_formats, read_article as read, write_article as write
 from .languages import LANGUAGES
+
+if TYPE_CHECKING:  # resolved lazily at run time by __getattr__ below; visible to type checkers here
+    from .pipeline import Translator, translate
 
 __all__ = [
     "__version__",

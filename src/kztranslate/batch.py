@@ -10,7 +10,11 @@
     record──► outputs written atomically, then the manifest row; failures to errors.jsonl
 
 Outputs mirror the input tree as ``<stem>.<lang>.<ext>`` (a language suffix of the input name is
-replaced). A JSONL input gives one document per article and language, ``<id>.<lang>.json`` (the
+replaced). Files of one page in several languages (a Hugo page bundle's ``index.en.md`` and
+``index.ru.md``, or ``post.md`` and ``post.kk.md``) are editions of one page: a language one of them is
+already written in is not made again from another, the languages none has are made from one of them
+(the file without a language suffix, else the first of kk, ru, en, kk-Latn), and no output ever
+replaces an input file; what is not written, and why, is in the summary. A JSONL input gives one document per article and language, ``<id>.<lang>.json`` (the
 article's ``meta.id`` when it is a safe, unique file name, else its line number), so each article
 is written atomically on its own and a resumed run never rewrites a shared file.
 
@@ -38,7 +42,7 @@ from .document import Article
 from .errors import InputError, KZTranslateError, UsageError
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
 from .engine import default_backend_name
-from .languages import normalize_language
+from .languages import LANGUAGES, normalize_language
 
 __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]
 
@@ -70,6 +74,11 @@ class BatchItem:
     """SHA-256 of the input's bytes."""
     problem: str = ""
     """Why the input cannot be read, found while planning (e.g. a JSONL line that is not UTF-8)."""
+    skip: str = ""
+    """JSON object: target languages this item does not write → why (an edition of the same page exists)."""
+
+    def skipped(self) -> dict[str, str]:
+        return json.loads(self.skip) if self.skip else {}
 
     def output(self, language: str) -> str:
         return f"{self.name}.{language}{self.ext}"
@@ -89,6 +98,8 @@ class BatchSummary:
     out_dir: str = ""
     failures: dict[str, str] = field(default_factory=dict)
     """Input key → error message."""
+    not_written: dict[str, str] = field(default_factory=dict)
+    """``"<input> → <lang>"`` asked for but not written (another edition of the page is, or makes, it) → why."""
 
     def line(self) -> str:
         rate = self.translated / self.seconds if self.seconds else 0.0
@@ -161,7 +172,51 @@ def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[st
             key=rel.as_posix(), name=(rel.parent / stem).as_posix(), ext=ext, format=format or "",
             path=str(path), text="", sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         ))
+    _editions(items, out)
     return items
+
+
+_PREFERRED_ORIGINAL = ("kk", "ru", "en", "kk-Latn")
+
+
+def _editions(items: list[BatchItem], out: Path) -> None:
+    """Fill ``skip`` of items that are editions of one page (same directory, stem and extension): a
+    language a sibling is written in is not made again; the languages none has are made by one of
+    them; and an output that would be an input file is never written."""
+    inputs = {Path(item.path).resolve(): item.key for item in items if item.path}
+    pages: dict[str, list[BatchItem]] = {}
+    for item in items:
+        pages.setdefault(item.name + item.ext, []).append(item)
+    for editions in pages.values():
+        given = {item.key: _suffix_language(item) for item in editions}
+        maker = min(editions, key=lambda item: (given[item.key] is not None,
+                                                 _PREFERRED_ORIGINAL.index(given[item.key])
+                                                 if given[item.key] in _PREFERRED_ORIGINAL else 99))
+        for item in editions:
+            skip: dict[str, str] = {}
+            for language in LANGUAGES:
+                existing = inputs.get((out / item.output(language)).resolve())
+                if existing is not None and existing != item.key:
+                    skip[language] = f"{existing} is an input file of this batch; it is never overwritten"
+                    continue
+                sibling = next((other.key for other in editions
+                                if other is not item and given[other.key] == language), None)
+                if sibling is not None:
+                    skip[language] = f"{sibling} is the page's {language} edition"
+                elif len(editions) > 1 and item is not maker and language != given[item.key]:
+                    skip[language] = f"made from {maker.key}, the edition that makes the page's missing languages"
+            item.skip = json.dumps(skip, ensure_ascii=False) if skip else ""
+
+
+def _suffix_language(item: BatchItem) -> str | None:
+    stem = Path(item.key).name[: -len(item.ext)] if item.ext else Path(item.key).name
+    base, dot, suffix = stem.rpartition(".")
+    if not dot or not base:
+        return None
+    try:
+        return normalize_language(suffix)
+    except UsageError:
+        return None
 
 
 def run_batch(
@@ -195,7 +250,7 @@ def run_batch(
     out = Path(out_dir)
     started = time.monotonic()
     items = plan_batch(input_path, out, format=format)
-    _check_unique_outputs(items)
+    _check_unique_outputs(items, targets)
     options = dict(backend_options or {})
     if model is not None:
         options["model"] = model
@@ -209,6 +264,10 @@ def run_batch(
         stale.unlink(missing_ok=True)
     todo = [item for item in items if not manifest.is_done(item, signature)]
     summary = BatchSummary(total=len(items), skipped=len(items) - len(todo), targets=targets, out_dir=str(out))
+    for item in items:
+        for language, why in item.skipped().items():
+            if language in targets:
+                summary.not_written[f"{item.key} → {language}"] = why
     created = _created_override()
     from tqdm import tqdm
 
@@ -253,6 +312,8 @@ def read_item(item: BatchItem, language: str | None) -> tuple[Article, str]:
     else:
         text = item.text
         name = item.format or "json"
+    # a language suffix in the file name (Hugo's index.ru.md) says the language when --from does not
+    language = language or (_suffix_language(item) if item.path else None)
     return get_format(name).read(text, source=item.key, language=language), name
 
 
@@ -292,13 +353,49 @@ def _run_local(translator: Any, todo: list[BatchItem], done: Any, targets: list[
                     done(item, exc)
                     continue
                 parsed.append((article, (item, format_name)))
-            for variants, (item, format_name) in translator.pipe(parsed, targets, source=source, as_tuples=True):
+            for variants, (item, format_name) in _pipe_by_targets(translator, parsed, targets, source):
                 if isinstance(variants, BaseException):
                     done(item, variants)
                 else:
                     writes.append((item, pool.submit(write_item, item, variants, format_name, out, created)))
             writes = _collect(writes, done, wait=False)
         _collect(writes, done, wait=True)
+
+
+def _pipe_by_targets(translator: Any, parsed: list[tuple[Article, tuple[BatchItem, str]]], targets: list[str],
+                     source: str | None) -> Any:
+    """``translator.pipe`` over items that may each leave out some targets (editions of one page):
+    one model pass per distinct target list; an item with nothing left to write yields no variants."""
+    groups: dict[tuple[str, ...], list[tuple[Article, tuple[BatchItem, str]]]] = {}
+    for entry in parsed:
+        skipped = entry[1][0].skipped()
+        wanted = tuple(t for t in targets if t not in skipped)
+        if entry[1][1] == "xliff":  # an XLIFF file is translated into the language it declares, if any
+            from .formats.xliff import check_target
+
+            try:
+                for target in wanted:
+                    check_target(entry[0], target)
+            except UsageError as exc:
+                yield exc, entry[1]
+                continue
+        groups.setdefault(wanted, []).append(entry)
+    for wanted, entries in groups.items():
+        # an edition whose other languages its siblings make has nothing left to write (the pipeline
+        # would refuse a request for its own language only, as it should for a lone article)
+        idle = [e for e in entries if e[1][0].skip and not [t for t in wanted if t != (source or _declared(e[0]))]]
+        for _article, context in idle:
+            yield {}, context
+        busy = [e for e in entries if not any(e is i for i in idle)]
+        if busy:
+            yield from translator.pipe(busy, list(wanted), source=source, as_tuples=True)
+
+
+def _declared(article: Article) -> str | None:
+    try:
+        return normalize_language(article.language) if article.language else None
+    except UsageError:
+        return None
 
 
 def _collect(writes: list[tuple[BatchItem, Future]], done: Any, *, wait: bool) -> list[tuple[BatchItem, Future]]:
@@ -344,9 +441,7 @@ class RayTranslateActor:
                 report(item, None, exc)
                 continue
             parsed.append((article, (item, format_name)))
-        for variants, (item, format_name) in self.translator.pipe(
-            parsed, self.targets, source=self.source, as_tuples=True
-        ):
+        for variants, (item, format_name) in _pipe_by_targets(self.translator, parsed, self.targets, self.source):
             if isinstance(variants, BaseException):
                 report(item, None, variants)
                 continue
@@ -451,14 +546,18 @@ def _known_extensions() -> set[str]:
     return found
 
 
-def _check_unique_outputs(items: Iterable[BatchItem]) -> None:
+def _check_unique_outputs(items: Iterable[BatchItem], targets: Sequence[str] = tuple(LANGUAGES)) -> None:
     owners: dict[str, str] = {}
     for item in items:
-        target = item.name + item.ext
-        if target in owners:
-            raise UsageError(f"{owners[target]!r} and {item.key!r} would write the same outputs "
-                             f"({item.name}.<lang>{item.ext}); rename one of them")
-        owners[target] = item.key
+        skipped = item.skipped()
+        for language in targets:
+            target = item.output(language)
+            if language in skipped:
+                continue
+            if target in owners:
+                raise UsageError(f"{owners[target]!r} and {item.key!r} would write the same output "
+                                 f"({target}); rename one of them")
+            owners[target] = item.key
 
 
 def _settings_signature(translator: Any, backend: str | None, options: dict[str, Any], targets: list[str],

@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = ["ROLES", "TRANSLATED_ROLES", "InlineCode", "Block", "Provenance", "Article"]
 
-#: Block roles, in the vocabulary of ``shared/conventions.md``.
+#: Block roles, in the vocabulary of ``docs/document-json.md``.
 ROLES: tuple[str, ...] = (
     "headline",
     "subheadline",
@@ -184,7 +184,7 @@ class Provenance:
         )
 
 
-# Top-level keys of the JSON form (shared/conventions.md); any other key is kept in Article.extra.
+# Top-level keys of the JSON form (docs/document-json.md); any other key is kept in Article.extra.
 _ARTICLE_KEYS = frozenset(
     {"language", "headline", "dateline", "published", "views", "byline", "source", "blocks", "meta", "provenance", "qa"}
 )
@@ -242,7 +242,7 @@ class Article:
         return copy.deepcopy(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of ``shared/conventions.md``."""
+        """The JSON form of ``docs/document-json.md``."""
         out: dict[str, Any] = {
             "language": self.language,
             "headline": self.headline,

@@ -127,6 +127,13 @@ class Glossary:
         entries = [_entry(row, str(file), number) for number, row in enumerate(rows, start=2)]
         return cls([e for e in entries if e is not None], name=file.name, sha256=hashlib.sha256(data).hexdigest())
 
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict[str, Any]], *, name: str = "glossary") -> Glossary:
+        """A glossary from rows shaped like a file's (``{"kk": …, "en": …}`` or ``{"source", "target",
+        "source_language", "target_language", "keep"}``)."""
+        entries = [_entry(dict(row), name, number) for number, row in enumerate(rows, start=1)]
+        return cls([e for e in entries if e is not None], name=name)
+
     def signature(self) -> dict[str, Any]:
         """What provenance records: ``{"name", "sha256", "entries"}``."""
         return {"name": self.name, "sha256": self.sha256, "entries": len(self.entries)}

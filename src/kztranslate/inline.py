@@ -128,40 +128,55 @@ def tree(text: str, codes: list[InlineCode]) -> list[str | Span]:
     for k, parent in enumerate(up):
         children.setdefault(parent, []).append(k)
         children.setdefault(k, [])
+    # Depth first with an explicit stack, so markup nested thousands deep ("*" × 3000) cannot
+    # exhaust the recursion limit. A frame: (where its nodes go, its codes still to place, its end).
     pos = 0
-
-    def fill(out: list[str | Span], kids: list[int], end: int) -> None:
-        nonlocal pos
-        for k in kids:
-            code = codes[k]
-            start = min(max(pos, code.start), end)
-            if start > pos:
-                out.append(text[pos:start])
-            pos = start
-            span = Span(code, [], k)
-            out.append(span)
-            if not is_void(code):
-                fill(span.children, children[k], min(max(pos, code.end), end))
-        if end > pos:
-            out.append(text[pos:end])
-            pos = end
-
     top: list[str | Span] = []
-    fill(top, children[None], len(text))
+    stack: list[tuple[list[str | Span], list[int], int]] = [(top, children[None][::-1], len(text))]
+    while stack:
+        out, kids, end = stack[-1]
+        if not kids:
+            stack.pop()
+            if end > pos:
+                out.append(text[pos:end])
+                pos = end
+            continue
+        k = kids.pop()
+        code = codes[k]
+        start = min(max(pos, code.start), end)
+        if start > pos:
+            out.append(text[pos:start])
+        pos = start
+        span = Span(code, [], k)
+        out.append(span)
+        if not is_void(code):
+            stack.append((span.children, children[k][::-1], min(max(pos, code.end), end)))
     return top
 
 
 # -- encoding -------------------------------------------------------------------------------
 def _render(nodes: Iterable[str | Span]) -> Iterable[str]:
-    for node in nodes:
-        if isinstance(node, str):
-            yield escape(node)
+    for is_text, piece in _flatten(nodes):
+        yield escape(piece) if is_text else piece
+
+
+def _flatten(nodes: Iterable[str | Span]) -> Iterable[tuple[bool, str]]:
+    """``(is_text, piece)`` of a tree in document order: text, or a marker. Iterative, like :func:`tree`."""
+    stack: list[tuple[Any, str | None]] = [(iter(nodes), None)]
+    while stack:
+        children, closing = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+            if closing is not None:
+                yield False, closing
+        elif isinstance(node, str):
+            yield True, node
         elif is_void(node.code):
-            yield f"<{node.index + 1}/>"
+            yield False, f"<{node.index + 1}/>"
         else:
-            yield f"<{node.index + 1}>"
-            yield from _render(node.children)
-            yield f"</{node.index + 1}>"
+            yield False, f"<{node.index + 1}>"
+            stack.append((iter(node.children), f"</{node.index + 1}>"))
 
 
 def encode(text: str, codes: list[InlineCode]) -> str:
@@ -199,18 +214,11 @@ def encode_pieces(text: str, codes: list[InlineCode], pieces: list[str]) -> list
         current.append(escape(chunk))
         pos += len(chunk)
 
-    def walk(nodes: list[str | Span]) -> None:
-        for node in nodes:
-            if isinstance(node, str):
-                advance(node)
-            elif is_void(node.code):
-                current.append(f"<{node.index + 1}/>")
-            else:
-                current.append(f"<{node.index + 1}>")
-                walk(node.children)
-                current.append(f"</{node.index + 1}>")
-
-    walk(tree(text, codes))
+    for is_text, piece in _flatten(tree(text, codes)):
+        if is_text:
+            advance(piece)
+        else:
+            current.append(piece)
     for _ in cuts:  # cuts at the very end (empty last pieces)
         out.append("".join(current))
         current.clear()

@@ -18,6 +18,10 @@ __all__ = ["detect_language", "detect_sentences", "split_attribution"]
 
 _KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _KAZAKH_LATIN = re.compile(r"[äğqñöūüışÄĞQÑÖŪÜİŞ]")
+# Letters of the 2021 alphabet that English never writes; a bare "q" is weaker evidence
+# ("Blockquote", "request"), so it only counts when not followed by "u".
+_KAZAKH_LATIN_ONLY = re.compile(r"[äğñöūüışÄĞÑÖŪÜİŞ]")
+_KAZAKH_Q = re.compile(r"[qQ](?![uU])")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -25,6 +29,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 # Share of Cyrillic words with a Kazakh-only letter above which text is Kazakh without asking
 # lingua (Kazakh prose has one in about every second word; a Russian sentence only in a Kazakh name).
 _KAZAKH_WORD_SHARE = 0.25
+# Share of Latin words that carry a letter of the Kazakh Latin alphabet above which Latin text is
+# kk-Latn rather than English (one such word in a long English sentence is a name or a loan); a word
+# whose only mark is a "q" counts half ("Qatar", "Iraq").
+_KAZAKH_LATIN_WORD_SHARE = 0.25
 # detect_sentences leaves shorter speech undecided: a word or two says little about the language.
 _MIN_WORDS = 3
 
@@ -54,12 +62,18 @@ def detect_language(text: str) -> str | None:
     if not cyrillic and not latin:
         return None
     if cyrillic < latin:
-        return "kk-Latn" if len(_KAZAKH_LATIN.findall(text)) > latin * 0.02 else "en"
+        return "kk-Latn" if _is_kazakh_latin(text) else "en"
     words = [w for w in _WORD.findall(text) if _CYRILLIC.search(w)]
     kazakh_words = sum(1 for w in words if _KAZAKH_CYRILLIC.search(w))
     if words and kazakh_words / len(words) >= _KAZAKH_WORD_SHARE:
         return "kk"
     return _lingua_language(text) or ("kk" if kazakh_words else "ru")
+
+
+def _is_kazakh_latin(text: str) -> bool:
+    words = [w for w in _WORD.findall(text) if not _CYRILLIC.search(w)]
+    marked = sum(1.0 if _KAZAKH_LATIN_ONLY.search(w) else 0.5 if _KAZAKH_Q.search(w) else 0.0 for w in words)
+    return bool(words) and marked / len(words) >= _KAZAKH_LATIN_WORD_SHARE
 
 
 def split_attribution(sentence: str) -> tuple[str, str, str]:

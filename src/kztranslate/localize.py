@@ -38,6 +38,13 @@ __all__ = [
     "localize_furniture",
     "localize_relative_dateline",
     "split_site_label",
+    "split_site_suffix",
+    "is_site_name",
+    "localize_site_name",
+    "SITE_KINDS",
+    "HOUSE_SURNAME_CAPS",
+    "house_case",
+    "is_weekday",
 ]
 
 #: House-style dateline patterns (CLDR/babel syntax) for datelines that print the month as a word.
@@ -53,29 +60,82 @@ NUMERIC_PATTERN = "dd.MM.y, HH:mm"
 #: Site furniture, concept → language → printed forms; the first form is the one rendered,
 #: the others are also recognized. Kazakh Latin forms are derived from the Kazakh ones.
 FURNITURE: dict[str, dict[str, tuple[str, ...]]] = {
-    "share": {"kk": ("Бөлісу", "Бөлісіңіз"), "ru": ("Поделиться",), "en": ("Share",)},
-    "views": {"kk": ("рет", "көрсетілді", "қаралым", "рет көрсетілді", "рет қаралды"),
-              "ru": ("просмотров", "просмотра", "просмотр", "просмотры"),
-              "en": ("views", "view")},
-    "read": {"kk": ("оқылды",), "ru": ("прочитано",), "en": ("read",)},
-    "photo": {"kk": ("Фото", "Сурет"), "ru": ("Фото",), "en": ("Photo",)},
+    "share": {"kk": ("Бөлісу", "Бөлісіңіз"), "ru": ("Поделиться",), "en": ("Share", "Tell a friend")},
+    "views": {"kk": ("рет", "көрсетілді", "қаралым", "рет көрсетілді", "рет қаралды", "Қаралды", "Көрілім"),
+              "ru": ("просмотров", "просмотра", "просмотр", "просмотры", "Просмотрено"),
+              "en": ("views", "view", "Views")},
+    "read": {"kk": ("оқылды",), "ru": ("прочитано", "прочтений"), "en": ("read", "reads")},
+    "comments": {"kk": ("Пікірлер", "пікір"), "ru": ("Комментарии", "комментариев", "комментарий", "комментария"),
+                 "en": ("Comments", "comment")},
+    "photo": {"kk": ("Фото", "Сурет", "Фотосурет", "Коллаж", "Коллажды жасаған", "Суретті түсірген"),
+              "ru": ("Фото", "Коллаж", "Изображение"), "en": ("Photo", "Image", "Images", "Collage")},
     "video": {"kk": ("Видео",), "ru": ("Видео",), "en": ("Video",)},
-    "tags": {"kk": ("Тегтер", "Тег"), "ru": ("Теги",), "en": ("Tags",)},
-    "read_also": {"kk": ("Тағы оқыңыз", "Сондай-ақ оқыңыз"), "ru": ("Читайте также",), "en": ("Read also",)},
-    "related": {"kk": ("Тақырыпқа қатысты",), "ru": ("По теме",), "en": ("Related",)},
+    "tags": {"kk": ("Тегтер", "Тег", "Кілт сөздер"), "ru": ("Теги", "География"), "en": ("Tags",)},
+    "read_also": {"kk": ("Тағы оқыңыз", "Сондай-ақ оқыңыз"), "ru": ("Читайте также", "Сейчас читают"),
+                  "en": ("Read also", "Read more")},
+    "related": {"kk": ("Тақырыпқа қатысты", "Ұқсас мақалалар", "Ұқсас жаңалықтар"),
+                "ru": ("По теме", "Новости по теме", "Похожие новости"),
+                "en": ("Related", "Related news", "relevant news")},
+    "popular": {"kk": ("Көп оқылғандар",), "ru": ("Популярное",), "en": ("Popular",)},
     "source": {"kk": ("Дереккөз",), "ru": ("Источник",), "en": ("Source",)},
-    "author": {"kk": ("Автор",), "ru": ("Автор",), "en": ("Author",)},
-    "comments": {"kk": ("Пікірлер",), "ru": ("Комментарии",), "en": ("Comments",)},
+    "author": {"kk": ("Автор", "Авторлар"), "ru": ("Автор", "Авторы"), "en": ("Author", "Authors")},
+    "correspondent": {"kk": ("Тілші", "Корреспондент"), "ru": ("Корреспондент",), "en": ("Correspondent",)},
+    "published": {"kk": ("Жарияланды",), "ru": ("Опубликовано",), "en": ("Published",)},
+    "advertising": {"kk": ("Жарнама",), "ru": ("Реклама",), "en": ("Advertisement",)},
+    "main_page": {"kk": ("Басты бет", "Басты сайтқа өту"), "ru": ("На главную",),
+                  "en": ("Main Page", "Go to the main site")},
+    "phone": {"kk": ("Телефон", "Тел"), "ru": ("Телефон", "Тел"), "en": ("Phone", "Tel")},
+    "email": {"kk": ("Эл. пошта", "Электрондық пошта", "Эл. почта", "E-mail"),
+              "ru": ("Эл. почта", "Электронная почта", "E-mail"), "en": ("Email", "E-mail")},
+    "address": {"kk": ("Мекенжай",), "ru": ("Адрес",), "en": ("Address",)},
+    "comments_closed": {"kk": ("Пікір қалдыру жабық",), "ru": ("Комментарии закрыты",),
+                        "en": ("Comments are closed",)},
+    "reading_time": {"kk": ("оқу үшін", "мин оқу үшін"), "ru": ("на чтение", "мин чтения"), "en": ("to read",)},
+    "social": {"kk": ("Біз әлеуметтік желілерде",), "ru": ("Мы в соцсетях",), "en": ("Follow us",)},
+    "all_news": {"kk": ("Барлық жаңалықтар",), "ru": ("Все новости",), "en": ("All news",)},
     "today": {"kk": ("Бүгін",), "ru": ("Сегодня",), "en": ("Today",)},
     "yesterday": {"kk": ("Кеше",), "ru": ("Вчера",), "en": ("Yesterday",)},
     "app_android": {"kk": ("Қосымшаны Android-қа жүктеп алу",), "ru": ("Скачать приложение для Android",),
                     "en": ("Download the App for Android",)},
 }
 
+#: Kinds of site named in a headline's suffix ("… - «Ақ жол» газеті"), concept → language → forms;
+#: the first form is rendered. A Kazakh or English kind follows the site's name, a Russian one precedes it.
+SITE_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "international_agency": {"kk": ("халықаралық ақпарат агенттігі",),
+                             "ru": ("международное информационное агентство",),
+                             "en": ("international news agency",)},
+    "agency": {"kk": ("ақпарат агенттігі", "ақпараттық агенттігі", "агенттігі"),
+               "ru": ("информационное агентство", "агентство"), "en": ("news agency", "agency")},
+    "portal": {"kk": ("ақпараттық порталы", "порталы", "сайты"), "ru": ("информационный портал", "портал", "сайт"),
+               "en": ("news portal", "portal", "website")},
+    "newspaper": {"kk": ("газеті",), "ru": ("газета",), "en": ("newspaper",)},
+    "magazine": {"kk": ("журналы",), "ru": ("журнал",), "en": ("magazine",)},
+    "channel": {"kk": ("телеарнасы",), "ru": ("телеканал",), "en": ("TV channel",)},
+    "news_of_kazakhstan": {"kk": ("Қазақстан жаңалықтары",), "ru": ("Новости Казахстана",),
+                           "en": ("Kazakhstan news",)},
+}
+
+#: Whether the house style of a target language prints the surnames of a byline in capitals
+#: ("Ерлан ТӨЛЕУОВ"); otherwise a byline printed that way gets the normal case in the variant.
+HOUSE_SURNAME_CAPS: dict[str, bool] = {"kk": False, "ru": False, "en": False}
+
+
+def house_case(name: str, printed: str, target: str) -> str:
+    """``name`` (a person's name for ``target``, in normal case) with the words the source printed
+    in capitals in capitals again when the house style of ``target`` keeps them
+    (:data:`HOUSE_SURNAME_CAPS`): ``house_case("Erlan Toleuov", "Ерлан ТӨЛЕУОВ", "en")``."""
+    if not HOUSE_SURNAME_CAPS.get(base_language(normalize_language(target))):
+        return name
+    words, printed_words = name.split(" "), printed.split(" ")
+    if len(words) != len(printed_words):
+        return name
+    return " ".join(w.upper() if len(p) > 1 and p.isupper() else w for w, p in zip(words, printed_words))
+
 _LANGUAGES = ("kk", "ru", "en")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
 _WORD = r"[^\W\d_]+"
-_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+(?:(?:сағат|sağat|в|at)\s+)?)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
 _YEAR_SUFFIX = r"(?:\s?(?:ж|г)\.)?"
 _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 27 Қараша 2019, 10:03 · 27 ноября 2019 г. 10:03 · 27 Nov. 2019
@@ -188,8 +248,28 @@ def _furniture_forms() -> dict[str, str]:
     return found
 
 
+@cache
+def _weekdays() -> frozenset[str]:
+    """Folded weekday names (wide and abbreviated) in every language, from CLDR."""
+    from babel.dates import get_day_names
+
+    return frozenset(_fold(name).rstrip(".") for language in _LANGUAGES for width in ("wide", "abbreviated")
+                     for context in ("format", "stand-alone")
+                     for name in get_day_names(width, context, locale=language).values())
+
+
+def is_weekday(word: str) -> bool:
+    """Whether ``word`` is a weekday's name ("Сенбі", "Воскресенье", "Fri.")."""
+    return _fold(word).rstrip(".,") in _weekdays()
+
+
 def _furniture(core: str) -> str | None:
+    if len(core) > _MAX_FURNITURE_CHARS:  # every form in the table is short
+        return None
     return _furniture_forms().get(_fold(" ".join(core.split())))
+
+
+_MAX_FURNITURE_CHARS = 100
 
 
 def _case_of(word: str) -> str:
@@ -334,35 +414,70 @@ def _recase_month(text: str, month: int, locale: str, case: str) -> str:
 # -- view counts --------------------------------------------------------------------------------
 
 _GROUPED = re.compile(r"\d{1,3}(?:(?P<group>[ \u00a0\u202f\u2009,.'’])\d{3})(?:(?P=group)\d{3})*")
-_COUNTER = re.compile(
-    rf"(?:(?P<pre>{_WORD}(?:\s{_WORD})?)(?P<sep1>:\s*|\s+))?"
-    rf"(?P<number>{_GROUPED.pattern}|\d+)"
-    rf"(?:(?P<sep2>\s*)(?P<post>{_WORD}(?:\s{_WORD})?))?"
-)
+_DIGITS = re.compile(r"\d+")
+_FIRST_DIGIT = re.compile(r"\d")
+# Eye glyphs some sites print before the view count ("👁 3457", "👁️3457").
+_EYES = ("👁\ufe0f", "👁", "👀")
+# The longest view count we read as exact (a longer digit run is not a counter).
+_MAX_COUNT_DIGITS = 15
+# Furniture words may surround a counter: at most this many words, and characters, on each side.
+_MAX_COUNTER_WORDS = 3
+_MAX_COUNTER_CHARS = 60
 
 
 def parse_count(text: str) -> int | None:
     """The exact number in ``text`` ("3457", "3 457" with any space, "3,457"); None otherwise
-    (abbreviations such as "12.3K" are not counts we can keep exact)."""
+    (abbreviations such as "12.3K" are not counts we can keep exact, nor runs of over 15 digits)."""
     core = text.strip()
-    if re.fullmatch(r"\d+", core):
-        return int(core)
-    if _GROUPED.fullmatch(core):
-        return int(re.sub(r"\D", "", core))
+    if _DIGITS.fullmatch(core) or _GROUPED.fullmatch(core):
+        digits = "".join(ch for ch in core if ch.isdigit())
+        return int(digits) if len(digits) <= _MAX_COUNT_DIGITS else None
     return None
 
 
 def split_counter(text: str) -> tuple[str, str, str, str, str] | None:
     """A printed view counter as ``(word_before, separator, number, separator, word_after)``
     ("Просмотров: 3457" → ``("Просмотров", ": ", "3457", "", "")``); the words must be counter
-    furniture ("рет", "оқылды", "просмотров", "views", …). None when ``text`` is not a counter."""
-    match = _COUNTER.fullmatch(text)
-    if match is None:
+    furniture ("рет", "оқылды", "Қаралды", "просмотров", "views", …) or an eye glyph ("👁 3457"), and a
+    word may be glued to the number ("views312"). None when ``text`` is not a counter.
+
+    Runs in linear time: the number is the first digit run, the rest is checked with string operations."""
+    first = _FIRST_DIGIT.search(text)
+    if first is None:
         return None
-    for word in (match["pre"], match["post"]):
-        if word and _furniture(word) not in ("views", "read"):
-            return None
-    return match["pre"] or "", match["sep1"] or "", match["number"], match["sep2"] or "", match["post"] or ""
+    at = first.start()
+    digits = _DIGITS.match(text, at)
+    grouped = _GROUPED.match(text, at)
+    number = grouped if grouped is not None and grouped.end() > digits.end() else digits
+    if parse_count(number.group()) is None or at > _MAX_COUNTER_CHARS or len(text) - number.end() > _MAX_COUNTER_CHARS:
+        return None
+    pre, sep1 = _split_trailing_separator(text[:at])
+    after = text[number.end():]
+    post = after.lstrip()
+    sep2 = after[: len(after) - len(post)]
+    if pre and not _is_counter_word(pre):
+        return None
+    if post and not _is_counter_word(post):
+        return None
+    return pre, sep1, number.group(), sep2, post
+
+
+def _split_trailing_separator(text: str) -> tuple[str, str]:
+    """``"Просмотров: "`` → ``("Просмотров", ": ")``: the separator is trailing space and one colon."""
+    core = text.rstrip()
+    if core.endswith((":", "：")):
+        core = core[:-1].rstrip()
+    return core, text[len(core):]
+
+
+def _is_counter_word(text: str) -> bool:
+    """An eye glyph, or 1–3 words that are counter furniture ("рет көрсетілді", "Қаралды")."""
+    if text in _EYES:
+        return True
+    words = text.split()
+    if not words or len(words) > _MAX_COUNTER_WORDS or not all(w.isalpha() for w in words):
+        return False
+    return _furniture(text) in ("views", "read")
 
 
 def format_count(n: int, language: str, *, like: str | None = None) -> str:
@@ -376,42 +491,202 @@ def format_count(n: int, language: str, *, like: str | None = None) -> str:
     if parts is None:
         return number
     before, sep1, _, sep2, after = parts
+    words = after.split()
+    if len(words) > 1 and any(ch in "\r\n" for ch in after):
+        # "4236 рет" / "көрсетілді" on two lines: the localized word keeps the second line
+        first = after[: after.index(words[0]) + len(words[0])]
+        gap = after[len(first):]
+        gap = gap[: len(gap) - len(gap.lstrip())]
+        return (localize_furniture(before, None, tag) or before) + sep1 + number + gap + (
+            localize_furniture(after, None, tag) or after)
     return (localize_furniture(before, None, tag) or before) + sep1 + number + sep2 + (
         localize_furniture(after, None, tag) or after)
 
 
 # -- site furniture -----------------------------------------------------------------------------
 
-_EDGE = re.compile(r"^(?P<lead>[\s•·|]*)(?P<core>.*?)(?P<trail>[\s:：.…!|»›>→-]*)$", re.DOTALL)
+_LEAD_CHARS = "•·|—–-"
+_TRAIL_CHARS = ":：.…!|»›>→-"
+_LEAD = re.compile(rf"[\s{re.escape(_LEAD_CHARS)}]*")
+# matched against the reversed text, so the trailing run is found in one pass from its end
+_TRAIL = re.compile(rf"[\s{re.escape(_TRAIL_CHARS)}]*")
+
+
+def _edges(text: str) -> tuple[str, str, str]:
+    """``text`` as (leading bullets and space, core, trailing punctuation and space), in linear time."""
+    lead = _LEAD.match(text).end()
+    trail = _TRAIL.match(text[::-1]).end()
+    if lead + trail >= len(text):
+        return text, "", ""
+    return text[:lead], text[lead: len(text) - trail], text[len(text) - trail:]
 
 
 def is_furniture(text: str) -> str | None:
     """The furniture concept ``text`` is (``"share"``, ``"views"``, ``"tags"``, …), ignoring case
     and surrounding punctuation; None for any other text."""
-    match = _EDGE.match(text)
-    return _furniture(match["core"]) if match and match["core"] else None
+    if len(text) > 4 * _MAX_FURNITURE_CHARS:
+        return None
+    _, core, _ = _edges(text)
+    return _furniture(core) if core else None
 
 
 def localize_furniture(text: str, source: str | None, target: str) -> str | None:
     """``text`` (site furniture such as "Бөлісу:") in ``target``, keeping its case and its
-    punctuation ("БӨЛІСУ:" → "ПОДЕЛИТЬСЯ:"); None when ``text`` is not in :data:`FURNITURE`.
+    punctuation ("БӨЛІСУ:" → "ПОДЕЛИТЬСЯ:"); None when ``text`` is not furniture.
+    Besides the words of :data:`FURNITURE` this localizes a count with its word ("3 пікір" →
+    "3 comments"), a contact label keeping its value ("Телефон: +7 727 250 00 00" → "Phone: +7 727 …"),
+    and a site's name in a headline's suffix ("«Ақ жол» газеті" → "Газета «Ақ жол»", see
+    :func:`split_site_suffix`).
     ``source`` is accepted for symmetry with the other localizers; the table recognizes every
     language. kk-Latn gets the Kazakh form (the pipeline transliterates afterwards)."""
-    match = _EDGE.match(text)
-    if not match or not match["core"]:
+    lead, core, trail = _edges(text)
+    if not core:
         return None
-    concept = _furniture(match["core"])
-    if concept is None:
-        return None
+    concept = _furniture(core)
+    if concept is not None:
+        return lead + _rendered(concept, core, target) + trail
+    counted = _COUNTED.fullmatch(core)
+    if counted is not None and _furniture(counted["word"]) is not None:
+        word = _rendered(_furniture(counted["word"]), counted["word"], target)
+        return lead + counted["number"] + counted["space"] + word + trail
+    contact = _contact_label(text)
+    if contact is not None:
+        label, value = contact
+        return localize_furniture(label, source, target) + value
+    if is_site_name(text):
+        return localize_site_name(text, target)
+    return None
+
+
+def _rendered(concept: str, like: str, target: str) -> str:
     rendered = FURNITURE[concept][base_language(normalize_language(target))][0]
-    return match["lead"] + _apply_case(rendered, _case_of(match["core"])) + match["trail"]
+    return _apply_case(rendered, _case_of(like))
+
+
+# "3 пікір", "0 комментариев": a count and its furniture word
+_COUNTED = re.compile(r"(?P<number>\d{1,9})(?P<space>\s)(?P<word>[^\W\d_]{1,30})")
+_CONTACT_CONCEPTS = frozenset({"phone", "email", "address"})
+# A label stands within this many characters of a line's start.
+_MAX_LABEL_CHARS = 40
+_SPACE = re.compile(r"\s*")
+
+
+def _contact_label(text: str) -> tuple[str, str] | None:
+    """``"Телефон: +7 …"`` → ``("Телефон: ", "+7 …")`` for a contact label (phone, e-mail, address)."""
+    label = _label_at_start(text)
+    if label is None or is_furniture(label[0]) not in _CONTACT_CONCEPTS:
+        return None
+    return label
+
+
+def _label_at_start(text: str) -> tuple[str, str] | None:
+    """``text`` split after a label of 1–4 words and its colon (``"Фото: Ақорда"`` → ``("Фото: ",
+    "Ақорда")``), or None; linear: only the first characters are looked at."""
+    colon = text.find(":", 0, _MAX_LABEL_CHARS + _SPACE.match(text).end())
+    if colon <= 0:
+        return None
+    label = text[:colon].strip()
+    words = label.replace("-", " ").split()
+    if not 1 <= len(words) <= 4 or not all(w.rstrip(".").isalpha() for w in words):
+        return None
+    value_at = _SPACE.match(text, colon + 1).end()
+    if value_at == colon + 1 or value_at == len(text):  # "12:30" (no space after the colon), "Фото:" alone
+        return None
+    return text[:value_at], text[value_at:]
+
+
+# -- site names -----------------------------------------------------------------------------------
+
+_SITE_SEPARATORS = (" - ", " – ", " — ", " | ")
+_DOMAIN = re.compile(r"(?<![\w.])[^\W_][\w-]{0,40}\.(?:kz|com|ru|org|net|info|media|news|tv|asia|uz|kg)(?![\w.])",
+                     re.IGNORECASE)
+_QUOTED = re.compile(r"«[^«»\n]{1,60}»|\"[^\"\n]{1,60}\"|“[^“”\n]{1,60}”")
+# A site's name in a suffix is short.
+_MAX_SITE_CHARS = 80
+
+
+@cache
+def _site_kinds() -> list[tuple[str, str]]:
+    """(folded form, concept) of :data:`SITE_KINDS`, longest first (Kazakh also in Latin letters)."""
+    from .latin import to_latin
+
+    found: dict[str, str] = {}
+    for concept, forms in SITE_KINDS.items():
+        for language in _LANGUAGES:
+            for form in forms[language]:
+                found.setdefault(_fold(form), concept)
+                if language == "kk":
+                    found.setdefault(_fold(to_latin(form)), concept)
+    return sorted(found.items(), key=lambda item: -len(item[0]))
+
+
+def _site_parts(text: str) -> tuple[str, str, str] | None:
+    """``"«Ақ жол» газеті"`` → ``("«Ақ жол»", "газеті", concept)``: a site's name and the kind of site
+    (either may be missing, not both: "Tengrinews.kz", "Новости Казахстана"); None for other text."""
+    core = " ".join(text.split())
+    if not core or len(core) > _MAX_SITE_CHARS:
+        return None
+    folded = _fold(core)
+    for form, concept in _site_kinds():
+        if folded == form:
+            return "", core, concept
+        if folded.endswith(" " + form):
+            return _site_name_or_none(core[: len(core) - len(form) - 1], core[len(core) - len(form):], concept)
+        if folded.startswith(form + " "):
+            return _site_name_or_none(core[len(form) + 1:], core[: len(form)], concept)
+    if _QUOTED.fullmatch(core) or _DOMAIN.fullmatch(core):
+        return core, "", ""
+    return None
+
+
+def _site_name_or_none(name: str, kind: str, concept: str) -> tuple[str, str, str] | None:
+    if _QUOTED.fullmatch(name) or _DOMAIN.fullmatch(name):
+        return name, kind, concept
+    return None
+
+
+def is_site_name(text: str) -> bool:
+    """Whether ``text`` names a news site: a domain ("Tengrinews.kz"), a quoted name with the kind of
+    site ("«Ақ жол» газеті", "Информационное агентство «Казинформ»") or a known site phrase
+    ("Новости Казахстана")."""
+    return _site_parts(text) is not None
+
+
+def split_site_suffix(headline: str) -> tuple[str, str, str] | None:
+    """``"Жаңа мектеп ашылды - «Ақ жол» газеті"`` → ``("Жаңа мектеп ашылды", " - ", "«Ақ жол» газеті")``:
+    a headline with the site's name after a dash or a bar; None when the line has no such suffix."""
+    best: tuple[str, str, str] | None = None
+    for separator in _SITE_SEPARATORS:
+        at = headline.rfind(separator)
+        if at > 0 and (best is None or at > len(best[0])):
+            suffix = headline[at + len(separator):]
+            if is_site_name(suffix) and headline[:at].strip():
+                best = (headline[:at], separator, suffix)
+    return best
+
+
+def localize_site_name(text: str, target: str) -> str:
+    """A site's name in ``target``: the name itself (quoted, or a domain) stays, the kind of site
+    comes from :data:`SITE_KINDS`; a Russian kind stands before the name, others after it."""
+    parts = _site_parts(text)
+    if parts is None:
+        return text
+    name, kind, concept = parts
+    if not concept:
+        return text
+    base = base_language(normalize_language(target))
+    rendered = SITE_KINDS[concept][base][0]
+    if not name:
+        return _apply_case(rendered, _case_of(kind.split()[0]))
+    if base == "ru":
+        return rendered[:1].upper() + rendered[1:] + " " + name
+    return name + " " + rendered
 
 
 _LEADING_WORD = re.compile(r"[^\W\d_]+")
 _DAY_TIME_JOINER = re.compile(r"^\s+(?:в|at)\s+(?=\d)", re.IGNORECASE)
-# A site label opening a block ("Фото: …", "Тегтер: …", "Читайте также: …").
-_SITE_LABEL = re.compile(r"\s*(?P<label>[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+){0,3})\s*:\s+(?=\S)")
-_SITE_LABEL_CONCEPTS = frozenset({"photo", "video", "tags", "source", "author", "read_also", "related", "share"})
+_SITE_LABEL_CONCEPTS = frozenset({"photo", "video", "tags", "source", "author", "read_also", "related", "share",
+                                  "address"})
 
 
 def localize_relative_dateline(text: str, source: str | None, target: str) -> str:
@@ -427,7 +702,7 @@ def localize_relative_dateline(text: str, source: str | None, target: str) -> st
 def split_site_label(text: str) -> tuple[str, str] | None:
     """``"Фото: Ақорда"`` → ``("Фото: ", "Ақорда")`` when the text opens with a known site label
     (photo, tags, read also, …); None otherwise."""
-    label = _SITE_LABEL.match(text)
-    if label is None or is_furniture(label["label"]) not in _SITE_LABEL_CONCEPTS:
+    label = _label_at_start(text)
+    if label is None or is_furniture(label[0]) not in _SITE_LABEL_CONCEPTS:
         return None
-    return label.group(), text[label.end():]
+    return label

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 from . import inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
@@ -23,9 +23,9 @@ from .engine import Backend, Decoding, Translation, load_backend
 from .engine.base import Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
-from .errors import KZTranslateError, QualityError, UsageError
+from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
-from .languages import base_language, normalize_language
+from .languages import LANGUAGES, base_language, normalize_language
 
 __all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
@@ -65,6 +65,8 @@ class _Job:
     improved: int = 0
     # QA findings of the placeholder and inline-code layers
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # the article's own glossary (``meta["glossary"]``), else the translator's
+    glossary: Glossary | None = None
 
 
 class Translator:
@@ -115,6 +117,26 @@ class Translator:
         (result, _), = self.pipe([(article, None)], to, source=source, as_tuples=True, raise_errors=True)
         return result
 
+    @overload
+    def translate_text(self, text: str, to: str, *, source: str | None = None, markup: str = "text") -> str: ...
+    @overload
+    def translate_text(
+        self, text: Sequence[str], to: str, *, source: str | None = None, markup: str = "text"
+    ) -> list[str]: ...
+    def translate_text(
+        self, text: str | Sequence[str], to: str, *, source: str | None = None, markup: str = "text"
+    ) -> str | list[str]:
+        """Translate a string (or each string of a list) into one language: plain text, or an HTML
+        fragment with ``markup="html"``. Sentence by sentence, with the same segmentation, protected
+        spans, glossary, QA and translation memory as articles, but never read as an article (a line
+        that looks like a dateline or ``Бөлісу:`` is text). Without ``source`` each string's language
+        is detected. See :mod:`kztranslate.plaintext` for the results with languages and QA findings."""
+        from .plaintext import translate_texts
+
+        texts = [text] if isinstance(text, str) else list(text)
+        results = [r.text for r in translate_texts(self, texts, to, source=source, markup=markup)]
+        return results[0] if isinstance(text, str) else results
+
     def pipe(
         self,
         items: Iterable[Any],
@@ -141,10 +163,14 @@ class Translator:
         errors: dict[int, KZTranslateError] = {}
         for item_index, (article, _context) in enumerate(pairs):
             try:
-                src = normalize_language(source or article.language or _detect_source(article))
+                src = normalize_language(source) if source else _article_language(article)
                 # an archive of mixed languages asks for all of them: the source's own is no variant
                 wanted = [t for t in targets if t != src] or targets
                 planned = [self._plan(article, src, tgt) for tgt in wanted]
+                if source:  # --from is obeyed, but a text that reads as another language is flagged
+                    mismatch = _source_mismatch(article, src)
+                    for job in planned:
+                        job.findings.extend(mismatch)
                 owners.append(list(range(len(jobs), len(jobs) + len(planned))))
                 jobs.extend(planned)
             except KZTranslateError as exc:
@@ -184,7 +210,8 @@ class Translator:
         # -- [issue 6: the label of an earlier machine translation describes that one, not this] --
         variant.blocks = [b for b in variant.blocks if not _is_label(b)]
         # -- [end label] ----------------------------------------------------------------------------
-        job = _Job(article=article, source=source, target=target, variant=variant)
+        job = _Job(article=article, source=source, target=target, variant=variant,
+                   glossary=_article_glossary(article) or self.glossary)
         for index, block in enumerate(variant.blocks):
             if source == "kk-Latn":
                 _convert_script(block, latin.to_cyrillic)
@@ -226,7 +253,9 @@ class Translator:
         block.meta['_languages']."""
         pieces: list[str] = []
         fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
-        sentences = segmentation.split_sentences(block.text, language)
+        # a plain-text block may ask for no sentence splitting (DeepL's split_sentences=0)
+        whole = block.meta.get("plain") == "whole"
+        sentences = [block.text] if whole else segmentation.split_sentences(block.text, language)
         for sentence in inline.encode_pieces(block.text, block.inline, sentences):
             if fits(sentence):
                 pieces.append(sentence)
@@ -237,21 +266,25 @@ class Translator:
         # its own language, and kept verbatim in the variant of that language.
         pieces, languages = _split_by_language(pieces, language)
         # a site label opening the block ("Фото: …") is localized; only the rest goes to the model
-        label = localize.split_site_label(pieces[0]) if pieces else None
+        # (not in plain text given as such, where "Фото:" is text like any other)
+        label = localize.split_site_label(pieces[0]) if pieces and not block.meta.get("plain") else None
         if label is not None:
             pieces[:1] = [localize.localize_furniture(label[0], language, target), label[1]]
             languages[:1] = [target, languages[0]]
         block.meta["_languages"] = languages
         # -- [end mixed-language input] -------------------------------------------------------------
         block.meta["_pieces"] = pieces
-        return [None if _HAS_LETTER.search(p) and lang != target else p for p, lang in zip(pieces, languages)]
+        # letters of the text itself: not of markers or escapes ("<--->" is sent as "&lt;---&gt;")
+        return [None if _HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", p))) and lang != target else p
+                for p, lang in zip(pieces, languages)]
 
     def _transliterate_byline(self, block: Block, src: str, tgt: str) -> None:
         found = block.meta.get("names") or [block.text.strip()]
         converted = [names.transliterate_name(n, src, tgt, table=self.name_table) for n in found]
         text = block.text
-        for old, new in zip(found, converted):
-            text = text.replace(old, new)
+        # a reader may give the names in normal case and as printed ("Ерлан ТӨЛЕУОВ")
+        for old, new in zip(block.meta.get("printed") or found, converted):
+            text = text.replace(old, localize.house_case(new, old, tgt))
         block.text = text
         if "names" in block.meta:
             block.meta["names"] = converted
@@ -268,8 +301,8 @@ class Translator:
                     if value is None:
                         core, lead, trail = _strip(pieces[s])
                         core, spans = protect.protect(core, languages[s])
-                        if self.glossary is not None:
-                            core, terms = self.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
+                        if job.glossary is not None:
+                            core, terms = job.glossary.apply(core, languages[s], tgt, first=len(spans) + 1)
                             spans += terms
                         requests.append(SegmentRequest(core, languages[s], tgt, (_Piece(j, b, s), lead, trail, spans)))
         if not requests:
@@ -391,8 +424,8 @@ class Translator:
                 "hits": job.origins.get("memory", 0),
                 "post_edits": job.origins.get("post_edit", 0),
             }
-        if self.glossary is not None:
-            variant.provenance.meta["glossary"] = self.glossary.signature()
+        if job.glossary is not None:
+            variant.provenance.meta["glossary"] = job.glossary.signature()
         return variant
 
 
@@ -424,6 +457,37 @@ def _no_language() -> str:
 
 
 # -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
+
+
+def _article_language(article: Article) -> str:
+    """The article's own language, as read (a declared one kztranslate does not translate from is
+    refused naming the file and the field it came from) or detected."""
+    if not article.language:
+        return normalize_language(_detect_source(article))
+    try:
+        return normalize_language(article.language)
+    except UsageError:
+        fields = [v.get("language_field") for v in article.meta.values() if isinstance(v, dict)]
+        field = next((f for f in fields if f), None)
+        where = f"{article.source}: " if article.source else ""
+        raise UsageError(
+            f"{where}the article is in {article.language!r}" + (f" (its {field})" if field else "")
+            + ", a language kztranslate does not translate from; if the file is mistaken about its language, "
+            f"pass --from, and choose one of: {', '.join(LANGUAGES)}"
+        ) from None
+
+
+def _source_mismatch(article: Article, source: str) -> list[dict[str, Any]]:
+    """A QA warning when the text reads as another language than the one given as the source."""
+    text = "\n".join(b.text for b in article.blocks if b.translatable)
+    if len(re.findall(r"\w+", text)) < 5:  # too little to go by
+        return []
+    found = langid.detect_language(text[:4000])
+    if found is None or found == source:
+        return []
+    return [{"code": "source-language-mismatch", "severity": "warning", "block": None, "segment": None,
+             "message": f"translated from {source!r} as asked (--from), but the text reads as {found!r}; "
+                        "check the source language"}]
 
 
 def _detect_source(article: Article) -> str:
@@ -499,6 +563,8 @@ def _is_label(block: Block) -> bool:
     """A label block we wrote, as such or read back from a format as a short line."""
     if "label" in block.meta:
         return True
+    if block.meta.get("plain"):  # plain text given as such is the caller's, never our label
+        return False
     return block.role in ("paragraph", "other") and labels.parse_label(block.text) is not None
 
 
@@ -516,6 +582,21 @@ def _add_label(variant: Article, source: str, target: str) -> None:
         if finding.get("block") is not None and finding["block"] >= position:
             finding["block"] += 1
 # -- [end helpers for language detection, QA and labels] ------------------------------------------
+
+
+def _article_glossary(article: Article) -> Glossary | None:
+    """An article's own glossary: rows like a glossary file's under ``meta["glossary"]``
+    (``{"rows": [...], "name": ...}``, or the list of rows)."""
+    data = article.meta.get("glossary")
+    if not data:
+        return None
+    rows, name = (data.get("rows"), str(data.get("name") or "glossary")) if isinstance(data, dict) else (data, "glossary")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise FormatError(
+            'meta.glossary is an article\'s own glossary: a list of rows like {"kk": "Астана", "en": "Astana"} '
+            '(or {"name": …, "rows": [...]}); fix it, or rename the field if it is something else'
+        )
+    return Glossary.from_rows(rows, name=name)
 
 
 def _strip(text: str) -> tuple[str, str, str]:

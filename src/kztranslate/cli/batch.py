@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     print(summary.line(), file=sys.stderr)
+    for asked, why in summary.not_written.items():
+        print(f"kztranslate: {asked} not written: {why}", file=sys.stderr)
     if summary.failed:
         raise BatchError(f"{summary.failed} of {summary.total} articles failed", failures=summary.failures)
     return 0

@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--rate", type=float, help="requests per second for this key (default: the server's)")
     create.add_argument("--burst", type=int, help="burst for this key (default: the server's)")
     create.add_argument("--max-request-bytes", type=int, help="largest request body (default: the server's)")
+    create.add_argument("--character-limit", type=int,
+                        help="characters this key may have translated through the LibreTranslate/DeepL-compatible "
+                        "routes (default: no limit; DeepL clients see it in /v2/usage and get 456 when it is used up)")
     sub.add_parser("list", help="list keys (ids and names, never the keys)")
     revoke = sub.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id", help="the key id shown by `kztranslate keys list`")
@@ -40,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         secret, key = store.create_key(
             args.name, rate_per_second=args.rate, rate_burst=args.burst, max_request_bytes=args.max_request_bytes
         )
+        if args.character_limit is not None:
+            store.set_character_limit(key.id, args.character_limit)
         print(secret)
         print(f"created key {key.id} for {key.name!r}; store it now: it cannot be shown again", file=sys.stderr)
     elif args.action == "list":
@@ -52,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
                 "rate_per_second": key.rate_per_second,
                 "rate_burst": key.rate_burst,
                 "max_request_bytes": key.max_request_bytes,
+                "characters": store.character_usage(key.id)[0],
+                "character_limit": store.character_usage(key.id)[1],
             }, ensure_ascii=False))
     else:
         store.revoke_key(args.id)

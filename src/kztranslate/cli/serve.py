@@ -14,7 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "serve",
         help="run the HTTP translation service",
-        description="Serve POST /v1/translate, /v1/jobs, /v1/models, /healthz, /readyz and /metrics. "
+        description="Serve POST /v1/translate, /v1/jobs, /v1/models, /healthz, /readyz and /metrics, and the "
+        "LibreTranslate- (/translate, /detect, /languages) and DeepL-compatible (/v2/translate, /v2/glossaries, …) "
+        "routes for the clients newsrooms already run. "
         "Requests need an API key (`kztranslate keys create NAME`) unless --no-auth is given.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

@@ -16,7 +16,15 @@ __all__ = ["register", "run", "output_path"]
 
 def register(sub: Any) -> None:
     p = sub.add_parser("translate", help="translate article files into other languages")
-    p.add_argument("files", nargs="+", metavar="FILE", help="article files (text, JSON, or any registered format)")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="article files (text, JSON, or any registered format); '-' reads plain text from stdin")
+    p.add_argument("--text", action="append", metavar="TEXT",
+                   help="translate this text (repeatable), not an article: no dateline, byline or furniture "
+                        "is looked for; the translation is printed")
+    p.add_argument("--markup", choices=("text", "html", "xml"), default="text",
+                   help="what --text and stdin hold: plain text (default), an HTML fragment, an XML fragment")
+    p.add_argument("--json", action="store_true",
+                   help="with --text or stdin: print JSON (each target's translations, languages, QA findings)")
     p.add_argument("--to", required=True, help=f"target languages, comma-separated ({', '.join(LANGUAGES)})")
     p.add_argument("--from", dest="source", help="source language (default: as read or detected)")
     p.add_argument("--backend", help=f"translation backend ({', '.join(available_backends())}; default: ctranslate2 if installed, else transformers)")
@@ -40,6 +48,8 @@ def register(sub: Any) -> None:
     p.add_argument("--qa", choices=("flag", "retry", "fail"), default="flag",
                    help="QA findings: record them (flag, default), re-decode flagged segments with stronger "
                         "settings (retry), or exit 6 when a variant has an error (fail)")
+    p.add_argument("--overwrite-targets", action="store_true",
+                   help="XLIFF: translate segments that already have a target too (by default their targets are kept)")
     p.add_argument("--label", action="store_true",
                    help="add a localized machine-translation label (\"Machine-translated from Kazakh\") to each variant")
     p.set_defaults(func=run)
@@ -70,14 +80,85 @@ def _dateline_patterns(values: list[str]) -> dict[str, str] | None:
     return patterns or None
 
 
-def run(args: argparse.Namespace) -> int:
-    from .. import formats
+def _translator(args: argparse.Namespace) -> Any:
     from ..engine.memory import TranslationMemory
     from ..names import NameTable
-    from ..pipeline import Translator, _parse_targets
+    from ..pipeline import Translator
+
+    decoding = Decoding(
+        beams=args.beams,
+        max_new_tokens=args.max_new_tokens,
+        repetition_penalty=args.repetition_penalty,
+        no_repeat_ngram_size=args.no_repeat_ngram_size,
+    )
+    return Translator(
+        args.backend,
+        model=args.model,
+        revision=args.revision,
+        decoding=decoding,
+        name_table=NameTable.load(args.names) if args.names else None,
+        glossary=args.glossary,
+        dateline_pattern=_dateline_patterns(args.dateline_pattern),
+        memory=None if args.no_memory else TranslationMemory(args.memory),
+        qa=args.qa,
+        label=args.label,
+    )
+
+
+def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) -> int:
+    """``--text`` / stdin: plain text (or a fragment), translated but never read as an article."""
+    import json
+
+    from ..errors import InputError
+    from ..plaintext import translate_texts
+
+    if args.files not in ([], ["-"]) or (args.text is not None and args.files):
+        raise UsageError("--text and '-' (standard input) take no files; translate files in another call")
+    if args.text is not None:
+        texts = list(args.text)
+    else:
+        data = sys.stdin.buffer.read()
+        try:
+            texts = [data.decode("utf-8-sig")]
+        except UnicodeDecodeError as exc:
+            raise InputError(f"standard input is not UTF-8 (byte {exc.start}); re-encode it as UTF-8",
+                             source="<stdin>") from exc
+        if not texts[0].strip():
+            raise InputError("standard input is empty; pipe the text to translate", source="<stdin>")
+    if len(targets) > 1 and not args.json:
+        raise UsageError("with --text or stdin, give one target language (--to en), or use --json for several")
+    translator = _translator(args)
+    answers = {}
+    for target in targets:
+        results = translate_texts(translator, texts, target, source=source, markup=args.markup)
+        for number, result in enumerate(results, start=1):
+            if result.qa:
+                codes = ", ".join(sorted({f["code"] for f in result.qa}))
+                print(f"text {number} → {target}: QA: {len(result.qa)} finding(s): {codes}", file=sys.stderr)
+        answers[target] = results
+    if args.json:
+        print(json.dumps({target: [{"text": r.text, "source_language": r.source_language, "detected": r.detected,
+                                    "qa": r.qa} for r in results] for target, results in answers.items()},
+                         ensure_ascii=False, indent=2))
+        return 0
+    results = answers[targets[0]]
+    for result in results:
+        sys.stdout.write(result.text)
+        if args.text is not None and not result.text.endswith("\n"):
+            sys.stdout.write("\n")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import formats
+    from ..pipeline import _parse_targets
 
     targets = _parse_targets(args.to)
     source = normalize_language(args.source) if args.source else None
+    if args.text is not None or "-" in args.files:
+        return _run_text(args, targets, source)
+    if not args.files:
+        raise UsageError("nothing to translate: give FILE..., '-' for text on standard input, or --text TEXT")
     if args.format:
         formats.get_format(args.format)  # fail fast on an unknown name
     to_stdout = args.out_dir is None and len(args.files) == 1 and len(targets) == 1
@@ -90,6 +171,13 @@ def run(args: argparse.Namespace) -> int:
             text = formats.load_text(path)
             fmt = args.input_format or formats.detect_format(path, text)
             article = formats.get_format(fmt).read(text, source=str(path), language=source)
+            if fmt == "xliff":
+                from ..formats.xliff import check_target, retranslate_targets
+
+                if args.overwrite_targets:
+                    retranslate_targets(article)
+                for target in targets:
+                    check_target(article, target)
             items.append((article, (path, fmt)))
         except KZTranslateError as exc:
             if len(paths) == 1:
@@ -97,24 +185,7 @@ def run(args: argparse.Namespace) -> int:
             failures[str(path)] = exc
             print(f"kztranslate: error: {exc}", file=sys.stderr)
 
-    decoding = Decoding(
-        beams=args.beams,
-        max_new_tokens=args.max_new_tokens,
-        repetition_penalty=args.repetition_penalty,
-        no_repeat_ngram_size=args.no_repeat_ngram_size,
-    )
-    translator = Translator(
-        args.backend,
-        model=args.model,
-        revision=args.revision,
-        decoding=decoding,
-        name_table=NameTable.load(args.names) if args.names else None,
-        glossary=args.glossary,
-        dateline_pattern=_dateline_patterns(args.dateline_pattern),
-        memory=None if args.no_memory else TranslationMemory(args.memory),
-        qa=args.qa,
-        label=args.label,
-    )
+    translator = _translator(args)
 
     bar = None
     if len(items) > 1:
@@ -128,16 +199,24 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done)
 
     written = 0
+    inputs = {p.resolve() for p in paths}
+    written_by: dict[Path, Path] = {}
     for outcome, (path, fmt) in translator.pipe(items, targets, source=source, as_tuples=True, progress=progress):
         if bar is not None:  # the model pass is over once results come: end the bar before the report lines
             bar.close()
             bar = None
         if isinstance(outcome, KZTranslateError):
             if len(paths) == 1:
+                if isinstance(outcome, UsageError) and str(path) not in str(outcome):
+                    raise UsageError(f"{path}: {outcome}") from outcome  # the article's own problem: name it
                 raise outcome
             failures[str(path)] = outcome
             print(f"kztranslate: error: {path}: {outcome}", file=sys.stderr)
             continue
+        for lang in targets:
+            if lang not in outcome:
+                print(f"kztranslate: {path}: no {lang} edition written: the article is already in {lang}",
+                      file=sys.stderr)
         out_format = args.format or fmt
         rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
         for lang, variant in outcome.items():
@@ -148,6 +227,11 @@ def run(args: argparse.Namespace) -> int:
         extension = formats.get_format(out_format).extensions[0] if args.format else None
         for lang, text in rendered.items():
             target = output_path(path, lang, args.out_dir, extension)
+            clash = _clash(target, inputs, written_by)
+            if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
+                print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
+                continue
+            written_by[target.resolve()] = path
             formats.write_atomic(target, text)
             written += 1
             if len(paths) > 1 or len(targets) > 1:
@@ -156,6 +240,16 @@ def run(args: argparse.Namespace) -> int:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0
 
+
+
+def _clash(target: Path, inputs: set[Path], written_by: dict[Path, Path]) -> str | None:
+    """Why ``target`` must not be written: it is an input of this run, or another input's output."""
+    resolved = target.resolve()
+    if resolved in inputs:
+        return f"{target} is an input file; it is never overwritten"
+    if resolved in written_by:
+        return f"{target} was already written from {written_by[resolved]} in this run"
+    return None
 
 
 def _print_qa_summary(path: Path, language: str, variant: Any) -> None:

@@ -36,6 +36,7 @@ __all__ = [
 FORMATS: dict[str, str] = {
     "text": "kztranslate.formats.text:TextFormat",
     "json": "kztranslate.formats.json:JsonFormat",
+    "xliff": "kztranslate.formats.xliff:XliffFormat",  # before html: an XLIFF file is markup too
     "html": "kztranslate.formats.html:HtmlFormat",
     "markdown": "kztranslate.formats.markdown:MarkdownFormat",
     "ninjs": "kztranslate.formats.ninjs:NinjsFormat",

@@ -1,4 +1,23 @@
-"""XLIFF 2.1 for post-editing: export an article with its machine translation, import the edits.
+"""XLIFF: translate the files other tools make (1.2, 2.0, 2.1), and post-edit kztranslate's own.
+
+**Files from other tools** (:class:`XliffFormat`, the ``xliff`` format: ``.xlf``/``.xliff``, or any
+file whose root is an XLIFF ``<xliff>``): every ``<segment>`` (2.x) or ``<trans-unit>`` (1.2) becomes
+a block, its ``<source>`` the text and its inline elements inline codes: ``<pc>``, ``<g>`` and a
+translatable ``<mrk>`` enclose text; ``<ph>``, ``<x>``, ``<bx>``/``<ex>``, ``<sc>``/``<ec>``,
+``<sm>``/``<em>``, ``<cp>`` and a ``<mrk translate="no">``/``mtype="protected"`` are empty codes kept
+exactly as written (the model sees only numbered markers). A unit, group or file with
+``translate="no"`` is not translated, nor text between ``<sm translate="no"/>`` and its ``<em/>``; a
+segment that already has a target keeps it unless :func:`retranslate_targets` is asked for. A
+variant fills the ``<target>`` of each translated segment with the codes placed where the model put
+them, sets ``state="translated"`` (2.x on the segment; 1.2 on the target, with
+``state-qualifier="mt-suggestion"``) and ``trgLang``/``target-language``; everything else of the
+file is kept. Reading and writing without translating gives the same bytes; a variant is
+serialized by lxml, which may write attribute quotes, character references and empty elements
+differently (the same XML infoset). Internal entities (``&e;``) are expanded; external entities,
+entity loops and entity bombs are refused (:class:`~kztranslate.errors.FormatError`).
+
+**Post-editing** (:func:`export`, :func:`import_`, ``kztranslate xliff``): XLIFF 2.1 of an article
+and its machine translation, and the import of the edits.
 
 One ``<unit id="b<block index>">`` per translatable block, its role as ``<note category="role">``;
 one ``<segment>`` per sentence when both source and variant blocks carry ``meta["segments"]`` (a list
@@ -9,9 +28,9 @@ itself in ``<originalData>``. The file's ``mda:metadata`` records the source art
 :func:`import_` validates the whole file against the article first (languages, checksum, unit ids,
 count, each unit's source text and codes, every target present) and raises
 :class:`~kztranslate.errors.MergeError` on any mismatch; only then does it merge, so a file is never
-half merged. XLIFF is not a registered :class:`~kztranslate.formats.base.Format`: a file is a pair
-(source and target) tied to one exact source article, which ``read``/``write`` of a single article
-cannot express; use :func:`export` / :func:`import_` or ``kztranslate xliff``.
+half merged. Such a file is a pair (source and target) tied to one exact source article, which
+``read``/``write`` of a single article cannot express; use :func:`export` / :func:`import_` or
+``kztranslate xliff``.
 """
 
 from __future__ import annotations
@@ -19,16 +38,17 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from html import escape
-from typing import Any
+from typing import Any, ClassVar
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
 from ..inline import Span, is_void, tree
-from ..languages import normalize_language
+from ..languages import LANGUAGES, language_or_verbatim, normalize_language
 
-__all__ = ["XLIFF_NS", "export", "import_"]
+__all__ = ["XLIFF_NS", "XLIFF12_NS", "XliffFormat", "check_target", "retranslate_targets", "export", "import_"]
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
+XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 MDA_NS = "urn:oasis:names:tc:xliff:metadata:2.0"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -208,17 +228,28 @@ def _merge(root: Any, source: Article, variant: Article) -> Article:
     return merged
 
 
-def _parse(text: str, name: str | None) -> Any:
+def _parse_xml(text: str, name: str | None, fix: str) -> Any:
+    """Parse XLIFF safely: internal entities expanded (libxml2 refuses loops and bombs), no DTD or
+    external entity loaded, no network; any failure is a :class:`FormatError` with its position."""
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    parser = etree.XMLParser(resolve_entities="internal", no_network=True, load_dtd=False, huge_tree=False,
+                             strip_cdata=False, remove_comments=False, remove_pis=False)
     try:
         root = etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, None)
-        message = re.sub(r", line \d+, column \d+$", "", exc.msg)  # the position is given once, up front
-        raise FormatError(f"malformed XLIFF: {message}; repair the XML there, or export the article again "
-                          "and redo the edits", source=name, line=line, column=column) from exc
+        message = re.sub(r"(?:, line \d+, column \d+)?(?: \(<string>, line \d+\))?$", "", exc.msg)
+        raise FormatError(f"malformed XLIFF: {message}; {fix}", source=name, line=line, column=column) from exc
+    leftover = next(root.iter(etree.Entity), None)
+    if leftover is not None:
+        raise FormatError(f"the entity {leftover.text} cannot be expanded (it is not declared in the file); "
+                          "replace it by its text", source=name, line=leftover.sourceline)
+    return root
+
+
+def _parse(text: str, name: str | None) -> Any:
+    root = _parse_xml(text, name, "repair the XML there, or export the article again and redo the edits")
     if root.tag != _q("xliff") or not str(root.get("version", "")).startswith("2."):
         raise FormatError(f"not an XLIFF 2 document: expected <xliff version=\"2.1\" xmlns=\"{XLIFF_NS}\"> "
                           "(export with `kztranslate xliff export`)", source=name, line=root.sourceline)
@@ -296,3 +327,303 @@ def _code_id(element: Any) -> int:
     except (TypeError, ValueError) as exc:
         raise MergeError(f"line {element.sourceline}: inline code id {element.get('id')!r} is not one of ours "
                          "(keep the codes of the exported file)") from exc
+
+
+# -- XLIFF files of other tools ----------------------------------------------------------------------
+_NAMESPACES = {XLIFF_NS: "2", XLIFF12_NS: "1.2"}
+#: Elements that enclose translatable text; every other inline element is an empty code kept as written.
+_PAIRED = {"pc", "g", "mrk"}
+_KEPT_STATES = {"final"}
+_SNIFF = re.compile(r"\A(?:\ufeff)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>\s*)*"
+                    r"<(?:[\w.-]+:)?xliff[\s>]", re.S)
+#: Markup nested deeper than this keeps its segment untranslated (nobody writes it; the writer walks it).
+_MAX_NESTING = 100
+
+
+def _local(element: Any) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+class XliffFormat:
+    """XLIFF 1.2 and 2.x files made by other tools: fill the targets (see the module docstring)."""
+
+    name: ClassVar[str] = "xliff"
+    extensions: ClassVar[tuple[str, ...]] = (".xlf", ".xliff")
+
+    def sniff(self, text: str) -> bool:
+        return bool(_SNIFF.match(text[:8192]))
+
+    def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
+        root = _parse_xml(text, source, "repair the XML there")
+        version, languages = _header(root, source)
+        src_lang, (trg_field, trg_lang) = languages
+        article = Article(language=normalize_language(language) if language else language_or_verbatim(src_lang),
+                          source=source)
+        blocks: list[Block] = []
+        for index, (segment, translate, target) in enumerate(_file_segments(root, version)):
+            text_, codes, nested = _read_source(segment, version)
+            meta: dict[str, Any] = {"xliff": {"segment": index}}
+            if not translate:
+                meta["translate"] = False
+                meta["xliff"]["kept"] = "translate=no"
+            elif nested > _MAX_NESTING or not text_.strip():
+                meta["translate"] = False
+                meta["xliff"]["kept"] = "nothing to translate" if not text_.strip() else "nested too deep"
+            elif target is not None and _has_content(target):
+                meta["translate"] = False
+                meta["xliff"]["kept"] = "target"
+            blocks.append(Block("paragraph", text_, codes, meta=meta))
+        article.blocks = blocks
+        article.meta["xliff"] = {"source": text, "version": root.get("version"),
+                                 "source_language": src_lang, "target_language": trg_lang,
+                                 "target_field": trg_field,
+                                 "language_field": "srcLang" if version == "2" else "source-language"}
+        return article
+
+    def write(self, article: Article) -> str:
+        from lxml import etree
+
+        layout = article.meta.get("xliff")
+        if not isinstance(layout, dict) or "source" not in layout:
+            raise UsageError("this article was not read from an XLIFF file; write it in another format")
+        text = layout["source"]
+        if article.provenance is None and _unchanged(self.read(text, source=article.source), article):
+            return text
+        root = _parse_xml(text, article.source, "repair the XML there")
+        version, _ = _header(root, article.source)
+        segments = list(_file_segments(root, version))
+        for block in article.blocks:
+            info = block.meta.get("xliff") or {}
+            if block.meta.get("translate") is False or "segment" not in info:
+                continue
+            segment, _translate, target = segments[info["segment"]]
+            _write_target(segment, target, version, block)
+        _set_target_language(root, version, article.language)
+        head, tail = _around_root(text)
+        return head + etree.tostring(root, encoding="unicode") + tail
+
+
+def _header(root: Any, name: str | None) -> tuple[str, tuple[str | None, tuple[str, str | None]]]:
+    """The XLIFF version ("1.2" or "2") and (source language, (target-language field, value))."""
+    namespace = root.tag[1:].split("}")[0] if isinstance(root.tag, str) and root.tag.startswith("{") else ""
+    version = _NAMESPACES.get(namespace) or ("1.2" if str(root.get("version", "")).startswith("1") else None)
+    if _local(root) != "xliff" or version is None:
+        raise FormatError(f"not an XLIFF document: the root element is <{_local(root) or root.tag}> in namespace "
+                          f"{namespace or 'none'!r}; expected <xliff> of XLIFF 1.2 or 2.x", source=name,
+                          line=root.sourceline)
+    if version == "2":
+        return version, (root.get("srcLang"), ("trgLang", root.get("trgLang")))
+    files = [f for f in root if _local(f) == "file"]
+    sources = {f.get("source-language") for f in files} - {None}
+    targets = {f.get("target-language") for f in files} - {None}
+    if len(sources) > 1 or len(targets) > 1:
+        raise FormatError("the <file> elements of this XLIFF document have different source or target languages "
+                          f"({', '.join(sorted(sources | targets))}); split it into one document per language pair",
+                          source=name, line=root.sourceline)
+    return version, (next(iter(sources), None), ("target-language", next(iter(targets), None)))
+
+
+def _translate_flag(element: Any, inherited: bool) -> bool:
+    flag = element.get("translate")
+    return inherited if flag is None else flag != "no"
+
+
+def _file_segments(root: Any, version: str) -> Any:
+    """``(element, translate, target)`` of every segment in document order: the ``<segment>`` (2.x)
+    or ``<trans-unit>`` (1.2) that holds a ``<source>``, whether it is to be translated, its target."""
+    stack = [(root, True)]
+    while stack:
+        element, translate = stack.pop()
+        translate = _translate_flag(element, translate)
+        children = [c for c in element if isinstance(c.tag, str)]
+        local = _local(element)
+        if (version == "2" and local == "segment") or (version == "1.2" and local == "trans-unit"):
+            source = next((c for c in children if _local(c) == "source"), None)
+            if source is not None:
+                target = next((c for c in children if _local(c) == "target"), None)
+                yield element, translate, target
+            continue
+        if local in ("source", "target", "originalData", "notes", "skeleton", "metadata", "glossary"):
+            continue
+        stack.extend((c, translate) for c in reversed(children))
+
+
+def _has_content(target: Any) -> bool:
+    return bool((target.text or "").strip()) or len(target) > 0
+
+
+def _read_source(segment: Any, version: str) -> tuple[str, list[InlineCode], int]:
+    """Text, inline codes and deepest nesting of a segment's source. Each code's ``meta["ref"]`` is
+    the position of its element in ``source.iter()``, where the writer finds it again."""
+    source = next(c for c in segment if _local(c) == "source")
+    nodes = list(source.iter())  # kept alive, so lxml hands out the same proxy objects below
+    refs = {id(node): k for k, node in enumerate(nodes)}
+    parts: list[str] = []
+    codes: list[InlineCode] = []
+    quiet: set[str] = set()  # ids of open <sm translate="no"/> ranges: their text is kept as written
+    deepest = 0
+
+    def put(piece: str) -> None:
+        if not piece:
+            return
+        if quiet:
+            at = sum(map(len, parts))
+            codes.append(InlineCode(len(codes) + 1, "text", at, at, meta={"void": True, "text": piece}))
+        else:
+            parts.append(piece)
+
+    # Iterative walk: (element, its code or None, depth); a None element closes the code.
+    stack: list[tuple[Any, InlineCode | None, int]] = [(source, None, 0)]
+    pending: list[Any] = []
+    while stack:
+        element, code, depth = stack.pop()
+        if element is None:
+            code.end = sum(map(len, parts))
+            put(pending.pop() or "")
+            continue
+        if element is not source:
+            local = _local(element)
+            at = sum(map(len, parts))
+            kept = (local == "mrk" and (element.get("translate") == "no" or element.get("mtype") == "protected"))
+            if local in _PAIRED and not kept and isinstance(element.tag, str):
+                new = InlineCode(len(codes) + 1, local, at, at, meta={"ref": refs[id(element)], "void": False})
+                codes.append(new)
+                deepest = max(deepest, depth)
+                stack.append((None, new, depth))
+                pending.append(element.tail)
+            else:
+                codes.append(InlineCode(len(codes) + 1, local or "node", at, at,
+                                        meta={"ref": refs[id(element)], "void": True}))
+                if local == "sm" and element.get("translate") == "no":
+                    quiet.add(element.get("id") or "")
+                elif local == "em" and element.get("startRef") in quiet:
+                    quiet.discard(element.get("startRef"))
+                put(element.tail or "")
+                continue
+        put(element.text or "")
+        stack.extend((child, None, depth + 1) for child in reversed(list(element)))
+    # the tails of paired codes were queued when they opened; the loop above put them when they closed
+    return "".join(parts), codes, deepest
+
+
+def _unchanged(original: Article, article: Article) -> bool:
+    return original.language == article.language and len(original.blocks) == len(article.blocks) and all(
+        a.text == b.text and [c.to_dict() for c in a.inline] == [c.to_dict() for c in b.inline]
+        for a, b in zip(original.blocks, article.blocks))
+
+
+def _write_target(segment: Any, target: Any, version: str, block: Block) -> None:
+    from copy import deepcopy
+
+    from lxml import etree
+
+    children = [c for c in segment if isinstance(c.tag, str)]
+    source = next(c for c in children if _local(c) == "source")
+    originals = list(source.iter())
+    if target is None:
+        target = etree.Element(source.tag.replace("}source", "}target") if "}" in source.tag else "target")
+        anchor = source
+        if version == "1.2":
+            seg_source = next((c for c in children if _local(c) == "seg-source"), None)
+            anchor = seg_source if seg_source is not None else source
+        previous = anchor.getprevious()
+        indent = (previous.tail if previous is not None else segment.text) or ""
+        target.tail, anchor.tail = anchor.tail, indent if indent.strip() == "" else anchor.tail
+        anchor.addnext(target)
+    else:
+        for child in list(target):
+            target.remove(child)
+        keep = {k: v for k, v in target.attrib.items()}
+        target.attrib.clear()
+        target.attrib.update(keep)
+    target.text = None
+
+    def put(parent: Any, piece: str) -> None:
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + piece
+        else:
+            parent.text = (parent.text or "") + piece
+
+    # Iterative build: (parent element, nodes still to place).
+    stack: list[tuple[Any, list[Any]]] = [(target, list(reversed(tree(block.text, block.inline))))]
+    while stack:
+        parent, nodes = stack[-1]
+        if not nodes:
+            stack.pop()
+            continue
+        node = nodes.pop()
+        if isinstance(node, str):
+            put(parent, node)
+            continue
+        code = node.code
+        if "text" in code.meta:  # text of a range marked translate="no", kept as written
+            put(parent, str(code.meta["text"]))
+            continue
+        original = originals[code.meta["ref"]] if isinstance(code.meta.get("ref"), int) and \
+            code.meta["ref"] < len(originals) else None
+        if original is None:
+            continue
+        if is_void(code):
+            element = deepcopy(original)
+            element.tail = None
+            parent.append(element)
+        else:
+            element = etree.SubElement(parent, original.tag, dict(original.attrib))
+            stack.append((element, list(reversed(node.children))))
+    if version == "2":
+        segment.set("state", "translated")
+        segment.attrib.pop("subState", None)
+    else:
+        target.set("state", "translated")
+        target.set("state-qualifier", "mt-suggestion")
+
+
+def _set_target_language(root: Any, version: str, language: str) -> None:
+    if version == "2":
+        if _language(root.get("trgLang")) != _language(language):
+            root.set("trgLang", language)
+        return
+    for file in root:
+        if _local(file) == "file" and _language(file.get("target-language")) != _language(language):
+            file.set("target-language", language)
+
+
+def _around_root(text: str) -> tuple[str, str]:
+    """What stands before the root element (XML declaration, comments, DOCTYPE) and after it."""
+    start = _SNIFF.match(text[:8192] if len(text) > 8192 else text)
+    head_end = start.end() - len(re.search(r"<(?:[\w.-]+:)?xliff[\s>]\Z", start.group()).group()) if start else 0
+    close = list(re.finditer(r"</(?:[\w.-]+:)?xliff\s*>", text))
+    tail = text[close[-1].end():] if close else ""
+    return text[:head_end], tail
+
+
+def retranslate_targets(article: Article) -> int:
+    """Mark the segments of an XLIFF article that already have a target for translation again
+    (by default such a target is kept); returns how many were marked."""
+    marked = 0
+    for block in article.blocks:
+        info = block.meta.get("xliff") or {}
+        if info.get("kept") == "target":
+            block.meta.pop("translate", None)
+            info.pop("kept")
+            marked += 1
+    return marked
+
+
+def check_target(article: Article, target: str) -> None:
+    """Refuse (:class:`UsageError`) a target language an XLIFF article does not ask for: a file that
+    declares its target language is translated into that language only."""
+    layout = article.meta.get("xliff")
+    if not isinstance(layout, dict) or not layout.get("target_language"):
+        return
+    declared, field = layout["target_language"], layout.get("target_field", "trgLang")
+    name = f"{article.source}: " if article.source else ""
+    try:
+        wanted = normalize_language(declared)
+    except UsageError:
+        raise UsageError(f"{name}the file's {field} is {declared!r}, a language kztranslate cannot translate into "
+                         f"(it translates into {', '.join(LANGUAGES)}); give a file made for one of them") from None
+    if wanted != normalize_language(target):
+        raise UsageError(f"{name}the file's {field} is {declared!r}; translate it --to {wanted} "
+                         f"(an XLIFF file is translated into the language it declares)")

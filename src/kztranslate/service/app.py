@@ -25,6 +25,8 @@ from ..formats import available_formats
 from ..languages import LANGUAGES, base_language
 from .articles import ApiError, api_error_for, parse_languages, read_input, render_variants
 from .batcher import MicroBatcher
+from .compat_deepl import deepl_router
+from .compat_libretranslate import libretranslate_router
 from .jobs import JobWorker
 from .limits import TokenBucket
 from .metrics import ServiceMetrics
@@ -308,6 +310,10 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
                               "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}})
     async def metrics() -> Response:
         return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # drop-in routes for clients of LibreTranslate (/translate, …) and DeepL (/v2/…, /v3/glossaries)
+    app.include_router(libretranslate_router(service))
+    app.include_router(deepl_router(service))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

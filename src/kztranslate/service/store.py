@@ -71,6 +71,24 @@ CREATE TABLE IF NOT EXISTS job_results (
 );
 """
 
+# Tables of the LibreTranslate- and DeepL-compatible routes; CREATE … IF NOT EXISTS adds them to
+# a database made by an older version too.
+_COMPAT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS key_quotas (
+    key_id TEXT PRIMARY KEY,           -- an API key's id, or '' for requests without a key
+    character_limit INTEGER,           -- NULL: no limit
+    character_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS glossaries (
+    id TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,              -- the owner ('' without keys); other keys never see it
+    name TEXT NOT NULL,
+    dictionaries TEXT NOT NULL,        -- JSON [{"source_lang", "target_lang", "entries": [[source, target], ...]}]
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS glossaries_owner ON glossaries(key_id, created);
+"""
+
 _KEY_PREFIX = "kzt"
 
 
@@ -115,6 +133,7 @@ class Store:
         self._local = threading.local()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            db.executescript(_COMPAT_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -292,6 +311,75 @@ class Store:
             "SELECT COUNT(*) AS n, COALESCE(SUM(1 - ok), 0) AS failed FROM job_results WHERE job_id = ?", (job_id,)
         ).fetchone()
         return int(row["n"]), int(row["failed"])
+
+
+    # -- character quotas (DeepL's /v2/usage, 456 when used up) ------------------------------
+    def set_character_limit(self, key_id: str, limit: int | None) -> None:
+        """Limit the characters a key may have translated through the compatible routes (None: no limit)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO key_quotas (key_id, character_limit) VALUES (?, ?)"
+                " ON CONFLICT(key_id) DO UPDATE SET character_limit = excluded.character_limit",
+                (key_id, limit),
+            )
+
+    def character_usage(self, key_id: str) -> tuple[int, int | None]:
+        """``(characters translated, limit or None)`` of a key."""
+        row = self._connect().execute(
+            "SELECT character_count, character_limit FROM key_quotas WHERE key_id = ?", (key_id,)
+        ).fetchone()
+        return (int(row["character_count"]), row["character_limit"]) if row else (0, None)
+
+    def charge_characters(self, key_id: str, characters: int) -> bool:
+        """Count ``characters`` against the key's quota; False (and nothing counted) when they do not fit.
+        Negative ``characters`` give characters back (a translation that failed after being counted)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO key_quotas (key_id) VALUES (?)", (key_id,))
+            return bool(db.execute(
+                "UPDATE key_quotas SET character_count = character_count + ? WHERE key_id = ?"
+                " AND (character_limit IS NULL OR character_count + ? <= character_limit)",
+                (characters, key_id, characters),
+            ).rowcount)
+
+    # -- glossaries of the DeepL-compatible routes -------------------------------------------
+    def create_glossary(self, key_id: str, name: str, dictionaries: list[dict[str, Any]]) -> dict[str, Any]:
+        """Store a glossary; returns its row as a dict (``id``, ``name``, ``dictionaries``, ``created``)."""
+        glossary_id = str(uuid.uuid4())
+        now = time.time()
+        with self._transaction() as db:
+            db.execute("INSERT INTO glossaries VALUES (?, ?, ?, ?, ?)",
+                       (glossary_id, key_id, name, json.dumps(dictionaries, ensure_ascii=False), now))
+        return {"id": glossary_id, "name": name, "dictionaries": dictionaries, "created": now}
+
+    def get_glossary(self, key_id: str, glossary_id: str) -> dict[str, Any] | None:
+        row = self._connect().execute(
+            "SELECT * FROM glossaries WHERE id = ? AND key_id = ?", (glossary_id, key_id)
+        ).fetchone()
+        return _glossary(row) if row else None
+
+    def list_glossaries(self, key_id: str) -> list[dict[str, Any]]:
+        rows = self._connect().execute("SELECT * FROM glossaries WHERE key_id = ? ORDER BY created", (key_id,))
+        return [_glossary(r) for r in rows]
+
+    def update_glossary(self, key_id: str, glossary_id: str, *, name: str | None = None,
+                        dictionaries: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        with self._transaction() as db:
+            if name is not None:
+                db.execute("UPDATE glossaries SET name = ? WHERE id = ? AND key_id = ?", (name, glossary_id, key_id))
+            if dictionaries is not None:
+                db.execute("UPDATE glossaries SET dictionaries = ? WHERE id = ? AND key_id = ?",
+                           (json.dumps(dictionaries, ensure_ascii=False), glossary_id, key_id))
+        return self.get_glossary(key_id, glossary_id)
+
+    def delete_glossary(self, key_id: str, glossary_id: str) -> bool:
+        with self._transaction() as db:
+            return bool(db.execute("DELETE FROM glossaries WHERE id = ? AND key_id = ?",
+                                   (glossary_id, key_id)).rowcount)
+
+
+def _glossary(row: sqlite3.Row) -> dict[str, Any]:
+    return {"id": row["id"], "name": row["name"], "dictionaries": json.loads(row["dictionaries"]),
+            "created": row["created"]}
 
 
 class _Tx:
