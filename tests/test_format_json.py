@@ -49,3 +49,9 @@ def test_every_field_link_and_number_survives_into_every_variant():
         link = blocks[3]["inline"][0]
         assert link["attrs"] == {"href": "https://almaty.kz/ә?q=1"}
         assert 0 <= link["start"] < link["end"] <= len(blocks[3]["text"])
+
+
+def test_a_document_kztranslate_wrote_reads_back_to_the_same_bytes_and_any_other_to_the_same_json():
+    written = FMT.write(FMT.read(json.dumps(DOCUMENT, ensure_ascii=False, separators=(",", ":"))))
+    assert FMT.write(FMT.read(written)) == written  # our own layout: byte for byte
+    assert json.loads(written)["blocks"] == DOCUMENT["blocks"]  # another layout: the same JSON

@@ -93,3 +93,9 @@ def test_a_translation_written_again_keeps_its_id_and_link():
     again = json.loads(fmt.write(fake_variant(fmt.read(json.dumps(first, ensure_ascii=False)), "ru")))
     assert first["@id"] == again["@id"] == "https://x.kz/a#ru"
     assert first["translationOfWork"] == again["translationOfWork"] == {"@id": "https://x.kz/a"}
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*/*.jsonld")), ids=lambda p: p.name)
+def test_read_then_write_gives_the_same_bytes(fmt, path):
+    text = path.read_text(encoding="utf-8")
+    assert fmt.write(fmt.read(text)) == text

@@ -131,3 +131,43 @@ def test_a_translation_written_again_keeps_its_identity_and_link(fmt):
     first = fmt.write(fake_variant(original, "ru"))
     again = fake_variant(fmt.read(first), "ru")  # e.g. a post-edit merged into the translation
     assert json.loads(fmt.write(again)) == json.loads(first) | {"headline": again.blocks[0].text}
+
+
+def test_every_text_field_is_translated_by_its_kind_and_counts_never_go_stale():
+    """description_html and body_xhtml as markup, association captions recursively, an XML body kept,
+    no doctype added to an HTML body, charCount recounted (or removed when the source counted otherwise)."""
+    import kztranslate as kzt
+    from kztranslate.formats import get_format
+
+    item = {
+        "uri": "urn:newsml:baq.kz:2024:1", "type": "text", "language": "kk",
+        "versionCreated": "2024-05-14T09:30:00+05:00",
+        "headlines": [{"role": "main", "value": "Астанада жаңа мектеп ашылды"}],
+        "description_html": "<p>Мектеп <b>1200</b> орынға арналған.</p>",
+        "body_xhtml": "<div><p>Бірінші абзац.</p><p>Екінші абзац.</p></div>",
+        "bodies": [
+            {"role": "main", "contentType": "text/plain", "charCount": 14, "value": "Бірінші абзац."},
+            {"role": "html", "contentType": "text/html", "charCount": 999, "value": "<p>Бірінші абзац.</p>"},
+            {"role": "nitf", "contentType": "application/xml", "charCount": 24, "value": "<nitf><p>Мәтін</p></nitf>"},
+        ],
+        "associations": [{"name": "photo", "type": "picture", "uri": "urn:photo:1",
+                          "headlines": [{"value": "Мектеп ғимараты"}],
+                          "descriptions": [{"role": "caption", "value": "Жаңа мектеп ғимараты, Астана."}],
+                          "associations": [{"name": "credit", "uri": "urn:x", "headlines": [{"value": "Сурет авторы"}]}]}],
+    }
+    fmt = get_format("ninjs")
+    text = json.dumps(item, ensure_ascii=False, indent=2)
+    article = fmt.read(text)
+    assert fmt.write(article) == text
+    variant = json.loads(fmt.write(kzt.Translator("pseudo").translate(article, to=["ru"])["ru"]))
+    # markup stays markup; a fragment's top elements say their language
+    assert variant["description_html"].startswith('<p lang="ru">⟦ru⟧') and "<b>1200</b>" in variant["description_html"]
+    assert variant["body_xhtml"].startswith('<div lang="ru"><p>⟦ru⟧')
+    plain, html, xml = variant["bodies"]
+    assert plain["value"].startswith("⟦ru⟧") and plain["charCount"] == len(plain["value"])
+    assert html["value"].startswith('<p lang="ru">⟦ru⟧') and "charCount" not in html  # 999 was not our count
+    assert xml == item["bodies"][2]
+    photo = variant["associations"][0]
+    assert photo["headlines"][0]["value"].startswith("⟦ru⟧") and photo["descriptions"][0]["value"].startswith("⟦ru⟧")
+    assert photo["associations"][0]["headlines"][0]["value"].startswith("⟦ru⟧")
+    assert variant["versionCreated"] == item["versionCreated"]

@@ -60,7 +60,8 @@ def html_elements(text: str) -> list[tuple[str, dict[str, str]]]:
         root = lxml.html.document_fromstring(text)
     else:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
-    return [(e.tag, {k: TRANSLATED if e.tag == "meta" and k == "content" and _translated_meta(e) else v
+    return [(e.tag, {k: TRANSLATED if e.tag == "meta" and k == "content" and _translated_meta(e)
+                     or k in ("alt", "title", "aria-label") else v
                      for k, v in e.attrib.items() if k != "lang"})
             for e in root.iter() if isinstance(e.tag, str)]
 
@@ -147,8 +148,11 @@ def check_ninjs(source: str, variant: str, lang: str) -> None:
         if key not in texts:
             assert var[key] == src[key], key
     for key in ("headlines", "descriptions", "bodies"):
-        assert [{k: v for k, v in item.items() if k != "value"} for item in var[key]] == \
-               [{k: v for k, v in item.items() if k != "value"} for item in src[key]]
+        counts = ("charcount", "charCount", "wordcount", "wordCount")
+        assert [{k: v for k, v in item.items() if k not in ("value", *counts)} for item in var[key]] == \
+               [{k: v for k, v in item.items() if k not in ("value", *counts)} for item in src[key]]
+        for item in var[key]:  # a count is recounted or removed, never stale
+            assert all(item[k] == len(item["value"]) for k in ("charcount", "charCount") if k in item)
         for src_item, var_item in zip(src[key], var[key]):
             if "html" in str(src_item.get("contenttype") or src_item.get("contentType")):
                 check_html(src_item["value"], var_item["value"], lang)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Iterator
@@ -33,7 +34,7 @@ from ..document import Article, Block, InlineCode
 from ..errors import FormatError, UsageError
 from ..inline import VOID_TAGS, Span, is_void, set_parents, tree
 from ..langid import detect_language
-from ..languages import normalize_language
+from ..languages import language_or_verbatim, normalize_language
 
 __all__ = ["HtmlFormat"]
 
@@ -58,8 +59,29 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _META_ROLES = {
     "og:title": "headline", "twitter:title": "headline",
     "description": "subheadline", "og:description": "subheadline", "twitter:description": "subheadline",
+    "og:image:alt": "caption", "twitter:image:alt": "caption",
     "author": "byline", "article:author": "byline",
 }
+#: Attributes whose value is text for the reader (translated); role of the block each becomes.
+_TEXT_ATTRIBUTES = {"alt": "caption", "title": "other", "aria-label": "other"}
+#: Deepest element nesting accepted (libxml2 silently drops what lies deeper than its own limit).
+MAX_DEPTH = 512
+#: Attribute values that the serializer writes back unchanged (anything else travels as a token).
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:/#=;,+!*()@$~-]*\Z")
+#: Attributes libxml2 writes minimized (``defer`` for ``defer="defer"``): their values travel as tokens.
+_BOOLEAN = frozenset({"checked", "compact", "declare", "defer", "disabled", "ismap", "multiple", "nohref", "noresize",
+                      "noshade", "nowrap", "readonly", "selected", "async", "autofocus", "autoplay", "controls",
+                      "default", "formnovalidate", "hidden", "loop", "muted", "novalidate", "open", "required",
+                      "reversed", "allowfullscreen", "itemscope", "playsinline"})
+#: Where attributes stay as they are (code, markup of other vocabularies).
+_ATTRIBUTES_KEPT_IN = frozenset({"script", "style", "code", "pre", "template", "svg", "math", "textarea", "kbd",
+                                 "samp", "var"})
+#: Classes that mark an element holding the publication date.
+_DATE_CLASS = re.compile(r"(?:^|[-_])(?:date|dateline|datetime|pubdate|published|timestamp|time)(?:$|[-_])", re.I)
+_DATE_META = ("article:published_time", "og:article:published_time", "datepublished", "pubdate", "date",
+              "dc.date", "dc.date.issued", "dcterms.created", "publish-date", "publication_date", "sailthru.date")
+_PREFIX = re.compile(r"\A\ufeff?(?:\s+|<!--.*?-->|<!doctype[^>]*>|<\?[^>]*>)*", re.I | re.S)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 @dataclass(slots=True)
@@ -82,6 +104,8 @@ class _Slot:
     codes: list[InlineCode] = field(default_factory=list)
     raw: list[Any] = field(default_factory=list)
     """Untouched nodes that empty codes stand for (``meta["raw"]`` indexes this)."""
+    elements: list[Any] = field(default_factory=list)
+    """The source node of each code (same order as ``codes``): a rebuilt element takes its attributes."""
     lead: str = ""
     trail: str = ""
 
@@ -98,23 +122,27 @@ class HtmlFormat:
     # -- reading ------------------------------------------------------------------------------
     def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
         root, fragment = _parse(text, source)
-        slots = list(_Walker().walk(root))
-        blocks = [
-            Block(slot.role, slot.text, slot.codes, {**slot.meta, "html": {"slot": n, "tag": _tag(slot)}})
-            for n, slot in enumerate(slots)
-        ]
+        slots = _slots(root)
+        blocks: list[Block] = []
+        for n, slot in enumerate(slots):
+            if slot.kind == "jsonld":  # an article's JSON-LD: its text fields, written back into the script
+                for k, block in enumerate(slot.meta["article"].blocks):
+                    block.meta["html"] = {"slot": n, "jsonld": k, "tag": "script[ld+json]"}
+                    blocks.append(block)
+                continue
+            blocks.append(Block(slot.role, slot.text, slot.codes, {**slot.meta, "html": {"slot": n, "tag": _tag(slot)}}))
         tags = _language_holders(root, fragment)
         declared = next((e.get("lang") for e in tags if e.get("lang")), None)
         if language:
-            found = normalize_language(language)
+            found = language_or_verbatim(language)
         elif declared:
             try:
                 found = normalize_language(declared)
             except UsageError:
-                found = detect_language(" ".join(b.text for b in blocks)) or ""
+                found = detect_language(_sample(blocks)) or ""
         else:
-            found = detect_language(" ".join(b.text for b in blocks)) or ""
-        published = _published(root, blocks)
+            found = detect_language(_sample(blocks)) or ""
+        published = _published(root, blocks, slots)
         return Article(
             language=found,
             blocks=blocks,
@@ -130,28 +158,51 @@ class HtmlFormat:
         if "source" not in info:
             return _fresh_document(article)
         root, fragment = _parse(info["source"], None)
-        slots = list(_Walker().walk(root))
-        for block in reversed(article.blocks):
+        slots = _slots(root)
+        placed: list[tuple[_Slot, Block]] = []
+        embedded: dict[int, list[Block]] = {}
+        for block in article.blocks:
             where = (block.meta.get("html") or {}).get("slot")
             if where is None or not 0 <= where < len(slots):
                 continue
-            slot = slots[where]
+            if slots[where].kind == "jsonld":
+                embedded.setdefault(where, []).append(block)
+            else:
+                placed.append((slots[where], block))
+        changed = [(slot, block) for slot, block in placed if slot.kind == "attr" and block.text != slot.text or
+                   slot.kind != "attr" and (block.text, [c.to_dict() for c in block.inline]) !=
+                   (slot.text, [c.to_dict() for c in slot.codes])]
+        scripts = {n: blocks for n, blocks in embedded.items()
+                   if [(b.text, b.role) for b in blocks] != [(b.text, b.role) for b in slots[n].meta["article"].blocks]}
+        labelled = any((b.meta.get("html") or {}).get("slot") is None and "label" in b.meta for b in article.blocks)
+        if (not changed and not scripts and not labelled and article.provenance is None
+                and not article.meta.get("alternates") and article.language == info.get("language")
+                and not any(s.kind == "content" and s.element.get("class") == "machine-translation-label"
+                            for s in slots)):
+            return info["source"]  # nothing to change: the page exactly as it came
+        for slot, block in changed:  # attributes first: rebuilt inline elements copy them
             if slot.kind == "attr":
-                if block.text != slot.text:
-                    slot.element.set(slot.attr, _clean(block.text))
-            elif (block.text, [c.to_dict() for c in block.inline]) != (slot.text, [c.to_dict() for c in slot.codes]):
+                slot.element.set(slot.attr, _clean(block.text))
+        for n, blocks in scripts.items():
+            _write_jsonld(slots[n], blocks, article)
+        for slot, block in reversed(changed):
+            if slot.kind != "attr":
                 _replace(slot, block)
         _insert_labels(article, slots)
         if article.language and article.language != info.get("language"):
-            for holder in _language_holders(root, fragment):
+            holders = _language_holders(root, fragment)
+            if not fragment and not _explicit(info["source"], "html"):
+                holders = [child for child in root if child.tag == "body"][:1] or holders
+            for holder in holders:
                 holder.set("lang", article.language)
         if article.provenance is not None and not fragment:
             _link_original(root, article.provenance.source_language)
         alternates = article.meta.get("alternates") or {}
         if alternates and not fragment:
             _set_alternates(root, alternates)
-        out = _serialize(root, fragment, info["source"])
-        return out
+        if not fragment and not info.get("embedded"):
+            _declare_utf8(root)
+        return _serialize(root, fragment, info["source"])
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -160,8 +211,10 @@ def _parse(text: str, source: str | None):
     from lxml import etree
 
     _check_complete(text, source)
+    _check_control_characters(text, source)
     fragment = not _DOCUMENT.match(text)
-    parser = lxml.html.HTMLParser(recover=True, remove_blank_text=False, remove_comments=False)
+    # huge_tree lifts libxml2's silent cuts (depth 256, 10 MB text or attribute); our own limits follow
+    parser = lxml.html.HTMLParser(recover=True, remove_blank_text=False, remove_comments=False, huge_tree=True)
     try:
         if fragment:
             root = lxml.html.fragment_fromstring(text.lstrip("\ufeff"), create_parent="div", parser=parser)
@@ -170,7 +223,80 @@ def _parse(text: str, source: str | None):
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise FormatError(f"cannot parse HTML: {exc}; give an HTML page or fragment", source=source) from exc
     _check_attributes(root, text, source)
+    _check_depth(root, source, text)
+    if not fragment:
+        _merge_repeated_start_tags(root, text)
     return root, fragment
+
+
+_MASKED = re.compile(r"<!--.*?-->|<(script|style|textarea|title)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _merge_repeated_start_tags(root: Any, text: str) -> None:
+    """As browsers do (HTML5 tree construction), the attributes of every ``<html>`` and ``<body>`` start
+    tag go to that element unless it has them already; libxml2 drops those of a tag it finds too late
+    (a ``<body class>`` after content that already opened the body)."""
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    for name in ("html", "body"):
+        element = root if name == "html" else root.find("body")
+        if element is None:
+            continue
+        for match in re.finditer(rf"<{name}(\s[^>]*)?>", masked, re.I):
+            if not match.group(1):
+                continue
+            for key, value in _start_tag_attributes(text[match.start():match.end()]):
+                if key not in element.attrib and not _XML_INVALID.search(key + (value or "")):
+                    try:
+                        element.set(key, value or "")
+                    except ValueError:
+                        continue
+
+
+def _start_tag_attributes(tag: str) -> list[tuple[str, str | None]]:
+    """The attributes of one start tag, as the standard library's HTML tokenizer reads them."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, str | None]] = []
+
+    class _Tag(HTMLParser):
+        def handle_starttag(self, name: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.extend(attrs)
+
+    reader = _Tag(convert_charrefs=True)
+    reader.feed(tag)
+    reader.close()
+    return found
+
+
+def _check_depth(root: Any, source: str | None, text: str) -> None:
+    """Refuse a page nested deeper than :data:`MAX_DEPTH` (no article is; libxml2 would drop the rest)."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line, column = _nesting_position(text) or (element.sourceline, None)
+            raise FormatError(
+                f"HTML nested deeper than {MAX_DEPTH} elements (at <{element.tag}>); kztranslate refuses such "
+                "pages rather than lose what lies deeper — close the elements that are left open",
+                source=source, line=line, column=column,
+            )
+        stack.extend((child, depth + 1) for child in element)
+
+
+def _nesting_position(text: str) -> tuple[int, int] | None:
+    """Line and column of the start tag that first nests deeper than :data:`MAX_DEPTH` (by counting tags)."""
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    depth = 0
+    for match in re.finditer(r"<(/?)([A-Za-z][\w:.-]*)[^>]*?(/?)>", masked):
+        name = match.group(2).lower()
+        if match.group(1):
+            depth -= 1
+        elif name not in VOID and name not in ("meta", "link", "base", "hr") and not match.group(3):
+            depth += 1
+            if depth > MAX_DEPTH:
+                at = match.start()
+                return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    return None
 
 
 def _check_complete(text: str, source: str | None) -> None:
@@ -198,6 +324,23 @@ def _check_complete(text: str, source: str | None) -> None:
                           line=line, column=column)
 
 
+_CONTROL_IN_TAG = re.compile(r"<[A-Za-z][^<>]*?([\x00-\x08\x0b\x0e-\x1f\x7f])")
+
+
+def _check_control_characters(text: str, source: str | None) -> None:
+    """Refuse a control character inside a tag (its name, an attribute name or value): the parser would drop
+    it from a tag name or keep a name no serializer can write back."""
+    masked = _MASKED.sub(lambda m: " " * len(m.group()), text)
+    found = _CONTROL_IN_TAG.search(masked)
+    if found:
+        at = found.start(1)
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise FormatError(
+            f"malformed HTML: a control character (U+{ord(text[at]):04X}) inside a tag; remove it from the tag",
+            source=source, line=line, column=column)
+
+
 def _check_attributes(root: Any, text: str, source: str | None) -> None:
     """Refuse an attribute value that swallowed markup (``<a href="x>text</a>…``: a quote never
     closed), which the parser accepts silently, losing the text up to the next quote.
@@ -220,6 +363,11 @@ def _check_attributes(root: Any, text: str, source: str | None) -> None:
             )
 
 
+def _sample(blocks: list[Block], limit: int = 20_000) -> str:
+    """Enough of the page's text to tell its language (detection time grows with the text)."""
+    return " ".join(b.text for b in blocks)[:limit]
+
+
 def _tag(slot: _Slot) -> str:
     return slot.attr and f"meta[{slot.attr}]" or slot.element.tag
 
@@ -231,17 +379,32 @@ def _language_holders(root: Any, fragment: bool) -> list[Any]:
     return [child for child in root if isinstance(child.tag, str) and not _untouched(child)]
 
 
-def _published(root: Any, blocks: list[Block]) -> datetime | None:
-    values = [m.get("content") for m in root.iter("meta") if m.get("property") in ("article:published_time",)
-              or m.get("name") in ("article:published_time", "pubdate", "date")]
+def _published(root: Any, blocks: list[Block], slots: list[_Slot]) -> datetime | None:
+    """The publication date the page states: its meta (``article:published_time``, ``itemprop=datePublished``,
+    Dublin Core), embedded JSON-LD, ``<time datetime>`` (``pubdate`` or ``itemprop`` first), then a dateline."""
+    values = [m.get("content") for m in root.iter("meta")
+              if (m.get("property") or m.get("name") or m.get("itemprop") or "").lower() in _DATE_META]
+    values += [s.meta["article"].published.isoformat() for s in slots
+               if s.kind == "jsonld" and s.meta["article"].published is not None]
+    times = [t for t in root.iter("time") if t.get("datetime")]
+    times.sort(key=lambda t: not (t.get("pubdate") is not None or
+                                  (t.get("itemprop") or "").lower() == "datepublished"))
+    values += [t.get("datetime") for t in times]
     values += [b.meta.get("published") for b in blocks if b.role == "dateline"]
     for value in values:
-        if value:
+        if isinstance(value, str) and value.strip():
             try:
-                return datetime.fromisoformat(value.strip())
+                return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
             except ValueError:
                 continue
     return None
+
+
+def _unwritable(element: Any) -> bool:
+    """A tag or attribute with control characters, which lxml refuses to create: such an element is kept
+    as the parsed node (exactly), not rebuilt."""
+    return bool(_XML_INVALID.search(element.tag) or any(
+        _XML_INVALID.search(k) or _XML_INVALID.search(v) for k, v in element.attrib.items()))
 
 
 def _untouched(element: Any) -> bool:
@@ -276,10 +439,18 @@ class _Walker:
         if _untouched(element) or tag in _HEAD_ONLY - {"head"}:
             return
         inner = context + (tag,)
+        if tag == "head":  # its <meta> and <title>, whatever else it holds
+            for child in element:
+                if isinstance(child.tag, str):
+                    yield from self.walk(child, inner)
+            return
+        yield from _attribute_slots(element)
         if not any(self.is_block(child) for child in element):
             slot = self._content(element, context)
             if slot is not None:
                 yield slot
+            for child in element:
+                yield from _attribute_slots(child, deep=True)
             return
         # a run of inline nodes before, between and after the block children
         run: list[Any] = []
@@ -289,6 +460,8 @@ class _Walker:
                 slot = self._run(element, after, run, context)
                 if slot is not None:
                     yield slot
+                for node in run:
+                    yield from _attribute_slots(node, deep=True)
                 if child is None:
                     break
                 yield from self.walk(child, inner)
@@ -310,12 +483,13 @@ class _Walker:
         while True:
             kids = [c for c in target if isinstance(c.tag, str)]
             if (len(kids) == 1 and not (target.text or "").strip() and not (kids[0].tail or "").strip()
-                    and len(target) == 1 and not _untouched(kids[0]) and kids[0].tag not in VOID):
+                    and len(target) == 1 and (kids[0].tag == "time" or not _untouched(kids[0]))
+                    and kids[0].tag not in VOID):
                 target = kids[0]
             else:
                 break
         role, meta = self._role(element, target, context)
-        chosen = target if role in ("dateline", "byline") else element
+        chosen = target if role in ("dateline", "byline") or target.tag == "time" else element
         slot = _Slot("content", chosen, role=role, meta=meta)
         _read(slot, chosen.text, list(chosen))
         if not slot.text.strip():
@@ -323,6 +497,11 @@ class _Walker:
         if role in ("dateline", "byline") and slot.codes:
             slot = _Slot("content", element, role="paragraph", meta={})
             _read(slot, element.text, list(element))
+        if role in ("paragraph", "other") and not slot.codes and _looks_dated(element, target):
+            found = _whole_date(slot.text)
+            if found is not None:
+                slot.role, slot.meta = "dateline", {"published": found}
+                role = "dateline"
         if role == "byline":
             slot.meta = {"names": [slot.text]}
         elif role == "counter" and (digits := re.sub(r"\D", "", slot.text)):
@@ -331,8 +510,8 @@ class _Walker:
 
     def _role(self, element: Any, target: Any, context: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
         tag = element.tag
-        if target.tag == "time" and target.get("datetime"):
-            return "dateline", {"published": target.get("datetime")}
+        if target.tag == "time" and _iso(target.get("datetime")):
+            return "dateline", {"published": _iso(target.get("datetime"))}
         marks = {element.get("rel"), target.get("rel"), element.get("itemprop"), target.get("itemprop")}
         classes = set((element.get("class") or "").split()) | set((target.get("class") or "").split())
         if "author" in marks or classes & {"byline", "author", "author-name"}:
@@ -391,8 +570,10 @@ def _read(slot: _Slot, anchor: str | None, nodes: list[Any]) -> None:
         index = len(codes)
         code = InlineCode(index + 1, "", length, length)
         codes.append(code)
+        slot.elements.append(node)
         wanted.append(parent)
-        if _untouched(node) or not isinstance(node.tag, str) or node.tag in VOID:
+        if _untouched(node) or not isinstance(node.tag, str) or node.tag in VOID or node.tag == "time" \
+                or _unwritable(node):
             if not isinstance(node.tag, str):
                 code.tag = "#comment" if "Comment" in type(node).__name__ else "#node"
             else:
@@ -453,14 +634,15 @@ def _replace(slot: _Slot, block: Block) -> None:
         else:
             holder.tail = None
     nodes = tree(_clean(block.text), block.inline)
-    _Builder(parent, start, holder, slot.raw).build([slot.lead, *nodes, slot.trail])
+    _Builder(parent, start, holder, slot.raw, slot.elements).build([slot.lead, *nodes, slot.trail])
 
 
 class _Builder:
     """Appends text and elements to a parent, keeping lxml's text/tail layout."""
 
-    def __init__(self, parent: Any, index: int, holder: Any, raw: list[Any]) -> None:
+    def __init__(self, parent: Any, index: int, holder: Any, raw: list[Any], elements: list[Any] | None = None) -> None:
         self.parent, self.index, self.holder, self.raw = parent, index, holder, raw
+        self.elements = elements or []
 
     def text(self, value: str) -> None:
         if not value:
@@ -486,13 +668,18 @@ class _Builder:
                 continue
             else:
                 element = html.Element(code.tag)
-                for key, value in code.attrs.items():
-                    element.set(key, value)
+                source = self.elements[code.id - 1] if 0 < code.id <= len(self.elements) else None
+                attributes = code.attrs
+                if source is not None and isinstance(source.tag, str) and source.tag == code.tag and \
+                        set(source.attrib) == set(code.attrs):
+                    attributes = dict(source.attrib)  # with its translated alt/title
+                for key, value in attributes.items():
+                    element.set(key, _clean(value))
             self.parent.insert(self.index, element)
             self.index += 1
             self.holder = element
             if not is_void(code):
-                _Builder(element, 0, None, self.raw).build(node.children)
+                _Builder(element, 0, None, self.raw, self.elements).build(node.children)
 
 
 def _link_original(root: Any, language: str) -> None:
@@ -531,38 +718,176 @@ def _set_alternates(root: Any, alternates: dict[str, str]) -> None:
 
 
 def _serialize(root: Any, fragment: bool, source: str) -> str:
-    # libxml2 percent-encodes non-ASCII URI attributes (href="…/мектеп" → "%D0%BC…") on output;
-    # attributes must come back exactly, so such values travel as ASCII tokens and are put back after.
-    originals: dict[str, str] = {}
-    for element in root.getroottree().iter():
+    """The tree as HTML. Attribute values travel past libxml2 as ASCII tokens (it would percent-encode
+    URI attributes: ``href="a b"`` → ``a%20b``, non-ASCII paths escaped) and are put back exactly;
+    ``etree.tostring(method="html")`` keeps ``<meta http-equiv="Content-Type">``, which
+    ``lxml.html.tostring`` leaves out; the doctype and anything before the root come from the source."""
+    nonce = secrets.token_hex(4)
+    originals: list[str] = []
+    booleans: list[tuple[str, str]] = []
+    for element in root.iter():
         if isinstance(element.tag, str):
-            for name, value in element.attrib.items():
-                if not value.isascii():
-                    token = f"kzt-attr-{len(originals)}-{id(originals)}"
-                    originals[token] = value
-                    element.set(name, token)
+            for name, value in list(element.attrib.items()):
+                if name.lower() in _BOOLEAN and value:
+                    # libxml2 writes these minimized whatever their value: they travel under another name
+                    del element.attrib[name]
+                    element.set(f"kzt{nonce}b{len(booleans)}", "x")
+                    booleans.append((name, value))
+                elif not _PLAIN_VALUE.match(value):
+                    element.set(name, f"kzt{nonce}-{len(originals)}-")
+                    originals.append(value)
     out = _serialize_tree(root, fragment, source)
-    for token, value in originals.items():
-        out = out.replace(token, value.replace("&", "&amp;").replace('"', "&quot;"))
+    if originals:
+        out = re.sub(f"kzt{nonce}-([0-9]+)-", lambda m: _escape_value(originals[int(m.group(1))]), out)
+    if booleans:
+        out = re.sub(f'kzt{nonce}b([0-9]+)="x"', lambda m: '{}="{}"'.format(
+            booleans[int(m.group(1))][0], _escape_value(booleans[int(m.group(1))][1])), out)
     return out
+
+
+def _escape_value(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def _serialize_tree(root: Any, fragment: bool, source: str) -> str:
     from html import escape
 
-    import lxml.html
+    from lxml import etree
+
+    def dump(node: Any) -> str:
+        return etree.tostring(node, method="html", encoding="unicode")
 
     if fragment:
-        out = escape(root.text or "", quote=False) + "".join(
-            lxml.html.tostring(child, encoding="unicode") for child in root)
-    elif root.getroottree().docinfo.doctype:
-        out = lxml.html.tostring(root.getroottree(), encoding="unicode")
+        out = escape(root.text or "", quote=False) + "".join(dump(child) for child in root)
     else:
-        out = "".join(lxml.html.tostring(node, encoding="unicode") for node in
-                      [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()])
+        prefix = _PREFIX.match(source).group()
+        nodes = [root, *root.itersiblings()]
+        if not _explicit(source, "html"):  # a document that starts at <head> or <body> stays so
+            explicit = [child for child in root if isinstance(child.tag, str) and _explicit(source, child.tag)]
+            nodes = explicit or nodes
+        out = prefix + "".join(dump(node) for node in nodes)
     if source.endswith("\n") and not out.endswith("\n"):
         out += "\n"
     return out
+
+
+def _explicit(source: str, name: str) -> bool:
+    """Whether the source writes a ``<name>`` start tag (outside comments and scripts) rather than the
+    parser implying it."""
+    return re.search(rf"<{name}[\s>/]", _MASKED.sub("", source), re.I) is not None
+
+
+def _declare_utf8(root: Any) -> None:
+    """A written page is UTF-8: it says so. A declaration of another charset is changed to utf-8; a page
+    without any gets ``<meta charset="utf-8">`` first in its head (browsers guess otherwise)."""
+    from lxml import html
+
+    declared = False
+    for meta in root.iter("meta"):
+        if meta.get("charset") is not None:
+            declared = True
+            if meta.get("charset").strip().lower() not in ("utf-8", "utf8"):
+                meta.set("charset", "utf-8")
+        elif (meta.get("http-equiv") or "").lower() == "content-type" and _CHARSET.search(meta.get("content") or ""):
+            declared = True
+            content = meta.get("content")
+            found = _CHARSET.search(content)
+            if found.group(1).lower() not in ("utf-8", "utf8"):
+                meta.set("content", content[:found.start(1)] + "utf-8" + content[found.end(1):])
+    if declared:
+        return
+    head = root.find("head")
+    if head is None:
+        head = html.Element("head")
+        root.insert(0, head)
+    meta = html.Element("meta", charset="utf-8")
+    meta.tail = head.text
+    head.insert(0, meta)
+
+
+def _slots(root: Any) -> list[_Slot]:
+    """Every block's place in the tree, in document order, then the JSON-LD articles of the page."""
+    slots = list(_Walker().walk(root))
+    for script in root.iter("script"):
+        if "ld+json" in (script.get("type") or "").lower() and (script.text or "").strip():
+            sub = _read_jsonld(script.text)
+            if sub is not None:
+                slots.append(_Slot("jsonld", script, role="other", meta={"article": sub}))
+    return slots
+
+
+def _read_jsonld(text: str) -> Article | None:
+    from .jsonld import JsonLdFormat
+
+    try:
+        return JsonLdFormat().read(text)
+    except (FormatError, UsageError):
+        return None  # not an article (an Organization, a breadcrumb list) or not JSON: kept as it is
+
+
+def _write_jsonld(slot: _Slot, blocks: list[Block], article: Article) -> None:
+    """The script's JSON with the blocks' text (as the JSON-LD format writes it: only changed values)."""
+    from .jsonld import JsonLdFormat
+
+    sub = slot.meta["article"]
+    parts = []
+    for block in blocks:
+        part = copy.deepcopy(block)
+        part.meta.pop("html", None)
+        parts.append(part)
+    variant = Article(language=article.language or sub.language, blocks=parts, meta=sub.meta, source=sub.source,
+                      published=sub.published)
+    text = JsonLdFormat().write(variant)
+    # inside <script> the text must never close the element
+    slot.element.text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.I)
+
+
+def _attribute_slots(element: Any, deep: bool = False) -> Iterator[_Slot]:
+    """Text-bearing attributes (``alt``, ``title``, ``aria-label``) of an element (``deep``: and of the
+    inline elements inside it), skipping what is left untouched."""
+    if not isinstance(element.tag, str) or element.tag in _ATTRIBUTES_KEPT_IN \
+            or element.tag in ("html", "head", "link", "meta", "base") or (element.get("translate") or "").lower() == "no" \
+            or "notranslate" in (element.get("class") or "").split():
+        return
+    for name, role in _TEXT_ATTRIBUTES.items():
+        value = element.get(name)
+        if value and value.strip() and any(c.isalpha() for c in value):
+            yield _Slot("attr", element, attr=name, role=role, text=value)
+    if deep:
+        for child in element:
+            yield from _attribute_slots(child, deep=True)
+
+
+def _iso(value: str | None) -> str | None:
+    """An ISO 8601 ``datetime`` attribute as Python reads it (``Z`` accepted), or None when it is not one
+    (``2024-05-14T09;30:00``: then the element's text is read as a date instead)."""
+    if not value or not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def _looks_dated(element: Any, target: Any) -> bool:
+    if target.tag == "time" or element.tag == "time":
+        return True
+    marks = " ".join(filter(None, [element.get("class"), target.get("class"), element.get("itemprop"),
+                                   target.get("itemprop"), element.get("id"), target.get("id")]))
+    return any(_DATE_CLASS.search(word) for word in marks.split())
+
+
+def _whole_date(text: str) -> str | None:
+    """The date of a dateline element whose text is only a date (and time), as ISO 8601."""
+    from ..localize import parse_dateline
+
+    found = parse_dateline(text)
+    if found is None:
+        return None
+    rest = text[: found.start] + text[found.end:]
+    if any(c.isalnum() for c in rest):
+        return None
+    return found.published.isoformat()
 
 
 #: Roles a ``class`` names on a block element (a generated page marks its non-paragraph blocks so).

@@ -8,6 +8,7 @@ from typing import ClassVar
 from ..document import Article
 from ..errors import FormatError
 from ..languages import normalize_language
+from ._jsontext import load_json
 
 __all__ = ["JsonFormat"]
 
@@ -23,10 +24,7 @@ class JsonFormat:
         return head.startswith("{") and '"blocks"' in head
 
     def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
-        try:
-            data = json.loads(text.lstrip("\ufeff"))
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"invalid JSON: {exc.msg}", source=source, line=exc.lineno, column=exc.colno) from exc
+        data, _ = load_json(text, source)  # positions in errors; too deep nesting and lone surrogates refused
         if not isinstance(data, dict) or not ("blocks" in data or "headline" in data):
             raise FormatError('not a kztranslate document: expected an object with "blocks"', source=source)
         try:

@@ -42,7 +42,8 @@ class JsonLdFormat:
 
     def read(self, text: str, *, source: str | None = None, language: str | None = None) -> Article:
         data, layout = load_json(text, source)
-        node = _article_node(data)
+        found = _article_node(data)
+        node, where, context_added = found if found is not None else (None, (), False)
         if node is None:
             raise FormatError(
                 f"no schema.org article in this JSON-LD: expected an object with @type one of {sorted(_ARTICLE_TYPES)}",
@@ -55,6 +56,10 @@ class JsonLdFormat:
             published=parse_date(node.get("datePublished")),
             meta={"jsonld": node, "jsonld_layout": layout},
         )
+        if where:  # the article is one node of a larger document (a list, an @graph): written back in place
+            article.meta["jsonld_path"] = list(where)
+            if context_added:
+                article.meta["jsonld_context_added"] = True
         if isinstance(node.get("headline"), str):
             article.blocks.append(Block("headline", node["headline"], meta={"jsonld": "headline"}))
         for key in ("alternativeHeadline", "description"):
@@ -68,7 +73,19 @@ class JsonLdFormat:
         return article
 
     def write(self, article: Article) -> str:
-        return dump_json(to_jsonld(article), article.meta.get("jsonld_layout"))
+        node = to_jsonld(article)
+        layout = article.meta.get("jsonld_layout")
+        where = article.meta.get("jsonld_path")
+        if where and layout and isinstance(layout.get("source"), str):
+            document, _ = load_json(layout["source"], None)
+            if article.meta.get("jsonld_context_added"):
+                node = {k: v for k, v in node.items() if k != "@context"}
+            holder = document
+            for step in where[:-1]:
+                holder = holder[step]
+            holder[where[-1]] = node
+            return dump_json(document, layout)
+        return dump_json(node, layout)
 
 
 def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict[str, Any]:
@@ -117,20 +134,23 @@ def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict
     return node
 
 
-def _article_node(data: Any) -> dict[str, Any] | None:
-    candidates = data if isinstance(data, list) else [data]
-    for item in candidates:
+def _article_node(data: Any, where: tuple = ()) -> tuple[dict[str, Any], tuple, bool] | None:
+    """The first article node: (node, its path in the document, whether the graph's @context was added)."""
+    candidates = list(enumerate(data)) if isinstance(data, list) else [(None, data)]
+    for index, item in candidates:
+        path = where if index is None else (*where, index)
         if not isinstance(item, dict):
             continue
         types = item.get("@type")
-        types = set(types) if isinstance(types, list) else {types}
+        types = {t for t in types if isinstance(t, str)} if isinstance(types, list) else {types}
         if types & _ARTICLE_TYPES:
-            return item
+            return item, path, False
         if isinstance(item.get("@graph"), list):
-            found = _article_node(item["@graph"])
+            found = _article_node(item["@graph"], (*path, "@graph"))
             if found is not None:
-                if "@context" in item and "@context" not in found:
-                    found = {"@context": item["@context"], **found}
+                node, node_path, _ = found
+                if "@context" in item and "@context" not in node:
+                    return {"@context": item["@context"], **node}, node_path, True
                 return found
     return None
 
@@ -152,16 +172,24 @@ def _author_names(value: Any) -> list[str]:
 
 
 def _authors(original: Any, names: list[str]) -> Any:
-    """Authors with this article's names; the original's Person objects (url, sameAs) kept in place."""
+    """Authors with this article's names, in the original's shape: each entry that had a name gets the
+    next one (a string stays a string, a Person keeps its url and sameAs), entries without a name (an
+    ``@id`` reference, a Person known by its url) stay as they are; names left over are added as Persons."""
     items = original if isinstance(original, list) else [original] if original is not None else []
+    pending = list(names)
     out: list[Any] = []
-    for index, name in enumerate(names):
-        item = items[index] if index < len(items) else None
-        if isinstance(item, dict):
-            out.append({**item, "name": name})
+    for item in items:
+        if isinstance(item, str) and pending:
+            out.append(pending.pop(0))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and pending:
+            name = pending.pop(0)
+            out.append(item if item["name"] == name else {**item, "name": name})
+        elif isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("name"), str)):
+            continue  # a name the article no longer has
         else:
-            out.append({"@type": "Person", "name": name})
-    if not isinstance(original, list) and len(out) == 1 and isinstance(original, dict):
+            out.append(item)
+    out.extend({"@type": "Person", "name": name} for name in pending)
+    if original is not None and not isinstance(original, list) and len(out) == 1:
         return out[0]
     return out
 

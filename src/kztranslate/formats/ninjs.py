@@ -86,6 +86,7 @@ class NinjsFormat:
             else:
                 value = blocks[0].text
             _set(data, path, value)
+            _update_counts(data, original, path)
         if ("language" in data or article.provenance is not None) and (
                 language_or_verbatim(data.get("language")) != article.language):
             data["language"] = article.language  # a translation always says its language
@@ -94,48 +95,80 @@ class NinjsFormat:
         return dump_json(data, article.meta.get("ninjs_layout"))
 
 
-def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta: dict[str, Any]) -> list[Block]:
-    if key == "headline" and isinstance(value, str):
-        return [Block("headline", value, meta={"ninjs": {"path": [key]}})]
-    if key == "description_text" and isinstance(value, str):
-        return [Block("subheadline", value, meta={"ninjs": {"path": [key]}})]
-    if key in ("byline", "by") and isinstance(value, str):
-        return [Block("byline", value, meta={"ninjs": {"path": [key]}, "names": [value]})]
-    if key == "located" and isinstance(value, str):
-        return [Block("other", value, meta={"ninjs": {"path": [key]}})]
-    if key == "body_html" and isinstance(value, str):
-        return _html_blocks([key], value, lang, source, html_meta)
-    if key == "body_text" and isinstance(value, str):
-        return _text_blocks([key], value)
+_HEADLINE_KEY = re.compile(r"^headline(?:_\w+)?$")
+_DESCRIPTION_KEY = re.compile(r"^description_(\w+)$")
+_BODY_KEY = re.compile(r"^body_(\w+)$")
+_MARKUP_SUFFIXES = ("html", "xhtml")
+_COUNT_KEY = re.compile(r"^(char|word)count$", re.I)
+
+
+def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta: dict[str, Any],
+                  prefix: tuple = (), nested: bool = False) -> list[Block]:
+    """Blocks of one field of an item (``prefix`` is the item's path: associations are read recursively)."""
+    path = [*prefix, key]
+    if isinstance(value, str):
+        if _HEADLINE_KEY.match(key):
+            return [Block("caption" if nested else "headline" if key in ("headline", "headline_main") or
+                          not prefix and key == "headline_simple" else "subheadline", value,
+                          meta={"ninjs": {"path": path}})]
+        if key in ("byline", "by"):
+            return [Block("byline", value, meta={"ninjs": {"path": path}, "names": [value]})]
+        if key == "located":
+            return [Block("other", value, meta={"ninjs": {"path": path}})]
+        description = _DESCRIPTION_KEY.match(key)
+        body = _BODY_KEY.match(key)
+        suffix = (description or body).group(1).lower() if (description or body) else None
+        if suffix is None:
+            return []
+        if suffix in _MARKUP_SUFFIXES:
+            return _html_blocks(path, value, lang, source, html_meta)
+        if value.lstrip().startswith("<"):
+            return []  # markup of a kind we do not know (NITF, XML): kept verbatim
+        role = "caption" if nested else "subheadline" if description else "paragraph"
+        return _text_blocks(path, value, role)
     if key in ("headlines", "descriptions", "bodies") and isinstance(value, list):
         blocks: list[Block] = []
         for index, item in enumerate(value):
             if not isinstance(item, dict) or not isinstance(item.get("value"), str):
                 continue
-            path = [key, index, "value"]
+            item_path = [*path, index, "value"]
             content_type = str(item.get("contentType") or item.get("contenttype") or "text/plain").lower()
             if content_type.startswith(_HTML_TYPES):
-                if key == "bodies":
-                    blocks.extend(_html_blocks(path, item["value"], lang, source, html_meta))
+                blocks.extend(_html_blocks(item_path, item["value"], lang, source, html_meta))
+            elif not content_type.startswith("text/plain"):
+                continue  # XML, NITF, anything else: kept verbatim
+            elif nested:
+                blocks.extend(_text_blocks(item_path, item["value"], "caption"))
             elif key == "headlines":
                 main = item.get("role") in (None, "main") and not any(b.role == "headline" for b in blocks)
-                blocks.append(Block("headline" if main else "subheadline", item["value"], meta={"ninjs": {"path": path}}))
+                blocks.append(Block("headline" if main else "subheadline", item["value"],
+                                    meta={"ninjs": {"path": item_path}}))
             elif key == "descriptions":
-                blocks.append(Block("subheadline", item["value"], meta={"ninjs": {"path": path}}))
+                blocks.extend(_text_blocks(item_path, item["value"], "subheadline"))
             else:
-                blocks.extend(_text_blocks(path, item["value"]))
+                blocks.extend(_text_blocks(item_path, item["value"], "paragraph"))
+        return blocks
+    if key == "associations":
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        blocks = []
+        for name, item in items:
+            if isinstance(item, dict):
+                for sub_key, sub_value in item.items():
+                    blocks.extend(_field_blocks(sub_key, sub_value, lang, source, html_meta,
+                                                (*path, name), nested=True))
         return blocks
     return []
 
 
-def _text_blocks(path: list[Any], text: str) -> list[Block]:
-    return [Block("paragraph", piece, meta={"ninjs": {"path": path, "sep": sep}}) for piece, sep in paragraphs(text)]
+def _text_blocks(path: list[Any], text: str, role: str = "paragraph") -> list[Block]:
+    return [Block(role, piece, meta={"ninjs": {"path": path, "sep": sep}}) for piece, sep in paragraphs(text)]
 
 
 def _html_blocks(path: list[Any], html: str, lang: str, source: str | None, html_meta: dict[str, Any]) -> list[Block]:
     from . import get_format
 
     fragment = get_format("html").read(html, source=source, language=lang or None)
+    fragment.meta["html"]["embedded"] = True  # a body inside JSON: no charset declaration of its own
     html_meta[_path_key(path)] = fragment.meta
     for block in fragment.blocks:
         block.meta["ninjs"] = {"path": path, "html": True}
@@ -210,6 +243,25 @@ def _is_ninjs3(data: dict[str, Any]) -> bool:
 
 def _date(data: dict[str, Any], *keys: str) -> datetime | None:
     return next((found for key in keys if (found := parse_date(data.get(key))) is not None), None)
+
+
+def _update_counts(data: dict[str, Any], original: dict[str, Any], path: tuple) -> None:
+    """A changed value's ``charcount``/``wordCount`` beside it: recounted when the source counted the
+    way we do (characters or words of the value), else removed; never left stale."""
+    holder, before = data, original
+    for step in path[:-1]:
+        holder, before = holder[step], before[step]
+    if not isinstance(holder, dict):
+        return
+    old_value, new_value = before.get(path[-1]), holder.get(path[-1])
+    if old_value == new_value or not isinstance(old_value, str) or not isinstance(new_value, str):
+        return
+    for key in [k for k in holder if _COUNT_KEY.match(k)]:
+        measure = len if key.lower().startswith("char") else (lambda text: len(text.split()))
+        if holder[key] == measure(old_value):
+            holder[key] = measure(new_value)
+        else:
+            del holder[key]
 
 
 def _set(data: Any, path: tuple, value: str) -> None:
