@@ -20,6 +20,10 @@ repetition           error    a word or phrase repeated 3+ times back to back (w
                               2-word phrase that often)
 length-ratio         warning  output much shorter or longer than the source (:data:`LENGTH_RATIO`)
 truncated            error    decoding stopped at the length limit
+output-sanitized     warning  the model's output held characters no format can carry (lone
+                              surrogates, NUL and other control characters, noncharacters) or a
+                              line break where the source segment had none; they were removed
+                              (line breaks became spaces) before writing: see ``meta``
 ==================== ======== ===============================================================
 
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "summarize"]
+__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "sanitize_output", "summarize"]
 
 #: Severities, mildest first.
 SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
@@ -70,6 +74,35 @@ _NUMBER = re.compile(
     r"(?<![\d])(\d{1,3}(?:[ \u00A0\u202F\u2009,.'’]\d{3})+|\d+)(?:([.,])(\d+))?(?![\d])"
 )
 _GROUP_SEPARATORS = " \u00A0\u202F\u2009,.'’"
+
+
+# Characters no output format can carry: C0/C1 controls (tab and newline aside, handled below),
+# DEL, lone surrogates, the noncharacters XML refuses.
+_UNWRITABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Everything str.splitlines() breaks at: a reader splitting lines would see another block.
+_LINE_BREAK = re.compile("[ \t]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])[ \t]*")
+
+
+def sanitize_output(output_text: str, source_text: str) -> tuple[str, dict[str, Any]]:
+    """A model output made safe to write: characters no format can carry removed, and line breaks
+    the source segment does not have turned into spaces (a newline in a one-line block would
+    become another block when the variant is read back). Returns the text and what was changed
+    (empty when nothing): ``{"removed": {"U+0000": 2, …}, "line_breaks": n}``; the pipeline records
+    it as an ``output-sanitized`` finding."""
+    changes: dict[str, Any] = {}
+    removed = Counter(f"U+{ord(ch):04X}" for ch in _UNWRITABLE.findall(output_text))
+    if removed:
+        output_text = _UNWRITABLE.sub("", output_text)
+        changes["removed"] = dict(sorted(removed.items()))
+    allowed = source_text.count("\n")
+    breaks = list(_LINE_BREAK.finditer(output_text))
+    extra = [m for m in breaks if m.group().strip(" \t") != "\n"] + [
+        m for m in breaks if m.group().strip(" \t") == "\n"][allowed:]
+    if extra:
+        spans = {m.span() for m in extra}
+        output_text = _LINE_BREAK.sub(lambda m: " " if m.span() in spans else m.group(), output_text)
+        changes["line_breaks"] = len(extra)
+    return output_text, changes
 
 
 @dataclass(slots=True)
