@@ -37,6 +37,11 @@ QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
+#: The longest segment sent to a model, in characters, whatever its token count: a longer sentence
+#: (a run without spaces, a table flattened into one line) is split — never truncated — so no
+#: segment costs more than a bounded amount of work anywhere (model, QA, memory).
+MAX_SEGMENT_CHARS = 2000
+
 
 @dataclass(slots=True)
 class _Piece:
@@ -225,7 +230,10 @@ class Translator:
         answers. The pieces are kept in block.meta['_pieces'], the language of each in
         block.meta['_languages']."""
         pieces: list[str] = []
-        fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
+        def fits(text: str) -> bool:
+            return len(text) <= MAX_SEGMENT_CHARS and \
+                self.backend.count_tokens(text, language) <= self.backend.max_input_tokens
+
         sentences = segmentation.split_sentences(block.text, language)
         for sentence in inline.encode_pieces(block.text, block.inline, sentences):
             if fits(sentence):
