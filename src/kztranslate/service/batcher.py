@@ -1,19 +1,28 @@
 """Micro-batching: articles of concurrent requests share one model pass.
 
 Requests put their article on a queue; a collector task waits a few milliseconds for more,
-then runs them all through one :meth:`Translator.pipe` call in the model thread (the event
+then runs them all through one :meth:`Translator.pipe` call in a model thread (the event
 loop stays free). While the model is busy, new requests pile up and form the next batch.
+
+There are two lanes, each with its queue, collector and thread: articles over ``heavy_chars``
+translatable characters go to the heavy lane, so a huge article does not hold up the small ones
+queued behind it. The lanes share one loaded model; its calls are serialized batch by batch (a
+lock around the backend), so a heavy pass and small passes interleave between model batches.
+A request waits at most ``time_budget_s`` for its result, then gets a 503.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from ..document import Article
 from ..errors import KZTranslateError
+from .articles import ApiError
 from .metrics import ServiceMetrics
 
 __all__ = ["MicroBatcher"]
@@ -27,55 +36,127 @@ class _Pending:
     future: asyncio.Future
 
 
+class _Lane:
+    """One queue of articles, its collector task and its model thread."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+
+
+class _SharedBackend:
+    """The translator's backend, used by both lanes' threads: every model call (and tokenizer use)
+    holds one lock, so calls never overlap and the lanes interleave batch by batch."""
+
+    def __init__(self, backend: Any, lock: threading.RLock) -> None:
+        self._backend = backend
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+    def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._backend.translate_batch(*args, **kwargs)
+
+    def translate_mixed(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._backend.translate_mixed(*args, **kwargs)
+
+    def count_tokens(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._backend.count_tokens(*args, **kwargs)
+
+    def with_decoding(self, *args: Any, **kwargs: Any) -> Any:
+        return _SharedBackend(self._backend.with_decoding(*args, **kwargs), self._lock)
+
+
+def _share(translator: Any) -> None:
+    """Put the translator's backend behind :class:`_SharedBackend` (once)."""
+    backend = getattr(translator, "backend", None)
+    if backend is None or isinstance(backend, _SharedBackend):
+        return
+    shared = _SharedBackend(backend, threading.RLock())
+    translator.backend = shared
+    scheduler = getattr(translator, "scheduler", None)
+    if scheduler is not None and getattr(scheduler, "backend", None) is backend:
+        scheduler.backend = shared
+
+
 class MicroBatcher:
     """Gathers articles for ``window_s`` (at most ``max_articles``) and translates them together."""
 
-    def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int) -> None:
+    def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int,
+                 time_budget_s: float = math.inf, heavy_chars: int = 20_000) -> None:
         self.translator = translator
         self.metrics = metrics
         self.window_s = window_s
         self.max_articles = max_articles
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        # One model thread: the model is loaded once and used by one pass at a time.
-        self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kztranslate-model")
+        self.time_budget_s = time_budget_s
+        self.heavy_chars = heavy_chars
+        _share(translator)
+        self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy")}
         self._counted_stats: Any = None
+        self._stats_lock = threading.Lock()
 
-    async def translate(self, article: Article, targets: list[str], source: str | None) -> dict[str, Article]:
-        """Translate one article (together with whatever else is waiting); raises its KZTranslateError."""
+    async def translate(self, article: Article, targets: list[str], source: str | None, *,
+                        time_budget_s: float | None = None) -> dict[str, Article]:
+        """Translate one article (together with whatever else is waiting); raises its KZTranslateError,
+        or an ApiError 503 when the time budget (default: the batcher's) runs out first."""
+        budget = self.time_budget_s if time_budget_s is None else time_budget_s
         future = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(article, tuple(targets), source, future))
-        return await future
+        chars = sum(len(b.text) for b in article.blocks if b.translatable)
+        lane = self._lanes["heavy" if chars > self.heavy_chars else "small"]
+        await lane.queue.put(_Pending(article, tuple(targets), source, future))
+        if math.isinf(budget):
+            return await future
+        try:
+            return await asyncio.wait_for(future, budget)
+        except asyncio.TimeoutError:
+            self.metrics.errors.labels("time_budget_exceeded").inc()
+            raise ApiError(503, "time_budget_exceeded",
+                           f"the translation took longer than this server's budget of {budget:g} s "
+                           "per request; send a shorter article, or use POST /v1/jobs for long ones",
+                           headers={"Retry-After": "30"}) from None
 
     async def run(self) -> None:
-        """The collector loop; runs until cancelled."""
-        loop = asyncio.get_running_loop()
+        """The collector loops of both lanes; run until cancelled."""
         try:
-            while True:
-                batch = [await self._queue.get()]
-                deadline = loop.time() + self.window_s
-                while len(batch) < self.max_articles:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                    except asyncio.TimeoutError:
-                        break
-                self.metrics.batch_articles.observe(len(batch))
-                groups: dict[tuple[tuple[str, ...], str | None], list[_Pending]] = {}
-                for item in batch:
-                    groups.setdefault((item.targets, item.source), []).append(item)
-                for (targets, source), items in groups.items():
-                    outcomes = await loop.run_in_executor(self._model_thread, self._pass, items, targets, source)
-                    for item, outcome in zip(items, outcomes):
-                        if item.future.done():  # the client went away
-                            continue
-                        if isinstance(outcome, BaseException):
-                            item.future.set_exception(outcome)
-                        else:
-                            item.future.set_result(outcome)
+            await asyncio.gather(*(self._collect(lane) for lane in self._lanes.values()))
         finally:
-            self._model_thread.shutdown(wait=False, cancel_futures=True)
+            for lane in self._lanes.values():
+                lane.thread.shutdown(wait=False, cancel_futures=True)
+
+    async def _collect(self, lane: _Lane) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await lane.queue.get()]
+            deadline = loop.time() + self.window_s
+            while len(batch) < self.max_articles:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(lane.queue.get(), remaining))
+                except asyncio.TimeoutError:
+                    break
+            batch = [item for item in batch if not item.future.done()]  # the client gave up meanwhile
+            if not batch:
+                continue
+            self.metrics.batch_articles.observe(len(batch))
+            groups: dict[tuple[tuple[str, ...], str | None], list[_Pending]] = {}
+            for item in batch:
+                groups.setdefault((item.targets, item.source), []).append(item)
+            for (targets, source), items in groups.items():
+                outcomes = await loop.run_in_executor(lane.thread, self._pass, items, targets, source)
+                for item, outcome in zip(items, outcomes):
+                    if item.future.done():  # the client went away
+                        continue
+                    if isinstance(outcome, BaseException):
+                        item.future.set_exception(outcome)
+                    else:
+                        item.future.set_result(outcome)
 
     def _count_segments(self, finished: int, _total: int) -> None:
         # The pipeline's ``progress(finished, total)``: ``finished`` segments have just been translated.
@@ -85,9 +166,10 @@ class MicroBatcher:
         # A scheduler with a translation memory reports each call's ``last_stats``; a pass that
         # sent nothing to the scheduler leaves the previous pass's stats there, counted already.
         stats = getattr(getattr(self.translator, "scheduler", None), "last_stats", None)
-        if stats is None or stats is self._counted_stats:
-            return
-        self._counted_stats = stats
+        with self._stats_lock:
+            if stats is None or stats is self._counted_stats:
+                return
+            self._counted_stats = stats
         self.metrics.cache_hits.labels("memory").inc(getattr(stats, "memory_hits", 0))
         self.metrics.cache_hits.labels("post_edit").inc(getattr(stats, "post_edits", 0))
 
@@ -98,7 +180,7 @@ class MicroBatcher:
                 [(item.article, None) for item in items], list(targets), source=source, as_tuples=True,
                 progress=self._count_segments,
             )]
-        except Exception as exc:  # noqa: BLE001 - a whole-pass failure; find the article that caused it
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - find the article that caused it
             if len(items) == 1:
                 return [exc]
             return [self._pass([item], targets, source)[0] for item in items]
