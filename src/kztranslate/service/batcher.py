@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from ..errors import KZTranslateError
 from .articles import ApiError
 from .metrics import ServiceMetrics
 
-__all__ = ["MicroBatcher"]
+__all__ = ["MicroBatcher", "SWITCH_INTERVAL_S"]
+
+#: The interpreter's thread switch interval while a service runs (see MicroBatcher).
+SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass(slots=True)
@@ -97,6 +101,9 @@ class MicroBatcher:
         self.heavy_chars = heavy_chars
         _share(translator)
         self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy")}
+        # A small request passes between the event loop and its lane's thread many times; while the
+        # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._counted_stats: Any = None
         self._stats_lock = threading.Lock()
 
