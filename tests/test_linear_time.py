@@ -50,9 +50,9 @@ def _seconds(function: Callable[[str], object], text: str) -> float:
     return best
 
 
-def assert_linear(function: Callable[[str], object], make: Callable[[int], str], n: int) -> None:
+def assert_linear(function: Callable[[str], object], make: Callable[[int], str], n: int, tries: int = 3) -> None:
     ratios = []
-    for _ in range(3):
+    for _ in range(tries):
         small, large = _seconds(function, make(n)), _seconds(function, make(2 * n))
         ratios.append(large / small)
         if ratios[-1] < LIMIT:
@@ -114,11 +114,20 @@ def test_a_long_line_without_spaces_is_split_never_truncated(pseudo):
     assert len(variant.blocks[0].text.replace("⟦ru⟧ ", "")) == len(line)
 
 
-def test_a_text_file_with_a_long_line_is_linear_through_reader_pipeline_and_writer(pseudo):
-    text_format = formats.get_format("text")
+@pytest.mark.parametrize(("format_name", "shape", "n"), [
+    ("text", "kazakh-letters", 20000),
+    ("html", "kazakh-letters", 20000),
+    pytest.param("text", "spaces", 3000, marks=pytest.mark.xfail(
+        strict=False, reason="localize regexes (is_furniture backtracks on a run of spaces)")),
+    pytest.param("html", "spaces", 3000, marks=pytest.mark.xfail(
+        strict=False, reason="localize regexes (is_furniture) and a search in the HTML reader's _read")),
+])
+def test_a_file_with_a_long_line_is_linear_through_reader_pipeline_and_writer(pseudo, format_name, shape, n):
+    fmt = formats.get_format(format_name)
+    wrap = "<h1>Тақырып</h1><p>{}</p>" if format_name == "html" else "Тақырып\n\n{}\n"
 
     def round_trip(body: str) -> None:
-        article = text_format.read(f"Тақырып\n\n{body}\n", source="long.kk.txt", language="kk")
-        text_format.write(pseudo.translate(article, ["ru"])["ru"])
+        article = fmt.read(wrap.format(body), source=f"long.kk.{format_name}", language="kk")
+        fmt.write(pseudo.translate(article, ["ru"])["ru"])
 
-    assert_linear(round_trip, HOSTILE["kazakh-letters"], 20000)
+    assert_linear(round_trip, HOSTILE[shape], n, tries=3 if n >= 20000 else 1)
