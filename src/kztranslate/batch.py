@@ -175,7 +175,8 @@ def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[st
                 with open(path, "rb") as handle:
                     digest = hashlib.file_digest(handle, "sha256").hexdigest()
             except OSError as exc:
-                problem = str(from_exception(exc, source=rel.as_posix()))
+                problem = (f"cannot be read ({exc.strerror}): was it moved or deleted while kztranslate ran?"
+                           if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror or exc})")
         items.append(BatchItem(
             key=rel.as_posix(), name=(rel.parent / stem).as_posix(), ext=ext, format=format or "",
             path=str(path), text="", sha256=digest, problem=problem,
@@ -200,8 +201,8 @@ def _walk(root: Path, out: Path, follow_symlinks: bool, problems: dict[Path, str
                 continue  # the output directory, or a directory already walked (a link loop)
             if path.is_symlink() and not follow_symlinks:
                 found.append(path)
-                problems[path] = (f"{path.relative_to(root).as_posix()}: a symbolic link to a directory "
-                                  f"({real}); not followed: pass --follow-symlinks to translate what it holds")
+                problems[path] = (f"a symbolic link to a directory ({real}); not followed: pass --follow-symlinks "
+                                  "to translate what it holds")
                 continue
             seen_dirs.add(real)
             kept.append(name)
@@ -210,18 +211,17 @@ def _walk(root: Path, out: Path, follow_symlinks: bool, problems: dict[Path, str
             if name.startswith("."):
                 continue
             path = here / name
-            rel = path.relative_to(root).as_posix()
             if not path.is_symlink():
                 found.append(path)
                 continue
             target = Path(os.path.realpath(path))
             if not target.exists():
-                problems[path] = (f"{rel}: a dangling symbolic link (to {os.readlink(path)}); fix or remove it")
+                problems[path] = f"a dangling symbolic link (to {os.readlink(path)}); fix or remove it"
             elif out == target or out in target.parents:
                 continue
             elif not follow_symlinks and real_root not in target.parents:
-                problems[path] = (f"{rel}: a symbolic link out of the input directory (to {target}); not "
-                                  "followed: pass --follow-symlinks to translate it")
+                problems[path] = (f"a symbolic link out of the input directory (to {target}); not followed: pass "
+                                  "--follow-symlinks to translate it")
             found.append(path)
     return sorted(found)
 
