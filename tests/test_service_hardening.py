@@ -198,3 +198,27 @@ def test_bad_input_is_never_a_500(server, name):
                         headers={"Content-Type": "application/json"}, timeout=120)
     assert answer.status_code < 500, answer.text[:500]
     assert answer.status_code == 200 or "error" in answer.json()
+
+
+def test_the_shared_backend_keeps_the_backends_capabilities_and_serializes_its_calls():
+    from doubles import CountingBackend
+
+    from kztranslate.engine.base import Backend, MixedBatchBackend, Redecodable
+    from kztranslate.engine.pseudo import PseudoBackend
+    from kztranslate.service.batcher import _SharedBackend
+
+    for backend in (PseudoBackend(), CountingBackend()):
+        lock = threading.RLock()
+        shared = _SharedBackend(backend, lock)
+        assert isinstance(shared, Backend)
+        assert isinstance(shared, Redecodable) == isinstance(backend, Redecodable)
+        assert isinstance(shared, MixedBatchBackend) == isinstance(backend, MixedBatchBackend)
+        assert shared.translate_batch(["Сәлем"], "kk", "ru") == backend.translate_batch(["Сәлем"], "kk", "ru")
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(shared.count_tokens("бір екі", "kk")))
+        with lock:  # another lane holds the model: the call waits
+            worker.start()
+            worker.join(0.2)
+            assert not seen
+        worker.join(5)
+        assert seen == [backend.count_tokens("бір екі", "kk")]

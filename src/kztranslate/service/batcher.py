@@ -58,22 +58,17 @@ class _SharedBackend:
         self._lock = lock
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._backend, name)
-
-    def translate_batch(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._backend.translate_batch(*args, **kwargs)
-
-    def translate_mixed(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._backend.translate_mixed(*args, **kwargs)
-
-    def count_tokens(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._backend.count_tokens(*args, **kwargs)
-
-    def with_decoding(self, *args: Any, **kwargs: Any) -> Any:
-        return _SharedBackend(self._backend.with_decoding(*args, **kwargs), self._lock)
+        # Optional methods (translate_mixed, with_decoding) exist here exactly when the backend has
+        # them, so the pipeline's protocol checks see the backend's own capabilities.
+        found = getattr(self._backend, name)
+        if name in ("translate_batch", "translate_mixed", "count_tokens"):
+            def locked(*args: Any, **kwargs: Any) -> Any:
+                with self._lock:
+                    return found(*args, **kwargs)
+            return locked
+        if name == "with_decoding":
+            return lambda *args, **kwargs: _SharedBackend(found(*args, **kwargs), self._lock)
+        return found
 
 
 def _share(translator: Any) -> None:
