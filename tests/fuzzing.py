@@ -40,24 +40,26 @@ def pseudo():
     return Translator("pseudo")
 
 
-def check_document(format_name: str, text: str) -> None:
-    """Raise AssertionError (or the unexpected exception) when ``text`` breaks an invariant."""
+def check_document(format_name: str, text: str) -> str:
+    """Raise AssertionError (or the unexpected exception) when ``text`` breaks an invariant; else say
+    what happened: ``refused`` (a clear error), ``read`` (read, written, read back) or ``translated``."""
     fmt = formats.get_format(format_name)
     try:
         article = fmt.read(text, source="fuzz", language="kk")
     except KZTranslateError:
-        return  # refused with a clear error: fine
+        return "refused"
     written = fmt.write(article)
     again = fmt.read(written, source="fuzz (written)", language="kk")
     assert [b.text for b in again.blocks] == [b.text for b in article.blocks], "read → write → read changed the text"
     if not any(b.translatable and b.text.strip() for b in article.blocks):
-        return
+        return "read"
     try:
         variant = pseudo().translate(article, ["ru"])["ru"]
     except KZTranslateError:
-        return
+        return "read"
     assert len(variant.blocks) == len(article.blocks), "translation lost or added blocks"
     fmt.write(variant)
+    return "translated"
 
 
 def save_crasher(format_name: str, text: str) -> Path:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -145,19 +146,29 @@ def test_random_documents_keep_every_text_and_block(format_name):
 def test_fuzz_campaign(format_name):
     examples = int(os.environ.get("KZTRANSLATE_FUZZ_EXAMPLES", "100000"))
 
+    counts: Counter = Counter()
+
     @settings(max_examples=examples, derandomize=False, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(st.one_of(mutated(format_name), random_document(format_name)))
     def run(text: str) -> None:
         try:
-            check_document(format_name, text)
+            counts[check_document(format_name, text)] += 1
         except Exception as exc:  # noqa: BLE001
             if known(format_name, exc):
+                counts["known failure"] += 1
                 assume(False)
+            counts["new failure"] += 1
             save_crasher(format_name, text)
             raise
 
-    run()
+    try:
+        run()
+    finally:  # how many inputs each outcome had, for the README's numbers
+        report = os.environ.get("KZTRANSLATE_FUZZ_REPORT")
+        if report:
+            with open(report, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"format": format_name, **counts}) + "\n")
 
 
 # -- replay of every crasher found so far ------------------------------------------------------------
