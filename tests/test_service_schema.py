@@ -25,10 +25,10 @@ ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("
 
 
 def _run(server: Server, examples: int, phases: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return subprocess.run(  # in the server's directory: schemathesis keeps a cache where it runs
         [ST, "run", server.url + "/openapi.json", "--max-examples", str(examples), "--checks", "all",
          "--exclude-checks", "positive_data_acceptance", "--phases", phases, "--seed", "1"],
-        env=ENV, capture_output=True, text=True, timeout=1200,
+        env=ENV, capture_output=True, text=True, timeout=1200, cwd=server.log.parent,
     )
 
 
