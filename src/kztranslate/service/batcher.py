@@ -30,6 +30,8 @@ __all__ = ["MicroBatcher", "SWITCH_INTERVAL_S"]
 
 #: The interpreter's thread switch interval while a service runs (see MicroBatcher).
 SWITCH_INTERVAL_S = 0.0005
+#: Longest the heavy lane waits for small work at one model call.
+YIELD_S = 0.05
 
 
 @dataclass(slots=True)
@@ -53,9 +55,10 @@ class _SharedBackend:
     """The translator's backend, used by both lanes' threads: every model call (and tokenizer use)
     holds one lock, so calls never overlap and the lanes interleave batch by batch."""
 
-    def __init__(self, backend: Any, lock: threading.RLock) -> None:
+    def __init__(self, backend: Any, lock: threading.RLock, gate: Any = None) -> None:
         self._backend = backend
         self._lock = lock
+        self._gate = gate  # called before each model call: the heavy lane gives way there
 
     def __getattr__(self, name: str) -> Any:
         # Optional methods (translate_mixed, with_decoding) exist here exactly when the backend has
@@ -63,20 +66,22 @@ class _SharedBackend:
         found = getattr(self._backend, name)
         if name in ("translate_batch", "translate_mixed", "count_tokens"):
             def locked(*args: Any, **kwargs: Any) -> Any:
+                if self._gate is not None:
+                    self._gate()
                 with self._lock:
                     return found(*args, **kwargs)
             return locked
         if name == "with_decoding":
-            return lambda *args, **kwargs: _SharedBackend(found(*args, **kwargs), self._lock)
+            return lambda *args, **kwargs: _SharedBackend(found(*args, **kwargs), self._lock, self._gate)
         return found
 
 
-def _share(translator: Any) -> None:
+def _share(translator: Any, gate: Any = None) -> None:
     """Put the translator's backend behind :class:`_SharedBackend` (once)."""
     backend = getattr(translator, "backend", None)
     if backend is None or isinstance(backend, _SharedBackend):
         return
-    shared = _SharedBackend(backend, threading.RLock())
+    shared = _SharedBackend(backend, threading.RLock(), gate)
     translator.backend = shared
     scheduler = getattr(translator, "scheduler", None)
     if scheduler is not None and getattr(scheduler, "backend", None) is backend:
@@ -94,7 +99,13 @@ class MicroBatcher:
         self.max_articles = max_articles
         self.time_budget_s = time_budget_s
         self.heavy_chars = heavy_chars
-        _share(translator)
+        # The heavy lane gives way to small articles: before each of its model calls (one per sentence
+        # while planning, one per batch while decoding) it waits while small work is pending, at most
+        # YIELD_S at a time, so it is slowed down, never starved.
+        self._small_pending = 0
+        self._small_idle = threading.Event()
+        self._small_idle.set()
+        _share(translator, self._give_way)
         self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy")}
         # A small request passes between the event loop and its lane's thread many times; while the
         # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
@@ -110,6 +121,10 @@ class MicroBatcher:
         future = asyncio.get_running_loop().create_future()
         chars = sum(len(b.text) for b in article.blocks if b.translatable)
         lane = self._lanes["heavy" if chars > self.heavy_chars else "small"]
+        if lane.name == "small":
+            self._small_pending += 1
+            self._small_idle.clear()
+            future.add_done_callback(self._small_done)
         await lane.queue.put(_Pending(article, tuple(targets), source, future))
         if math.isinf(budget):
             return await future
@@ -121,6 +136,16 @@ class MicroBatcher:
                            f"the translation took longer than this server's budget of {budget:g} s "
                            "per request; send a shorter article, or use POST /v1/jobs for long ones",
                            headers={"Retry-After": "30"}) from None
+
+    def _small_done(self, _future: asyncio.Future) -> None:
+        self._small_pending -= 1
+        if self._small_pending <= 0:
+            self._small_pending = 0
+            self._small_idle.set()
+
+    def _give_way(self) -> None:
+        if threading.current_thread().name.startswith("kztranslate-model-heavy"):
+            self._small_idle.wait(YIELD_S)
 
     async def run(self) -> None:
         """The collector loops of both lanes; run until cancelled."""
