@@ -8,7 +8,8 @@ Starts a real server (uvicorn, pseudo backend unless --backend/--model say other
    records the small requests' latencies again ("mixed").
 Prints p50/p95 of the small requests in both runs and the ratio p95 mixed / p95 alone (target ≤ 2).
 
-    python benchmarks/load_service.py [--small 300] [--concurrency 8] [--heavy-clients 2] [--heavy-kb 60] [--json]
+    python benchmarks/load_service.py [--small 300] [--concurrency 8] [--heavy-clients 2] [--heavy-kb 60]
+                                      [--heavy-lane thread|process] [--json]
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ async def measure(url: str, args: argparse.Namespace) -> dict:
     await heavy
     result = {
         "small_requests": args.small, "concurrency": args.concurrency, "heavy_clients": args.heavy_clients,
-        "heavy_kb": args.heavy_kb, "heavy_requests_done": len(heavy_times),
+        "heavy_kb": args.heavy_kb, "heavy_lane": args.heavy_lane, "heavy_requests_done": len(heavy_times),
         "heavy_seconds_median": round(statistics.median(heavy_times), 2) if heavy_times else None,
         "alone": {"p50_ms": round(percentile(alone, 50) * 1000, 1), "p95_ms": round(percentile(alone, 95) * 1000, 1)},
         "mixed": {"p50_ms": round(percentile(mixed, 50) * 1000, 1), "p95_ms": round(percentile(mixed, 95) * 1000, 1)},
@@ -105,6 +106,8 @@ def main() -> int:
     parser.add_argument("--heavy-kb", type=int, default=60, help="size of a huge article in KB (default: 60)")
     parser.add_argument("--backend", default="pseudo")
     parser.add_argument("--model")
+    parser.add_argument("--heavy-lane", choices=["thread", "process"], default="thread",
+                        help="the server's --heavy-lane (default: thread)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
     with socket.socket() as s:
@@ -114,7 +117,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, "-m", "kztranslate", "serve", "--backend", args.backend, "--port", str(port),
                    "--db", str(Path(tmp) / "service.sqlite"), "--no-auth", "--log-level", "warning",
-                   "--rate", "1000000", "--burst", "1000000"] + (["--model", args.model] if args.model else [])
+                   "--rate", "1000000", "--burst", "1000000", "--heavy-lane", args.heavy_lane] + (["--model", args.model] if args.model else [])
         server = subprocess.Popen(command, env=env)
         url = f"http://127.0.0.1:{port}"
         try:

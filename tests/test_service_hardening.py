@@ -222,3 +222,32 @@ def test_the_shared_backend_keeps_the_backends_capabilities_and_serializes_its_c
             assert not seen
         worker.join(5)
         assert seen == [backend.count_tokens("бір екі", "kk")]
+
+
+def test_heavy_articles_in_a_worker_process_and_no_process_left_behind(tmp_path):
+    live = Server(tmp_path, "--heavy-lane", "process")
+    try:
+        heavy = httpx.post(live.url + "/v1/translate", json=huge_article(8_000), timeout=120)  # 32,000 characters
+        small = httpx.post(live.url + "/v1/translate", json={"content": "Сәлем, әлем!", "format": "text",
+                                                             "to": ["ru"], "from": "kk"}, timeout=60)
+        assert heavy.status_code == 200 and small.status_code == 200, heavy.text[:300]
+        assert heavy.json()["variants"]["ru"]["content"].count("⟦ru⟧") >= 1
+        children = subprocess.run(["pgrep", "-P", str(live.proc.pid)], capture_output=True, text=True).stdout.split()
+        assert children, "no worker process"
+    finally:
+        live.stop()
+    deadline = time.monotonic() + 15
+    while True:
+        left = [pid for pid in children if _running(pid)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert not left, f"worker processes left running: {left}"
+
+
+def _running(pid: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

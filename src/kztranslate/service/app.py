@@ -92,9 +92,18 @@ class _Service:
                 return
         self.metrics.model_ready.set(1)
         s = self.settings
+        heavy_process = None
+        if s.heavy_lane == "process":
+            from .batcher import heavy_worker
+
+            try:
+                heavy_process = await asyncio.to_thread(heavy_worker, s.backend, {"model": s.model,
+                                                                                  **s.backend_options})
+            except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
+                log.error("the heavy-article worker process did not start (%s); heavy articles use a thread", exc)
         self.batcher = MicroBatcher(
             self.translator, self.metrics, window_s=s.batch_window_ms / 1000, max_articles=s.max_batch_articles,
-            time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars,
+            time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars, heavy_process=heavy_process,
         )
         self.worker = JobWorker(self.store, self.batcher, s, self.metrics)
         await asyncio.gather(self.batcher.run(), self.worker.run())

@@ -43,12 +43,58 @@ class _Pending:
 
 
 class _Lane:
-    """One queue of articles, its collector task and its model thread."""
+    """One queue of articles, its collector task and its model thread (or worker process)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, process: Any = None) -> None:
         self.name = name
         self.queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+        self.process = process  # a ProcessPoolExecutor holding its own Translator, or None
+        self.thread = process or ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+
+
+# -- the heavy lane in a worker process: its own interpreter, so its Python work takes no GIL time
+# from the small requests (at the price of a second copy of the model in memory) ------------------
+_WORKER_TRANSLATOR: Any = None
+
+
+def _start_worker(backend: str | None, options: dict[str, Any], parent: int) -> None:
+    global _WORKER_TRANSLATOR
+    import os
+    import time
+
+    from ..pipeline import Translator
+
+    def watch() -> None:  # the server is gone (killed, not shut down): so is its worker
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="kztranslate-parent-watch").start()
+    _WORKER_TRANSLATOR = Translator(backend, **options)
+
+
+def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str | None) -> list[Any]:
+    outcomes: list[Any] = []
+    try:
+        outcomes = [o for o, _ in _WORKER_TRANSLATOR.pipe(
+            [(a, None) for a in articles], list(targets), source=source, as_tuples=True)]
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - find the article that caused it
+        if len(articles) == 1:
+            return [KZTranslateError(f"{type(exc).__name__}: {exc}")]
+        return [_worker_pass([a], targets, source)[0] for a in articles]
+    return outcomes
+
+
+def heavy_worker(backend: str | None, options: dict[str, Any]) -> Any:
+    """A one-process pool whose process holds its own Translator, for ``MicroBatcher(heavy_process=...)``."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(backend, options, os.getpid()))
+    pool.submit(int).result()  # start it now: the model loads before the service reports ready
+    return pool
 
 
 class _SharedBackend:
@@ -92,7 +138,7 @@ class MicroBatcher:
     """Gathers articles for ``window_s`` (at most ``max_articles``) and translates them together."""
 
     def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int,
-                 time_budget_s: float = math.inf, heavy_chars: int = 20_000) -> None:
+                 time_budget_s: float = math.inf, heavy_chars: int = 20_000, heavy_process: Any = None) -> None:
         self.translator = translator
         self.metrics = metrics
         self.window_s = window_s
@@ -106,7 +152,7 @@ class MicroBatcher:
         self._small_idle = threading.Event()
         self._small_idle.set()
         _share(translator, self._give_way)
-        self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy")}
+        self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy", heavy_process)}
         # A small request passes between the event loop and its lane's thread many times; while the
         # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
@@ -153,7 +199,10 @@ class MicroBatcher:
             await asyncio.gather(*(self._collect(lane) for lane in self._lanes.values()))
         finally:
             for lane in self._lanes.values():
+                workers = list(getattr(lane.process, "_processes", {}).values()) if lane.process else []
                 lane.thread.shutdown(wait=False, cancel_futures=True)
+                for worker in workers:  # a heavy pass in progress is not waited for
+                    worker.terminate()
 
     async def _collect(self, lane: _Lane) -> None:
         loop = asyncio.get_running_loop()
@@ -176,7 +225,10 @@ class MicroBatcher:
             for item in batch:
                 groups.setdefault((item.targets, item.source), []).append(item)
             for (targets, source), items in groups.items():
-                outcomes = await loop.run_in_executor(lane.thread, self._pass, items, targets, source)
+                if lane.process is not None:
+                    outcomes = await self._process_pass(lane, items, targets, source)
+                else:
+                    outcomes = await loop.run_in_executor(lane.thread, self._pass, items, targets, source)
                 for item, outcome in zip(items, outcomes):
                     if item.future.done():  # the client went away
                         continue
@@ -184,6 +236,21 @@ class MicroBatcher:
                         item.future.set_exception(outcome)
                     else:
                         item.future.set_result(outcome)
+
+    async def _process_pass(self, lane: _Lane, items: list[_Pending], targets: tuple[str, ...],
+                            source: str | None) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        try:
+            outcomes = await loop.run_in_executor(lane.process, _worker_pass, [i.article for i in items],
+                                                  targets, source)
+        except Exception as exc:  # noqa: BLE001 - the worker process died: these articles fail, the lane goes on
+            from ..errors import BackendError
+
+            return [BackendError(f"the heavy-article worker failed ({type(exc).__name__}: {exc})")] * len(items)
+        for item, outcome in zip(items, outcomes):
+            if not isinstance(outcome, BaseException):
+                self.metrics.articles.inc(len(outcome))
+        return outcomes
 
     def _count_segments(self, finished: int, _total: int) -> None:
         # The pipeline's ``progress(finished, total)``: ``finished`` segments have just been translated.
