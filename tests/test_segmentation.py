@@ -117,13 +117,24 @@ def test_split_long_prefers_clause_boundaries():
     ]
 
 
-def test_split_long_falls_back_to_words_and_never_cuts_one():
+def test_split_long_falls_back_to_words_and_cuts_only_a_word_that_cannot_fit():
     pieces = split_long(LONG, _fits(12))
     assert "".join(pieces) == LONG
     assert all(len(p) <= 12 for p in pieces)
     assert pieces[:3] == ["Бірінші ", "бөлім өте ", "ұзақ, "]
     word = "Қазақстандағы"
-    assert split_long(f"{word} ел", _fits(5)) == [f"{word} ", "ел"]
+    assert split_long(f"{word} ел", _fits(14)) == [f"{word} ", "ел"]  # fits alone: kept whole
+    assert split_long(f"{word} ел", _fits(5)) == ["Қазақ", "станд", "ағы ", "ел"]  # cut, nothing lost
+
+
+def test_split_long_never_cuts_a_marker_a_placeholder_or_before_a_combining_mark():
+    text = "аа<12>бб</12>[[3]]вв" + "е\u0301" * 3
+    for limit in range(3, 12):
+        pieces = split_long(text, _fits(limit))
+        assert "".join(pieces) == text
+        for piece in pieces:
+            assert piece.count("<") == piece.count(">") and piece.count("[[") == piece.count("]]")
+            assert not piece.startswith("\u0301")
 
 
 @given(

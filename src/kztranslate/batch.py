@@ -20,6 +20,14 @@ is written atomically on its own and a resumed run never rewrites a shared file.
 
 Set ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) to stamp every variant's
 ``provenance.created`` with that time, making reruns byte-identical.
+
+Nothing stops the run but a bad command line: an input that cannot be read (deleted while the
+run lists it, not UTF-8, malformed), an output that cannot be written (disk full, a name too long
+for the file system) or a failure inside the pipeline becomes that item's line in ``errors.jsonl``
+and the run goes on; the manifest records only finished items, so running the same command again
+retries exactly the failed ones. Symbolic links are not followed out of the input directory (nor
+into directories) unless ``follow_symlinks`` is set; such links and dangling ones are reported as
+failed items, never silently skipped.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from typing import Any, Iterable, Sequence
 
 from ._version import __version__
 from .document import Article
-from .errors import InputError, KZTranslateError, UsageError
+from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
 from .engine import default_backend_name
 from .languages import LANGUAGES, normalize_language
@@ -140,26 +148,29 @@ class Manifest:
         self.db.close()
 
 
-def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, format: str | None = None) -> list[BatchItem]:
-    """Every article under ``input_path`` (a directory tree, a ``.jsonl`` file, or one file)."""
+def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *, format: str | None = None,
+               follow_symlinks: bool = False) -> list[BatchItem]:
+    """Every article under ``input_path`` (a directory tree, a ``.jsonl`` file, or one file).
+
+    Symbolic links leading out of ``input_path``, links to directories and dangling links become
+    items with a ``problem`` (reported as failures) unless ``follow_symlinks`` is set; a file that
+    cannot be read while planning (deleted meanwhile) becomes an item with a ``problem`` too."""
     source = Path(input_path)
     out = Path(out_dir).resolve()
     if format is not None:
         get_format(format)  # unknown → UsageError listing the choices
     if source.is_file() and source.suffix.lower() == ".jsonl":
         return _plan_jsonl(source, format)
+    problems: dict[Path, str] = {}
     if source.is_file():
         files, root = [source], source.parent
     elif source.is_dir():
         root = source
         extensions = _known_extensions() if format is None else None
-        files = sorted(
-            p for p in source.rglob("*")
-            if p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(source).parts)
-            and out not in p.resolve().parents
-            and (extensions is None or p.suffix.lower() in extensions)
-        )
+        files = [
+            p for p in _walk(source, out, follow_symlinks, problems)
+            if extensions is None or p.suffix.lower() in extensions or (p in problems and p.is_dir())
+        ]
     else:
         raise InputError("no such file or directory", source=str(source))
     items = []
@@ -168,9 +179,18 @@ def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[st
         stem = rel.name[: -len(path.suffix)] if path.suffix else rel.name
         stem = _strip_language(stem)
         ext = path.suffix or get_format(format or "text").extensions[0]
+        problem = problems.get(path, "")
+        digest = ""
+        if not problem:
+            try:
+                with open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            except OSError as exc:
+                problem = (f"cannot be read ({exc.strerror}): was it moved or deleted while kztranslate ran?"
+                           if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror or exc})")
         items.append(BatchItem(
             key=rel.as_posix(), name=(rel.parent / stem).as_posix(), ext=ext, format=format or "",
-            path=str(path), text="", sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            path=str(path), text="", sha256=digest, problem=problem,
         ))
     _editions(items, out)
     return items
@@ -219,6 +239,48 @@ def _suffix_language(item: BatchItem) -> str | None:
         return None
 
 
+def _walk(root: Path, out: Path, follow_symlinks: bool, problems: dict[Path, str]) -> list[Path]:
+    """Files under ``root`` (sorted; hidden names and the output directory left out), links checked:
+    what is not followed goes into ``problems`` with the reason and the fix."""
+    real_root = root.resolve()
+    found: list[Path] = []
+    seen_dirs = {real_root}
+    for directory, dirs, names in os.walk(root, followlinks=follow_symlinks):
+        here = Path(directory)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        kept = []
+        for name in dirs:
+            path = here / name
+            real = path.resolve()
+            if real == out or out in real.parents or real in seen_dirs:
+                continue  # the output directory, or a directory already walked (a link loop)
+            if path.is_symlink() and not follow_symlinks:
+                found.append(path)
+                problems[path] = (f"a symbolic link to a directory ({real}); not followed: pass --follow-symlinks "
+                                  "to translate what it holds")
+                continue
+            seen_dirs.add(real)
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = here / name
+            if not path.is_symlink():
+                found.append(path)
+                continue
+            target = Path(os.path.realpath(path))
+            if not target.exists():
+                problems[path] = f"a dangling symbolic link (to {os.readlink(path)}); fix or remove it"
+            elif out == target or out in target.parents:
+                continue
+            elif not follow_symlinks and real_root not in target.parents:
+                problems[path] = (f"a symbolic link out of the input directory (to {target}); not followed: pass "
+                                  "--follow-symlinks to translate it")
+            found.append(path)
+    return sorted(found)
+
+
 def run_batch(
     input_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -234,6 +296,7 @@ def run_batch(
     backend_options: dict[str, Any] | None = None,
     translator: Any | None = None,
     progress: bool = True,
+    follow_symlinks: bool = False,
 ) -> BatchSummary:
     """Translate every article under ``input_path`` into ``to``, writing under ``out_dir``.
 
@@ -249,7 +312,7 @@ def run_batch(
     source = normalize_language(source) if source else None
     out = Path(out_dir)
     started = time.monotonic()
-    items = plan_batch(input_path, out, format=format)
+    items = plan_batch(input_path, out, format=format, follow_symlinks=follow_symlinks)
     _check_unique_outputs(items, targets)
     options = dict(backend_options or {})
     if model is not None:
@@ -275,17 +338,31 @@ def run_batch(
                dynamic_ncols=True)
     try:
         with open(out / ERRORS_NAME, "w", encoding="utf-8") as errors:
+            unrecorded: list[str] = []
+
             def done(item: BatchItem, outcome: list[str] | BaseException) -> None:
+                if not isinstance(outcome, BaseException):
+                    try:
+                        manifest.record(item, signature, outcome)
+                    except (sqlite3.Error, OSError) as exc:  # disk full: the item is redone next run
+                        outcome = from_exception(exc, source=str(out / MANIFEST_NAME), writing=True)
                 if isinstance(outcome, BaseException):
+                    error = outcome if isinstance(outcome, (KZTranslateError, _RemoteError)) else \
+                        from_exception(outcome, source=item.key)
                     summary.failed += 1
-                    summary.failures[item.key] = str(outcome)
-                    errors.write(json.dumps(
-                        {"input": item.key, "error": getattr(outcome, "kind", type(outcome).__name__),
-                         "message": str(outcome)},
-                        ensure_ascii=False) + "\n")
-                    errors.flush()
+                    summary.failures[item.key] = str(error)
+                    line = json.dumps({"input": item.key, "error": getattr(error, "kind", type(error).__name__),
+                                       "message": str(error)}, ensure_ascii=False)
+                    try:
+                        errors.write(line + "\n")
+                        errors.flush()
+                    except OSError:  # no room even for the error report: say it on stderr instead
+                        if not unrecorded:
+                            print(f"kztranslate: cannot write {out / ERRORS_NAME}; failures follow here",
+                                  file=sys.stderr)
+                        unrecorded.append(item.key)
+                        print(f"kztranslate: error: {line}", file=sys.stderr)
                 else:
-                    manifest.record(item, signature, outcome)
                     summary.translated += 1
                 bar.update(1)
 
@@ -306,7 +383,11 @@ def read_item(item: BatchItem, language: str | None) -> tuple[Article, str]:
     if item.problem:
         raise InputError(item.problem, source=item.key)
     if item.path:
-        data = Path(item.path).read_bytes()
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError as exc:
+            raise from_exception(exc, source=item.key) from exc
+        item.sha256 = hashlib.sha256(data).hexdigest()  # what was translated, if it changed since planning
         text = decode_input(data, source=item.key)
         name = item.format or detect_format(item.path, text)
     else:
@@ -326,7 +407,10 @@ def write_item(item: BatchItem, variants: dict[str, Article], format_name: str, 
         if created is not None and variant.provenance is not None:
             variant.provenance.created = created
         rel = item.output(language)
-        write_atomic(out / rel, fmt.write(variant))
+        try:
+            write_atomic(out / rel, fmt.write(variant))
+        except OSError as exc:
+            raise from_exception(exc, source=str(out / rel), writing=True) from exc
         outputs.append(rel)
     return outputs
 
@@ -349,7 +433,7 @@ def _run_local(translator: Any, todo: list[BatchItem], done: Any, targets: list[
             for item, future in zip(chunk, current):
                 try:
                     article, format_name = future.result()
-                except (KZTranslateError, OSError) as exc:
+                except _ITEM_FAILURES as exc:
                     done(item, exc)
                     continue
                 parsed.append((article, (item, format_name)))
@@ -388,7 +472,7 @@ def _pipe_by_targets(translator: Any, parsed: list[tuple[Article, tuple[BatchIte
             yield {}, context
         busy = [e for e in entries if not any(e is i for i in idle)]
         if busy:
-            yield from translator.pipe(busy, list(wanted), source=source, as_tuples=True)
+            yield from _translate(translator, busy, list(wanted), source)
 
 
 def _declared(article: Article) -> str | None:
@@ -406,10 +490,28 @@ def _collect(writes: list[tuple[BatchItem, Future]], done: Any, *, wait: bool) -
             left.append((item, future))
             continue
         try:
-            done(item, future.result())
-        except (KZTranslateError, OSError) as exc:
+            outputs = future.result()
+        except _ITEM_FAILURES as exc:
             done(item, exc)
+            continue
+        done(item, outputs)
     return left
+
+
+# What one item may raise without stopping the run (a bug in a reader for one odd file included).
+_ITEM_FAILURES = (Exception, RecursionError, MemoryError)
+
+
+def _translate(translator: Any, parsed: list[tuple[Article, Any]], targets: list[str],
+               source: str | None) -> Iterable[tuple[Any, Any]]:
+    """``translator.pipe`` over a chunk; if the whole pass fails, each article alone, so the one that
+    caused it gets the error and the others their variants."""
+    try:
+        return list(translator.pipe(parsed, targets, source=source, as_tuples=True))
+    except _ITEM_FAILURES as exc:
+        if len(parsed) <= 1:
+            return [(exc, context) for _, context in parsed]
+        return [pair for one in parsed for pair in _translate(translator, [one], targets, source)]
 
 
 class RayTranslateActor:
@@ -428,6 +530,8 @@ class RayTranslateActor:
         results: dict[str, list[Any]] = {"key": [], "outputs": [], "error": [], "message": []}
 
         def report(item: BatchItem, outputs: list[str] | None, exc: BaseException | None) -> None:
+            if exc is not None and not isinstance(exc, KZTranslateError):
+                exc = from_exception(exc, source=item.key)
             results["key"].append(item.key)
             results["outputs"].append(json.dumps(outputs or [], ensure_ascii=False))
             results["error"].append(type(exc).__name__ if exc else "")
@@ -437,8 +541,8 @@ class RayTranslateActor:
         for item in items:
             try:
                 article, format_name = read_item(item, self.source)
-            except (KZTranslateError, OSError) as exc:
-                report(item, None, exc)
+            except _ITEM_FAILURES as exc:
+                report(item, None, from_exception(exc, source=item.key))
                 continue
             parsed.append((article, (item, format_name)))
         for variants, (item, format_name) in _pipe_by_targets(self.translator, parsed, self.targets, self.source):
@@ -447,8 +551,8 @@ class RayTranslateActor:
                 continue
             try:
                 report(item, write_item(item, variants, format_name, self.out, self.created), None)
-            except (KZTranslateError, OSError) as exc:
-                report(item, None, exc)
+            except _ITEM_FAILURES as exc:
+                report(item, None, from_exception(exc, source=item.key))
         return results
 
 

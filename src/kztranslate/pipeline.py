@@ -37,6 +37,11 @@ QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
+#: The longest segment sent to a model, in characters, whatever its token count: a longer sentence
+#: (a run without spaces, a table flattened into one line) is split — never truncated — so no
+#: segment costs more than a bounded amount of work anywhere (model, QA, memory).
+MAX_SEGMENT_CHARS = 2000
+
 
 @dataclass(slots=True)
 class _Piece:
@@ -253,7 +258,10 @@ class Translator:
         answers. The pieces are kept in block.meta['_pieces'], the language of each in
         block.meta['_languages']."""
         pieces: list[str] = []
-        fits = lambda s: self.backend.count_tokens(s, language) <= self.backend.max_input_tokens  # noqa: E731
+        def fits(text: str) -> bool:
+            return len(text) <= MAX_SEGMENT_CHARS and \
+                self.backend.count_tokens(text, language) <= self.backend.max_input_tokens
+
         # a plain-text block may ask for no sentence splitting (DeepL's split_sentences=0)
         whole = block.meta.get("plain") == "whole"
         sentences = [block.text] if whole else segmentation.split_sentences(block.text, language)
@@ -319,10 +327,13 @@ class Translator:
             return
         total = len(requests)
         outputs = self.scheduler.translate(requests, progress=(lambda n: progress(n, total)) if progress else None)
+        outputs = [_sanitize(request, output) for request, output in zip(requests, outputs, strict=True)]
         findings = self._quality(jobs, requests, outputs)
         for request, output, found in zip(requests, outputs, findings, strict=True):
             piece, lead, trail, spans = request.context
             job = jobs[piece.job]
+            if output.meta.get("sanitized"):
+                job.findings.append(_sanitized(output.meta["sanitized"], piece.block, piece.slot))
             text, problems = protect.restore(output.text.strip(), spans)
             job.segments[piece.block][piece.slot] = lead + text + trail
             job.variant.qa.extend(f.to_dict() for f in found)
@@ -376,7 +387,8 @@ class Translator:
         clause_lists = [_clauses(request) for request in requests]
         retry = [SegmentRequest(r.text, r.source, r.target) for r in requests]
         retry += [SegmentRequest(c.strip(), r.source, r.target) for r, cs in zip(requests, clause_lists) for c in cs]
-        outputs = iter(Scheduler(backend, max_batch_tokens=self.scheduler.max_batch_tokens).translate(retry))
+        redone = Scheduler(backend, max_batch_tokens=self.scheduler.max_batch_tokens).translate(retry)
+        outputs = iter([_sanitize(request, output) for request, output in zip(retry, redone, strict=True)])
         whole = [next(outputs) for _ in requests]
         candidates: list[list[Translation]] = []
         for output, clauses in zip(whole, clause_lists):
@@ -621,6 +633,25 @@ def _finding(problem: dict[str, Any], block: int, segment: int | None) -> dict[s
     """A problem of the placeholder or inline-code layer as a QA finding of the variant."""
     return {"code": problem["code"], "severity": problem["severity"], "block": block, "segment": segment,
             "message": problem["message"]}
+
+
+def _sanitize(request: SegmentRequest, output: Translation) -> Translation:
+    """The model's output without what no format can write (see :func:`kztranslate.qa.sanitize_output`);
+    what was changed goes to ``meta["sanitized"]``, reported as an ``output-sanitized`` finding."""
+    text, changes = qa.sanitize_output(output.text, request.text)
+    if not changes:
+        return output
+    return Translation(text, output.truncated, {**output.meta, "sanitized": changes})
+
+
+def _sanitized(changes: dict[str, Any], block: int, segment: int) -> dict[str, Any]:
+    """The ``output-sanitized`` finding of a model segment (see :func:`kztranslate.qa.sanitize_output`)."""
+    what = [f"{n}× {code}" for code, n in changes.get("removed", {}).items()]
+    if changes.get("line_breaks"):
+        what.append(f"{changes['line_breaks']} line break(s) the source has not (now spaces)")
+    return qa.Finding("output-sanitized", "warning", block, segment,
+                      "the model's output held characters that cannot be written; removed: " + ", ".join(what),
+                      changes).to_dict()
 
 
 def _join(slots: list[str | None]) -> str:

@@ -16,7 +16,9 @@ their digits pass through as written.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .inline import TOKEN
@@ -33,22 +35,27 @@ CYRILLIC_LETTERS = "А-Яа-яЁё" + KAZAKH_LETTERS
 _LETTERS = "A-Za-z" + CYRILLIC_LETTERS
 
 #: A placeholder as the model may give it back (``[[3]]``, ``[[ 3 ]]``).
-PLACEHOLDER = re.compile(r"\[\[\s*(\d{1,4})\s*\]\]")
+PLACEHOLDER = re.compile(r"\[\[\s*+(\d{1,4})\s*+\]\]")
 
 _URL_END = ".,;:!?)]}»\"'’"
-_LATIN_WORD = r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:['’&+.\-][A-Za-z0-9]+)*\+?"
+# Atomic, and a word's digits come before its first letter: no two quantifiers share characters,
+# so a long run of letters is scanned once (see the note on linear time in kztranslate.qa).
+_LATIN_WORD = r"(?>[0-9]*+[A-Za-z][A-Za-z0-9]*+(?:['’&+.\-][A-Za-z0-9]++)*+\+?)"
 _PATTERNS: list[tuple[str, str]] = [
     ("literal", PLACEHOLDER.pattern),
-    ("url", r"(?:https?://|www\.)[^\s<>\"«»]+"),
+    ("url", r"(?:https?://|www\.)[^\s<>\"«»]++"),
     # internationalized addresses too: Kazakhstan's Cyrillic domain is .қаз
-    ("email", rf"[{_LETTERS}0-9._%+\-]+@[{_LETTERS}0-9\-]+(?:\.[{_LETTERS}0-9\-]+)*\.[{_LETTERS}]{{2,}}"),
-    ("handle", rf"(?<![{_LETTERS}0-9_@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?"),
-    ("hashtag", rf"(?<![{_LETTERS}0-9_&#])#[{_LETTERS}0-9_]+"),
+    # starts only where a run of address characters starts: a long run is not scanned again from each letter
+    ("email", rf"(?<![{_LETTERS}0-9._%+\-])[{_LETTERS}0-9._%+\-]++@[{_LETTERS}0-9\-]+(?:\.[{_LETTERS}0-9\-]+)*"
+              rf"\.[{_LETTERS}]{{2,}}+(?![{_LETTERS}0-9\-])"),
+    ("handle", rf"(?<![{_LETTERS}0-9_@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?+"),
+    ("hashtag", rf"(?<![{_LETTERS}0-9_&#])#[{_LETTERS}0-9_]++"),
 ]
 _NUMBER_PATTERNS: list[tuple[str, str]] = [
     ("date", r"\b(?:\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}[./]\d{1,2}[./]\d{2,4})\b"),
     ("time", r"\b\d{1,2}:\d{2}(?::\d{2})?\b"),
-    ("money", r"[$€£₸₽]\d+(?:[ \u00a0\u202f.,]\d+)*|\b\d+(?:[ \u00a0\u202f.,]\d+)*\s?[$€£₸₽]"),
+    ("money", r"[$€£₸₽]\d++(?:[ \u00a0\u202f.,]\d++)*+"
+              r"|(?<!\d[ \u00a0\u202f.,])\b\d++(?:[ \u00a0\u202f.,]\d++)*+\s?[$€£₸₽]"),
     ("percent", r"\b\d+(?:[.,]\d+)?\s?%"),
     ("number", r"\b\d+(?:[\u00a0\u202f]\d{3}|(?<=\d) \d{3}(?!\d))*(?:[.,]\d+)?\b"),
 ]
@@ -62,6 +69,31 @@ def _compile(numbers: bool, latin_names: bool) -> re.Pattern[str]:
 
 
 _COMPILED = {(n, b): _compile(n, b) for n in (False, True) for b in (False, True)}
+
+_AT = re.compile("@")
+# What a text must hold for a kind of span to be possible in it: patterns that cannot match are left
+# out of the alternation, which the regex engine would otherwise try at every character.
+_NEEDS: dict[str, re.Pattern[str]] = {
+    "literal": re.compile(r"\[\["), "url": re.compile(r"https?://|www\."), "email": _AT,
+    "handle": _AT, "hashtag": re.compile("#"), "brand": re.compile("[A-Za-z]"),
+    **dict.fromkeys((kind for kind, _ in _NUMBER_PATTERNS), re.compile(r"\d")),
+}
+
+
+@lru_cache(maxsize=256)
+def _compile_kinds(kinds: tuple[str, ...]) -> re.Pattern[str] | None:
+    chosen = [(kind, pattern) for kind, pattern in _PATTERNS + _NUMBER_PATTERNS + [_BRAND] if kind in kinds]
+    return re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in chosen)) if chosen else None
+
+
+def _pattern_for(text: str, numbers: bool, latin_names: bool) -> re.Pattern[str] | None:
+    """The alternation of the span patterns that can match in ``text`` (in their order of priority)."""
+    kinds = [kind for kind, _ in _PATTERNS + (_NUMBER_PATTERNS if numbers else []) + ([_BRAND] if latin_names else [])]
+    found: dict[re.Pattern[str], bool] = {}
+    for kind in kinds:
+        if _NEEDS[kind] not in found:
+            found[_NEEDS[kind]] = bool(_NEEDS[kind].search(text))
+    return _compile_kinds(tuple(kind for kind in kinds if found[_NEEDS[kind]]))
 
 
 def placeholder(number: int) -> str:
@@ -95,7 +127,10 @@ def protect(text: str, language: str, *, numbers: bool = False, first: int = 1) 
     and escapes (:data:`kztranslate.inline.TOKEN`) are never touched. Returns the new text and the
     spans, numbered from ``first``.
     """
-    pattern = _COMPILED[(numbers, base_language(language) in ("kk", "ru"))]
+    pattern = _pattern_for(text, numbers, base_language(language) in ("kk", "ru"))
+    if pattern is None:
+        return text, []
+    place = _Places(text)
     spans: list[ProtectedSpan] = []
     out: list[str] = []
     offset = 0
@@ -111,7 +146,7 @@ def protect(text: str, language: str, *, numbers: bool = False, first: int = 1) 
                 found = _trim_url(found)
             out.append(part[last : m.start()])
             number = first + len(spans)
-            at = relative_place(text, offset + m.start(), offset + m.start() + len(found))
+            at = place(offset + m.start(), offset + m.start() + len(found))
             spans.append(ProtectedSpan(kind, found, found, number, at))
             out.append(placeholder(number))
             last = m.start() + len(found)
@@ -120,14 +155,49 @@ def protect(text: str, language: str, *, numbers: bool = False, first: int = 1) 
     return "".join(out), spans
 
 
+_LEADING = " \t\n«\"'(-—–:;,."
+_TRAILING = " \t\n»\"').,!?…:;"
+
+
 def relative_place(text: str, start: int, end: int) -> float:
     """Where ``text[start:end]`` sits in ``text``: 0 at the start, 1 at the end (punctuation aside)."""
-    before, after = TOKEN.sub("", text[:start]), TOKEN.sub("", text[end:])  # inline markers take no room
-    if not before.strip(" \t\n«\"'(-—–:;,."):
-        return 0.0
-    if not after.strip(" \t\n»\"').,!?…:;"):
-        return 1.0
-    return len(before) / max(1, len(before) + len(after))
+    return _Places(text)(start, end)
+
+
+class _Places:
+    """:func:`relative_place` for many spans of one text, each in O(log n) after one O(n) pass
+    (inline markers take no room)."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        self.token_starts: list[int] = []
+        self.removed_before: list[int] = [0]  # marker characters before each token's end
+        first, last = len(text), -1
+        for part_start, part, is_token in _positions(text):
+            if is_token:
+                self.token_starts.append(part_start)
+                self.removed_before.append(self.removed_before[-1] + len(part))
+                continue
+            lead = len(part) - len(part.lstrip(_LEADING))
+            if lead < len(part):
+                first = min(first, part_start + lead)
+            trail = len(part.rstrip(_TRAILING))
+            if trail:
+                last = part_start + trail - 1
+        self.first_word, self.last_word = first, last
+
+    def _kept(self, at: int) -> int:
+        """Characters of text before ``at`` that are not inline markers (``at`` outside markers)."""
+        return at - self.removed_before[bisect_right(self.token_starts, at - 1)]
+
+    def __call__(self, start: int, end: int) -> float:
+        if self.first_word >= start:
+            return 0.0
+        if self.last_word < end:
+            return 1.0
+        before = self._kept(start)
+        after = self._kept(self.size) - self._kept(end)
+        return before / max(1, before + after)
 
 
 def _trim_url(url: str) -> str:
@@ -140,12 +210,18 @@ def _trim_url(url: str) -> str:
 
 def _parts(text: str):
     """``text`` as (part, is_inline_token) pairs."""
+    for _start, part, is_token in _positions(text):
+        yield part, is_token
+
+
+def _positions(text: str):
+    """``text`` as (start, part, is_inline_token) triples."""
     last = 0
     for m in TOKEN.finditer(text):
-        yield text[last : m.start()], False
-        yield m.group(), True
+        yield last, text[last : m.start()], False
+        yield m.start(), m.group(), True
         last = m.end()
-    yield text[last:], False
+    yield last, text[last:], False
 
 
 def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict[str, Any]]]:

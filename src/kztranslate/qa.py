@@ -20,6 +20,10 @@ repetition           error    a word or phrase repeated 3+ times back to back (w
                               2-word phrase that often)
 length-ratio         warning  output much shorter or longer than the source (:data:`LENGTH_RATIO`)
 truncated            error    decoding stopped at the length limit
+output-sanitized     warning  the model's output held characters no format can carry (lone
+                              surrogates, NUL and other control characters, noncharacters) or a
+                              line break where the source segment had none; they were removed
+                              (line breaks became spaces) before writing: see ``meta``
 ==================== ======== ===============================================================
 
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
@@ -32,12 +36,12 @@ compared, only the amounts.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "summarize"]
+__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "sanitize_output", "summarize"]
 
 #: Severities, mildest first.
 SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
@@ -60,16 +64,74 @@ _CYRILLIC = re.compile(r"[\u0400-\u04FF\u0500-\u052F]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # Runs that are not prose in any language: markup codes, placeholders, URLs, e-mail, handles.
-_NOT_PROSE = re.compile(r"<[^<>]*>|\[\[[^\[\]]*\]\]|https?://\S+|www\.\S+|\S+@\S+\.\S+|[@#]\w+")
-_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# Every regex here runs in linear time on any input: no two unbounded quantifiers can share the
+# same characters (possessive ``*+``/``++`` where they could), and a pattern that could fail after
+# a long run starts only at the run's beginning (a lookbehind), so no run is scanned twice.
+# An e-mail-like run: a word with an "@" after its first character and a "." later, not last.
+_NOT_PROSE_PARTS: tuple[tuple[tuple[str, ...], str], ...] = (  # (what it needs, pattern)
+    (("<",), r"<[^<>]*+>"),
+    (("[[",), r"\[\[[^\[\]]*+\]\]"),
+    (("://",), r"https?://\S++"),
+    (("www.",), r"www\.\S++"),
+    (("@",), r"(?<!\S)\S[^\s@]*+@\S[^\s.]*+\.\S++"),
+    (("@", "#"), r"[@#]\w++"),
+)
+
+
+@lru_cache(maxsize=64)
+def _not_prose_for(first: int, present: tuple[bool, ...]) -> re.Pattern[str] | None:
+    chosen = [pattern for (_, pattern), there in zip(_NOT_PROSE_PARTS[first:], present) if there]
+    return re.compile("|".join(chosen)) if chosen else None
+
+
+def _without_non_prose(text: str) -> str:
+    """``text`` with markup codes, placeholders, URLs, e-mail addresses and handles blanked out; a
+    pattern whose first character is not in the text is left out (the engine would try it everywhere)."""
+    for part in (slice(0, 2), slice(2, None)):  # markup and placeholders first: what follows is a word start
+        present = tuple(any(needed in text for needed in needs) for needs, _ in _NOT_PROSE_PARTS[part])
+        pattern = _not_prose_for(part.start, present)
+        if pattern is not None:
+            text = pattern.sub(" ", text)
+    return text
+_WORD = re.compile(r"[^\W_]++(?:[-'’][^\W_]++)*+")
 _TIME = re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _NUMERIC_DATE = re.compile(r"(?<![\d.,])(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?![\d.,]?\d)")
 # A number: digits, optionally grouped by thousands (space, no-break spaces, comma, dot, apostrophe),
 # optionally with a decimal part.
 _NUMBER = re.compile(
-    r"(?<![\d])(\d{1,3}(?:[ \u00A0\u202F\u2009,.'’]\d{3})+|\d+)(?:([.,])(\d+))?(?![\d])"
+    r"(?<![\d])(\d{1,3}(?:[ \u00A0\u202F\u2009,.'’]\d{3})+|\d++)(?:([.,])(\d++))?(?![\d])"
 )
 _GROUP_SEPARATORS = " \u00A0\u202F\u2009,.'’"
+_DIGIT = re.compile(r"\d")
+
+
+# Characters no output format can carry: C0/C1 controls (tab and newline aside, handled below),
+# DEL, lone surrogates, the noncharacters XML refuses.
+_UNWRITABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Everything str.splitlines() breaks at: a reader splitting lines would see another block.
+_LINE_BREAK = re.compile("[ \t]*(?:\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029])[ \t]*")
+
+
+def sanitize_output(output_text: str, source_text: str) -> tuple[str, dict[str, Any]]:
+    """A model output made safe to write: characters no format can carry removed, and line breaks
+    the source segment does not have turned into spaces (a newline in a one-line block would
+    become another block when the variant is read back). Returns the text and what was changed
+    (empty when nothing): ``{"removed": {"U+0000": 2, …}, "line_breaks": n}``; the pipeline records
+    it as an ``output-sanitized`` finding."""
+    changes: dict[str, Any] = {}
+    removed = Counter(f"U+{ord(ch):04X}" for ch in _UNWRITABLE.findall(output_text))
+    if removed:
+        output_text = _UNWRITABLE.sub("", output_text)
+        changes["removed"] = dict(sorted(removed.items()))
+    allowed = source_text.count("\n")
+    breaks = list(_LINE_BREAK.finditer(output_text))
+    extra = [m for m in breaks if m.group().strip(" \t") != "\n"] + [
+        m for m in breaks if m.group().strip(" \t") == "\n"][allowed:]
+    if extra:
+        spans = {m.span() for m in extra}
+        output_text = _LINE_BREAK.sub(lambda m: " " if m.span() in spans else m.group(), output_text)
+        changes["line_breaks"] = len(extra)
+    return output_text, changes
 
 
 @dataclass(slots=True)
@@ -141,8 +203,8 @@ def check_segment(
         findings.append(Finding(code, severity, block, segment, message, meta))
 
     src_base, tgt_base = source.split("-")[0], target.split("-")[0]
-    out_prose = _NOT_PROSE.sub(" ", output_text)
-    src_prose = _NOT_PROSE.sub(" ", source_text)
+    out_prose = _without_non_prose(output_text)
+    src_prose = _without_non_prose(source_text)
 
     if truncated:
         add("truncated", "error", "the model's output hit the length limit; the segment may be cut short")
@@ -233,6 +295,8 @@ def _numbers(text: str) -> list[set[str]]:
     """Every number of ``text`` as its set of possible canonical readings (an ambiguous
     ``3,457`` reads as 3457 or 3.457)."""
     found: list[set[str]] = []
+    if not _DIGIT.search(text):
+        return found  # (a month name counts only next to a number)
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match) -> bool:
@@ -257,7 +321,7 @@ def _readings(m: re.Match) -> set[str]:
     whole, sep, tail = m[1], m[2], m[3]
     digits = "".join(ch for ch in whole if ch not in _GROUP_SEPARATORS)
     if sep is None:
-        readings = {str(int(digits))}
+        readings = {_integer(digits)}
         if whole != digits and whole[-4] in ",." and whole.count(whole[-4]) == 1:
             # "3,457" / "3.457": a thousands group in English, a decimal in Russian and Kazakh
             head, frac = whole[:-4], whole[-3:]
@@ -265,44 +329,74 @@ def _readings(m: re.Match) -> set[str]:
                 readings.add(_decimal(head, frac))
         return readings
     if len(tail) == 3 and whole == digits and sep in ",." and len(whole) <= 3:
-        return {str(int(whole + tail)), _decimal(whole, tail)}
+        return {_integer(whole + tail), _decimal(whole, tail)}
     return {_decimal(digits, tail)}
 
 
 def _decimal(whole: str, fraction: str) -> str:
     fraction = fraction.rstrip("0")
-    return f"{int(whole)}.{fraction}" if fraction else str(int(whole))
+    return f"{_integer(whole)}.{fraction}" if fraction else _integer(whole)
+
+
+def _integer(digits: str) -> str:
+    """Canonical digits without leading zeros (not int(): a number of any length, in linear time)."""
+    return digits.lstrip("0") or "0"
 
 
 def _compare_numbers(source: list[set[str]], output: list[set[str]]) -> tuple[list[str], list[str]]:
-    """Match numbers by any shared reading; returns (missing from output, extra in output)."""
-    remaining = list(output)
+    """Match numbers by any shared reading, each source number with the first unmatched output
+    number sharing one; returns (missing from output, extra in output). Linear: output numbers
+    are indexed by reading."""
+    by_reading: dict[str, deque[int]] = {}
+    for index, readings in enumerate(output):
+        for reading in readings:
+            by_reading.setdefault(reading, deque()).append(index)
+    used = [False] * len(output)
     missing: list[str] = []
     for readings in source:
-        hit = next((i for i, other in enumerate(remaining) if readings & other), None)
-        if hit is None:
+        best = None
+        for reading in readings:
+            queue = by_reading.get(reading)
+            while queue and used[queue[0]]:
+                queue.popleft()
+            if queue and (best is None or queue[0] < best):
+                best = queue[0]
+        if best is None:
             missing.append(min(readings, key=len))
         else:
-            remaining.pop(hit)
-    return missing, [min(r, key=len) for r in remaining]
+            used[best] = True
+    return missing, [min(r, key=len) for r, taken in zip(output, used) if not taken]
 
 
 def _months_next_to_numbers(text: str) -> list[int]:
     """Month numbers of month names written next to a number ("27 қараша", "November 27",
     "27 ноября 2019"), so a numeric date and a written one compare equal."""
     months = _month_lookup()
+    stems = _month_stems()
     found: list[int] = []
     words = list(_WORD.finditer(text))
     for i, w in enumerate(words):
-        month = months.get(w[0].casefold().rstrip("."))
-        if month is None:
-            month = next((n for stem, n in months.items() if len(stem) >= 4 and w[0].casefold().startswith(stem)), None)
+        word = w[0].casefold()
+        month = months.get(word.rstrip("."))
+        if month is None:  # the first stem in lookup order that starts the word ("қарашада")
+            month = min((stems[word[:n]] for n in range(4, min(len(word), _LONGEST_STEM) + 1) if word[:n] in stems),
+                        default=(0, None))[1]
         if month is None:
             continue
         near = [words[j][0] for j in (i - 1, i + 1) if 0 <= j < len(words)]
         if any(n.isdigit() for n in near):
             found.append(month)
     return found
+
+
+@lru_cache(maxsize=1)
+def _month_stems() -> dict[str, tuple[int, int]]:
+    """Month names of 4+ letters → (their order in :func:`_month_lookup`, month number)."""
+    return {stem: (order, number) for order, (stem, number) in enumerate(_month_lookup().items()) if len(stem) >= 4}
+
+
+#: No month name is longer than this (a word is looked up by its prefixes up to it).
+_LONGEST_STEM = 20
 
 
 @lru_cache(maxsize=1)
@@ -395,13 +489,16 @@ def _tandem_repeat(text: str, max_n: int = 8) -> tuple[str, int] | None:
     """The first word or phrase (up to ``max_n`` words) said 3+ times back to back."""
     words = _tokens(text)
     for n in range(1, max_n + 1):
-        for start in range(len(words) - 3 * n + 1):
+        start = 0
+        while start < len(words) - 3 * n + 1:
             unit = words[start:start + n]
             times = 1
             while words[start + times * n:start + (times + 1) * n] == unit:
                 times += 1
             if times >= 3 and not (n == 1 and unit[0].isdigit()):
                 return " ".join(unit), times
+            # a run of one number ("0 0 0 …") is skipped whole, so no word is compared twice
+            start += times if n == 1 and times >= 3 else 1
     return None
 
 

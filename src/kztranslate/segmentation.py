@@ -69,15 +69,17 @@ _KNOWS = {"kk": ("kk", "ru", "en"), "ru": ("ru", "en"), "en": ("en",), "kk-Latn"
 
 _CLOSERS = "»\"”’')]"
 _OPENERS = "«\"“„‘'([—–-"
+# Every pattern here runs in linear time (see the note in kztranslate.qa): a pattern that could fail
+# after a run starts only where the run starts, and no two quantifiers share characters.
 # Terminal punctuation, closing quotes/brackets, then whitespace (or the end of the text).
-_TERMINAL = re.compile(rf"(?:\.\.\.|[.!?…])+[{re.escape(_CLOSERS)}]*(?:\s+|$)")
-_LINE_BREAK = re.compile(r"[^\S\n]*\n\s*")
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_TERMINAL = re.compile(rf"(?<![.!?…])[.!?…]++[{re.escape(_CLOSERS)}]*+(?:\s++|$)")
+_LINE_BREAK = re.compile(r"(?<![^\S\n])[^\S\n]*+\n\s*+")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*+\n")
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
 # An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
-_AGENCY_DATELINE = re.compile(r"\s*[^\W\d_a-zа-яәғқңөұүһіё]{2,}(?:[ -][^\W\d_]+)?\.\s+[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
+_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-zа-яәғқңөұүһіё]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:
@@ -160,8 +162,8 @@ def _ends_at_line_break(text: str, match: re.Match[str]) -> bool:
 
 # -- over-long sentences --------------------------------------------------------------------------
 # Cut after "; : ," and their spaces; before a dash that stands between spaces (it opens the clause).
-_CLAUSE_CUT = re.compile(r"(?<=[;:,])\s+|\s+(?=[—–-]\s)")
-_WORD_CUT = re.compile(r"\s+")
+_CLAUSE_CUT = re.compile(r"(?<=[;:,])\s++|(?<!\s)\s++(?=[—–-]\s)")
+_WORD_CUT = re.compile(r"\s++")
 
 
 def split_clauses(text: str) -> list[str]:
@@ -172,8 +174,10 @@ def split_clauses(text: str) -> list[str]:
 def split_long(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Split ``text`` into pieces that each satisfy ``fits``; ``"".join(result) == text``.
 
-    Clause boundaries are preferred, then word boundaries; a word is never cut, so a single word
-    that still does not fit comes back as a piece of its own (the caller flags it).
+    Clause boundaries are preferred, then word boundaries; a run with no space that still does not
+    fit (a 3 MB "word") is cut between characters — never inside an inline marker, an escape or a
+    placeholder (:data:`kztranslate.inline.TOKEN`, ``[[n]]``), nor before a combining mark — so
+    nothing is ever truncated. Time is linear in ``len(text)`` when ``fits`` is.
     """
     if not text or fits(text):
         return [text] if text else []
@@ -181,9 +185,54 @@ def split_long(text: str, fits: Callable[[str], bool]) -> list[str]:
     for clause in _pack(_units(text, _CLAUSE_CUT), fits):
         if fits(clause):
             pieces.append(clause)
-        else:
-            pieces.extend(_pack(_units(clause, _WORD_CUT), fits))
+            continue
+        for run in _pack(_units(clause, _WORD_CUT), fits):
+            pieces.extend([run] if fits(run) else _cut_run(run, fits))
     return pieces
+
+
+def _cut_run(run: str, fits: Callable[[str], bool]) -> list[str]:
+    """``run`` cut between characters into pieces that fit, each as long as it can be (found by
+    doubling, then bisecting, so each piece costs O(its length · log its length))."""
+    from .inline import TOKEN
+
+    protected = sorted([m.span() for m in TOKEN.finditer(run)] + [m.span() for m in _PLACEHOLDER.finditer(run)])
+    pieces: list[str] = []
+    start = 0
+    while start < len(run):
+        rest = len(run) - start
+        if fits(run[start:]):
+            pieces.append(run[start:])
+            break
+        good, step = 0, 16
+        while step < rest and fits(run[start:start + step]):
+            good, step = step, step * 2
+        bad = min(step, rest)
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if fits(run[start:start + middle]) else (good, middle)
+        end = _safe_cut(run, start, start + max(1, good), protected)
+        pieces.append(run[start:end])
+        start = end
+    return pieces
+
+
+_PLACEHOLDER = re.compile(r"\[\[\s*+\d{1,4}\s*+\]\]")
+
+
+def _safe_cut(run: str, start: int, end: int, protected: list[tuple[int, int]]) -> int:
+    """``end`` moved back out of a marker or placeholder and off a combining mark; never to ``start``
+    (a piece of one unit that does not fit goes alone: the model's length flag reports it)."""
+    import unicodedata
+    from bisect import bisect_left
+
+    at = bisect_left(protected, (end, -1)) - 1  # the last span starting before ``end``
+    if at >= 0 and protected[at][0] < end < protected[at][1]:
+        # back to the marker's start; a marker that starts the piece goes whole, even if too long
+        end = protected[at][0] if protected[at][0] > start else protected[at][1]
+    while end - 1 > start and end < len(run) and unicodedata.combining(run[end]):
+        end -= 1
+    return end
 
 
 def _units(text: str, cut: re.Pattern[str]) -> list[str]:

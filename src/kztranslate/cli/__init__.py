@@ -2,18 +2,25 @@
 
 Each subcommand lives in its own module of this package, exposing ``register(subparsers)``
 (adds its parser and sets ``func``) and is listed in :data:`COMMANDS`. Exit codes follow
-``shared/conventions.md``: 0 ok · 2 usage · 3 bad input · 4 model unavailable · 5 batch items failed.
+``shared/conventions.md``: 0 ok · 2 usage · 3 bad input · 4 model unavailable · 5 batch items failed ·
+6 QA failed · 7 output cannot be written · 1 an unexpected failure (a bug).
+
+:func:`main` is the command line's one error boundary: every exception becomes one line on stderr
+naming the file, the position and the fix, with its exit code; the traceback is shown only with
+``--verbose`` (accepted anywhere on the line) or ``KZTRANSLATE_VERBOSE=1``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from typing import Sequence
 
 from .._version import __version__
-from ..errors import KZTranslateError
+from ..errors import from_exception
 
 __all__ = ["main", "COMMANDS"]
 
@@ -33,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Translate Kazakh news articles into Russian and English editions (and back), keeping their shape.",
     )
     parser.add_argument("--version", action="version", version=f"kztranslate {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show the traceback of an error (accepted anywhere on the command line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -40,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --verbose anywhere before a "--" (subcommands have their own parsers)
+    end = argv.index("--") if "--" in argv else len(argv)
+    verbose = "--verbose" in argv[:end] or os.environ.get("KZTRANSLATE_VERBOSE", "") not in ("", "0")
+    argv = [a for i, a in enumerate(argv) if not (a == "--verbose" and i < end)]
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -47,9 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except KZTranslateError as exc:
-        print(f"kztranslate: error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("kztranslate: interrupted", file=sys.stderr)
         return 130
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - the boundary: every failure is reported
+        return _report(exc, verbose)
+
+
+def _report(exc: BaseException, verbose: bool) -> int:
+    error = from_exception(exc)
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    if getattr(error, "internal", False):
+        hint = "" if verbose else "; rerun with --verbose for the traceback"
+        print(f"kztranslate: internal error: {error}{hint}, and please report it", file=sys.stderr)
+    else:
+        print(f"kztranslate: error: {error}", file=sys.stderr)
+    return error.exit_code

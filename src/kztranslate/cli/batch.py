@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", help="translation backend (transformers, ctranslate2, pseudo)")
     p.add_argument("--model", help="model name or local path")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="translate what symbolic links lead to, also outside INPUT (default: such links, and "
+                   "dangling ones, are reported as failed items)")
     p.set_defaults(func=run)
 
 
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     summary = run_batch(
         args.input, args.out, args.to, source=args.source, format=args.format, workers=args.workers,
         chunk_size=args.chunk_size, engine=args.engine, backend=args.backend, model=args.model,
-        progress=not args.no_progress,
+        progress=not args.no_progress, follow_symlinks=args.follow_symlinks,
     )
     print(summary.line(), file=sys.stderr)
     for asked, why in summary.not_written.items():

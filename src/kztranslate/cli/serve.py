@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--burst", type=int, default=20, help="default burst per API key (default: 20)")
     p.add_argument("--max-request-bytes", type=int, default=2 * 1024 * 1024,
                    help="default largest request body per API key (default: 2 MiB)")
+    p.add_argument("--request-timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="longest a request waits for its translation before a 503 answer (default: 120)")
+    p.add_argument("--heavy-lane", choices=["thread", "process"], default="thread",
+                   help="translate articles over 20,000 characters in a thread sharing the model (default) or in a "
+                   "worker process with its own copy of it (twice the memory; small requests stay fast)")
     p.add_argument("--job-chunk-size", type=int, default=8, help="job articles committed together (default: 8)")
     p.add_argument("--job-lease", type=float, default=30.0,
                    help="seconds before a crashed server's unfinished job is taken over (default: 30)")
@@ -64,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         rate_per_second=args.rate,
         rate_burst=args.burst,
         max_request_bytes=args.max_request_bytes,
+        request_time_budget_s=args.request_timeout,
+        heavy_lane=args.heavy_lane,
         job_chunk_size=args.job_chunk_size,
         job_lease_seconds=args.job_lease,
         job_article_delay=args.job_article_delay,

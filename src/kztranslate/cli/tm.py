@@ -6,6 +6,7 @@
     kztranslate tm export FILE.jsonl|FILE.tmx
     kztranslate tm import FILE.jsonl|FILE.tmx
     kztranslate tm clear [--model M] [--pair kk-ru]
+    kztranslate tm check [--drop] [--json]
 
 ``--memory PATH`` (before or after the action) picks the file; default ``$KZTRANSLATE_TM`` or
 ``memory.sqlite`` in the user cache dir.
@@ -18,11 +19,11 @@ import json
 from typing import Any
 
 from ..engine.memory import TranslationMemory, default_memory_path
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 
 __all__ = ["register", "run"]
 
-_ACTIONS = ("stats", "export", "import", "clear")
+_ACTIONS = ("stats", "export", "import", "clear", "check")
 
 
 def register(subparsers: Any) -> None:
@@ -54,6 +55,12 @@ def register(subparsers: Any) -> None:
     )
     clear.add_argument("--model", metavar="M", help="only this model's machine output (post-edits stay)")
     clear.add_argument("--pair", metavar="SRC-TGT", help="only this language pair, e.g. kk-ru")
+    check = actions.add_parser(
+        "check", parents=[common],
+        help="SQLite's integrity check and every entry's checksum (exit 3 when something is damaged)",
+    )
+    check.add_argument("--drop", action="store_true", help="delete the entries whose checksum fails")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)
 
 
@@ -68,8 +75,32 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {memory.export(args.file)} entries to {args.file}")
         elif args.tm_action == "import":
             print(f"imported {memory.import_(args.file)} entries from {args.file}")
+        elif args.tm_action == "check":
+            return _check(memory, args)
         else:
             print(f"removed {memory.clear(model=args.model, pair=args.pair)} entries")
+    return 0
+
+
+def _check(memory: TranslationMemory, args: argparse.Namespace) -> int:
+    report = memory.check(drop=args.drop)
+    sound = report["integrity"] == ["ok"]
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(f"memory      {report['path']}")
+        print(f"integrity   {'ok' if sound else '; '.join(report['integrity'][:10])}")
+        print(f"entries     {report['entries']:,} ({len(report['damaged']):,} failing their checksum"
+              + (f", {report['dropped']:,} dropped" if args.drop else "") + ")")
+        for entry in report["damaged"][:10]:
+            print(f"  damaged {entry['type'].replace('_', '-')} {entry['source_language']}-"
+                  f"{entry['target_language']}: {entry['source_key'][:80]!r}")
+    if not sound:
+        raise InputError("SQLite's integrity check failed; restore the file from a backup, or export what is "
+                         "readable (`tm export`) into a new memory", source=report["path"])
+    if report["damaged"] and not args.drop:
+        raise InputError(f"{len(report['damaged'])} entr(y/ies) fail their checksum (they are never served); "
+                         "`kztranslate tm check --drop` deletes them", source=report["path"])
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Decoding, available_backends
-from ..errors import BatchError, KZTranslateError, UsageError
+from ..errors import BatchError, KZTranslateError, UsageError, from_exception
 from ..languages import LANGUAGES, normalize_language
 
 __all__ = ["register", "run", "output_path"]
@@ -179,9 +179,10 @@ def run(args: argparse.Namespace) -> int:
                 for target in targets:
                     check_target(article, target)
             items.append((article, (path, fmt)))
-        except KZTranslateError as exc:
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - one bad file must not sink the others
+            exc = from_exception(exc, source=str(path))
             if len(paths) == 1:
-                raise
+                raise exc
             failures[str(path)] = exc
             print(f"kztranslate: error: {exc}", file=sys.stderr)
 
@@ -218,7 +219,15 @@ def run(args: argparse.Namespace) -> int:
                 print(f"kztranslate: {path}: no {lang} edition written: the article is already in {lang}",
                       file=sys.stderr)
         out_format = args.format or fmt
-        rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
+        try:
+            rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001
+            exc = from_exception(exc, source=str(path))
+            if len(paths) == 1:
+                raise exc
+            failures[str(path)] = exc
+            print(f"kztranslate: error: {exc}", file=sys.stderr)
+            continue
         for lang, variant in outcome.items():
             _print_qa_summary(path, lang, variant)
         if to_stdout:
@@ -231,8 +240,16 @@ def run(args: argparse.Namespace) -> int:
             if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
                 print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
                 continue
+            try:
+                formats.write_atomic(target, text)
+            except OSError as exc:
+                error = from_exception(exc, source=str(target), writing=True)
+                if len(paths) == 1:
+                    raise error from exc
+                failures[str(path)] = error
+                print(f"kztranslate: error: {error}", file=sys.stderr)
+                break
             written_by[target.resolve()] = path
-            formats.write_atomic(target, text)
             written += 1
             if len(paths) > 1 or len(targets) > 1:
                 print(f"wrote {target}", file=sys.stderr)

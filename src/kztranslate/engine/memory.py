@@ -10,12 +10,21 @@ One SQLite file (stdlib ``sqlite3``) holds two tables:
 
 Several processes may share the file: it runs in WAL mode with a busy timeout, every write is one
 short ``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection.
+
+Every entry carries a checksum of what it says (kind, profile, pair, source and target text,
+truncated flag). An entry that fails it — a damaged disk, a byte changed by hand — is never
+served: it is deleted, logged as a warning (logger ``kztranslate.memory``) and translated again.
+A file that is empty (0 bytes: a truncated memory) or that is some other program's database is
+refused with an :class:`~kztranslate.errors.InputError`, never silently reset.
+:meth:`TranslationMemory.check` runs SQLite's integrity check and verifies every checksum
+(``kztranslate tm check``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -39,6 +48,7 @@ __all__ = [
     "parse_pair",
     "SCHEMA_VERSION",
     "VOLATILE_SIGNATURE_KEYS",
+    "entry_checksum",
 ]
 
 #: Environment variable that overrides the default memory file.
@@ -51,7 +61,13 @@ VOLATILE_SIGNATURE_KEYS = frozenset({
 })
 
 #: Version of the schema this code writes; older files are migrated on open.
-SCHEMA_VERSION = 1
+#: 1: profiles, segments, post_edits. 2: a checksum per entry.
+SCHEMA_VERSION = 2
+
+log = logging.getLogger("kztranslate.memory")
+
+#: Our tables: a database holding other tables and none of these is some other program's.
+_OUR_TABLES = frozenset({"profiles", "segments", "post_edits", "schema_version"})
 
 # Bound parameters per statement stay well below SQLite's limit (999 on old builds).
 _CHUNK = 400
@@ -154,8 +170,34 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def entry_checksum(kind: str, profile: int | None, source_language: str, target_language: str,
+                   source_key: str, source_text: str, target_text: str, truncated: bool | int) -> str:
+    """The checksum stored with an entry: SHA-256 (first 128 bits, hex) of what the entry says."""
+    raw = json.dumps([kind, profile, source_language, target_language, source_key, source_text, target_text,
+                      int(bool(truncated))], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _add_checksums(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE segments ADD COLUMN checksum TEXT")
+    conn.execute("ALTER TABLE post_edits ADD COLUMN checksum TEXT")
+    rows = conn.execute("SELECT profile, source_language, target_language, source_key, source_text, target_text, "
+                        "truncated FROM segments").fetchall()
+    conn.executemany(
+        "UPDATE segments SET checksum = ? WHERE profile = ? AND source_language = ? AND target_language = ? "
+        "AND source_key = ?",
+        [(entry_checksum("segment", *row), *row[:4]) for row in rows],
+    )
+    rows = conn.execute("SELECT profile, source_language, target_language, source_key, source_text, target_text "
+                        "FROM post_edits").fetchall()
+    conn.executemany(
+        "UPDATE post_edits SET checksum = ? WHERE source_language = ? AND target_language = ? AND source_key = ?",
+        [(entry_checksum("post_edit", *row, 0), *row[1:4]) for row in rows],
+    )
+
+
 #: Schema migrations: ``_MIGRATIONS[n]`` takes a file from version n to n + 1.
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1]
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1, _add_checksums]
 
 
 class TranslationMemory:
@@ -175,6 +217,8 @@ class TranslationMemory:
         # Connections inherited across fork(): never used nor closed in the child (closing one
         # there can corrupt the parent's file), so they are kept referenced here instead.
         self._inherited: list[sqlite3.Connection] = []
+        #: Entries dropped because their checksum failed, since this object was made.
+        self.dropped = 0
 
     def __repr__(self) -> str:
         return f"TranslationMemory({':memory:' if self.in_ram else str(self.path)!r})"
@@ -214,30 +258,59 @@ class TranslationMemory:
         keys = [normalize_segment(t) for t in texts]
         unique = list(dict.fromkeys(keys))
         found: dict[str, Translation] = {}
+        damaged: list[tuple[str, int | None, str]] = []
         with self._transaction(write=False) as conn:
             profile = self._profile_id(conn, signature)
             for chunk in _chunks(unique):
                 marks = ",".join("?" * len(chunk))
                 if profile is not None:
                     rows = conn.execute(
-                        f"SELECT source_key, target_text, truncated FROM segments WHERE profile = ? "
-                        f"AND source_language = ? AND target_language = ? AND source_key IN ({marks})",
+                        f"SELECT source_key, source_text, target_text, truncated, checksum FROM segments "
+                        f"WHERE profile = ? AND source_language = ? AND target_language = ? "
+                        f"AND source_key IN ({marks})",
                         (profile, source, target, *chunk),
                     )
-                    for key, text, truncated in rows:
-                        found[key] = Translation(text, bool(truncated), {"origin": "memory"})
+                    for key, src_text, text, truncated, checksum in rows:
+                        if _intact(checksum, "segment", profile, source, target, key, src_text, text, truncated):
+                            found[key] = Translation(text, bool(truncated), {"origin": "memory"})
+                        else:
+                            damaged.append(("segment", profile, key))
                 rows = conn.execute(
-                    f"SELECT source_key, target_text FROM post_edits WHERE source_language = ? "
-                    f"AND target_language = ? AND source_key IN ({marks})",
+                    f"SELECT source_key, profile, source_text, target_text, checksum FROM post_edits "
+                    f"WHERE source_language = ? AND target_language = ? AND source_key IN ({marks})",
                     (source, target, *chunk),
                 )
-                for key, text in rows:
-                    found[key] = Translation(text, False, {"origin": "post_edit"})
+                for key, edit_profile, src_text, text, checksum in rows:
+                    if _intact(checksum, "post_edit", edit_profile, source, target, key, src_text, text, 0):
+                        found[key] = Translation(text, False, {"origin": "post_edit"})
+                    else:
+                        damaged.append(("post_edit", edit_profile, key))
+        if damaged:
+            self._drop_damaged(damaged, source, target)
         if record_hits and found:
             self._record_hits(found, profile, source, target)
         return [
             Translation(found[k].text, found[k].truncated, dict(found[k].meta)) if k in found else None for k in keys
         ]
+
+    def _drop_damaged(self, damaged: list[tuple[str, int | None, str]], source: str, target: str) -> None:
+        """Delete entries whose checksum fails (they are translated again) and say so."""
+        with self._transaction(write=True) as conn:
+            for kind, profile, key in damaged:
+                if kind == "segment":
+                    conn.execute("DELETE FROM segments WHERE profile = ? AND source_language = ? "
+                                 "AND target_language = ? AND source_key = ?", (profile, source, target, key))
+                else:
+                    conn.execute("DELETE FROM post_edits WHERE source_language = ? AND target_language = ? "
+                                 "AND source_key = ?", (source, target, key))
+        self.dropped += len(damaged)
+        for kind, _profile, key in damaged:
+            log.warning("%s: a damaged %s entry (%s → %s, %r) failed its checksum; dropped, it will be "
+                        "translated again (run `kztranslate tm check` to check the whole file)",
+                        self._where(), kind.replace("_", "-"), source, target, key[:80])
+
+    def _where(self) -> str:
+        return ":memory:" if self.in_ram else str(self.path)
 
     def _record_hits(self, found: dict[str, Translation], profile: int | None, source: str, target: str) -> None:
         now = _now()
@@ -273,24 +346,32 @@ class TranslationMemory:
             return 0
         source, target = parse_pair((source, target))
         now = _now()
+        entries = [
+            (text, t.text if isinstance(t, Translation) else t, int(isinstance(t, Translation) and t.truncated))
+            for text, t in zip(texts, translations)
+        ]
+        # text SQLite cannot store as UTF-8 (a lone surrogate from a model) is not remembered
+        entries = [e for e in entries if _storable(e[0]) and _storable(e[1])]
+        if not entries:
+            return 0
         with self._transaction(write=True) as conn:
             profile = self._ensure_profile(conn, signature)
             conn.executemany(
                 "INSERT INTO segments (profile, source_language, target_language, source_key, source_text, "
-                "target_text, truncated, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "target_text, truncated, created, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (profile, source_language, target_language, source_key) DO UPDATE SET "
                 "source_text = excluded.source_text, target_text = excluded.target_text, "
-                "truncated = excluded.truncated, created = excluded.created",
+                "truncated = excluded.truncated, created = excluded.created, checksum = excluded.checksum",
                 [
                     (
-                        profile, source, target, normalize_segment(text), text,
-                        t.text if isinstance(t, Translation) else t,
-                        int(isinstance(t, Translation) and t.truncated), now,
+                        profile, source, target, normalize_segment(text), text, output, truncated, now,
+                        entry_checksum("segment", profile, source, target, normalize_segment(text), text, output,
+                                       truncated),
                     )
-                    for text, t in zip(texts, translations)
+                    for text, output, truncated in entries
                 ],
             )
-        return len(texts)
+        return len(entries)
 
     def store_post_edit(
         self,
@@ -309,19 +390,19 @@ class TranslationMemory:
 
     def _store_post_edits(self, rows: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]]) -> None:
         with self._transaction(write=True) as conn:
+            values = []
+            for src_text, tgt_text, source, target, signature, created, hits in rows:
+                profile = None if signature is None else self._ensure_profile(conn, signature)
+                key = normalize_segment(src_text)
+                values.append((source, target, key, src_text, tgt_text, profile, created, hits,
+                               entry_checksum("post_edit", profile, source, target, key, src_text, tgt_text, 0)))
             conn.executemany(
                 "INSERT INTO post_edits (source_language, target_language, source_key, source_text, target_text, "
-                "profile, created, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "profile, created, hits, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_language, target_language, source_key) DO UPDATE SET "
                 "source_text = excluded.source_text, target_text = excluded.target_text, "
-                "profile = excluded.profile, created = excluded.created",
-                [
-                    (
-                        source, target, normalize_segment(src_text), src_text, tgt_text,
-                        None if signature is None else self._ensure_profile(conn, signature), created, hits,
-                    )
-                    for src_text, tgt_text, source, target, signature, created, hits in rows
-                ],
+                "profile = excluded.profile, created = excluded.created, checksum = excluded.checksum",
+                values,
             )
 
     def clear(self, model: str | None = None, pair: str | tuple[str, str] | None = None) -> int:
@@ -350,6 +431,33 @@ class TranslationMemory:
         return removed
 
     # -- reports and transfer -----------------------------------------------------------------
+    def check(self, *, drop: bool = False) -> dict[str, Any]:
+        """SQLite's integrity check plus every entry's checksum: ``{"path", "integrity": [...]
+        ("ok" when sound), "entries", "damaged": [{"type", "source_language", "target_language",
+        "source_text"}], "dropped"}``. ``drop=True`` deletes the damaged entries."""
+        damaged: list[dict[str, Any]] = []
+        with self._transaction(write=False) as conn:
+            integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            entries = 0
+            for kind, query in (
+                ("segment", "SELECT profile, source_language, target_language, source_key, source_text, "
+                            "target_text, truncated, checksum FROM segments"),
+                ("post_edit", "SELECT profile, source_language, target_language, source_key, source_text, "
+                              "target_text, 0, checksum FROM post_edits"),
+            ):
+                for profile, source, target, key, src_text, text, truncated, checksum in conn.execute(query):
+                    entries += 1
+                    if not _intact(checksum, kind, profile, source, target, key, src_text, text, truncated):
+                        damaged.append({"type": kind, "profile": profile, "source_language": source,
+                                        "target_language": target, "source_key": key})
+        if drop and damaged:
+            for entry in damaged:
+                self._drop_damaged([(entry["type"], entry["profile"], entry["source_key"])],
+                                   entry["source_language"], entry["target_language"])
+        return {"path": self._where(), "integrity": integrity, "entries": entries, "damaged": damaged,
+                "dropped": len(damaged) if drop else 0}
+
+
     def stats(self) -> dict[str, Any]:
         """Counts: ``entries`` (machine), ``post_edits``, ``truncated``, ``hits``, ``by_pair``,
         ``by_model``, ``profiles``, ``size_bytes``, ``path``, ``schema_version``."""
@@ -440,11 +548,14 @@ class TranslationMemory:
                 profile = self._ensure_profile(conn, signature)
                 conn.executemany(
                     "INSERT INTO segments (profile, source_language, target_language, source_key, source_text, "
-                    "target_text, truncated, created, hits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "target_text, truncated, created, hits, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (profile, source_language, target_language, source_key) DO UPDATE SET "
                     "source_text = excluded.source_text, target_text = excluded.target_text, "
-                    "truncated = excluded.truncated, created = excluded.created, hits = excluded.hits",
-                    [(profile, s, t, normalize_segment(st), st, tt, int(tr), c, h) for s, t, st, tt, tr, c, h in rows],
+                    "truncated = excluded.truncated, created = excluded.created, hits = excluded.hits, "
+                    "checksum = excluded.checksum",
+                    [(profile, s, t, normalize_segment(st), st, tt, int(tr), c, h,
+                      entry_checksum("segment", profile, s, t, normalize_segment(st), st, tt, tr))
+                     for s, t, st, tt, tr, c, h in rows],
                 )
         if post_edits:
             self._store_post_edits(post_edits)
@@ -506,9 +617,13 @@ class TranslationMemory:
         target = ":memory:" if self.in_ram else str(self.path)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                self._create()
+            self._refuse_empty()
         conn = sqlite3.connect(target, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            _refuse_foreign(conn, self._where())  # before WAL mode, which rewrites the file's header
             if not self.in_ram:
                 self._use_wal(conn)
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -518,6 +633,42 @@ class TranslationMemory:
             raise
         self._conn, self._pid = conn, os.getpid()
         return conn
+
+    def _create(self) -> None:
+        """Make a new memory complete under a temporary name, then link it into place: a file at
+        ``path`` is never one being set up, so an empty one is always a damaged one."""
+        assert self.path is not None
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        try:
+            conn = sqlite3.connect(str(temporary), isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                _migrate(conn)
+            finally:
+                conn.close()
+            os.link(temporary, self.path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except (OSError, sqlite3.Error):
+            pass  # no hard links here, or no room: SQLite creates the file in place instead
+        finally:
+            for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _refuse_empty(self) -> None:
+        """A file of 0 bytes is a memory that was truncated (SQLite would silently start a new one)."""
+        try:
+            empty = self.path is not None and self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise InputError(f"cannot read the translation memory ({exc.strerror})", source=self._where()) from exc
+        if empty and not any(Path(f"{self.path}{end}").exists() for end in ("-wal", "-journal")):
+            raise InputError(
+                "the translation memory file is empty (0 bytes): it was truncated or is not a memory; restore it "
+                f"from a backup, or delete it to start an empty memory (or choose another with --memory / ${ENV_VAR})",
+                source=self._where(),
+            )
 
     def _use_wal(self, conn: sqlite3.Connection) -> None:
         """Switch the file to WAL once. The switch needs an exclusive lock and SQLite reports a
@@ -687,6 +838,35 @@ _READERS: dict[str, Callable[[Path], Iterator[tuple[str, dict[str, Any]]]]] = {"
 def _fingerprint(signature: Mapping[str, Any]) -> tuple[str, str]:
     canonical = _canonical(memory_signature(signature))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), canonical
+
+
+def _intact(checksum: str | None, kind: str, profile: int | None, source: str, target: str, key: str,
+            source_text: str, target_text: str, truncated: Any) -> bool:
+    """Whether an entry still says what it said when it was stored."""
+    if not isinstance(source_text, str) or not isinstance(target_text, str) or normalize_segment(source_text) != key:
+        return False
+    return checksum == entry_checksum(kind, profile, source, target, key, source_text, target_text, truncated)
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_foreign(conn: sqlite3.Connection, where: str) -> None:
+    """Some other program's database is not turned into a memory (nor is its data touched)."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")}
+    if tables and not tables & _OUR_TABLES:
+        listed = ", ".join(sorted(tables)[:5])
+        raise InputError(
+            f"this SQLite file is not a kztranslate translation memory (it holds the tables {listed}); "
+            f"choose another file with --memory / ${ENV_VAR}",
+            source=where,
+        )
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..errors import KZTranslateError
+from ..errors import KZTranslateError, from_exception
 from ..formats import available_formats
 from ..languages import LANGUAGES, base_language
 from .articles import ApiError, api_error_for, parse_languages, read_input, render_variants
@@ -28,7 +28,13 @@ from .batcher import MicroBatcher
 from .compat_deepl import deepl_router
 from .compat_libretranslate import libretranslate_router
 from .jobs import JobWorker
-from .limits import TokenBucket
+from .limits import (
+    BODY_LIMIT_KEY,
+    BodyLimitMiddleware,
+    TokenBucket,
+    install_log_redaction,
+    secret_parameters,
+)
 from .metrics import ServiceMetrics
 from .schemas import (
     ErrorResponse,
@@ -88,8 +94,18 @@ class _Service:
                 return
         self.metrics.model_ready.set(1)
         s = self.settings
+        heavy_process = None
+        if s.heavy_lane == "process":
+            from .batcher import heavy_worker
+
+            try:
+                heavy_process = await asyncio.to_thread(heavy_worker, s.backend, {"model": s.model,
+                                                                                  **s.backend_options})
+            except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
+                log.error("the heavy-article worker process did not start (%s); heavy articles use a thread", exc)
         self.batcher = MicroBatcher(
-            self.translator, self.metrics, window_s=s.batch_window_ms / 1000, max_articles=s.max_batch_articles
+            self.translator, self.metrics, window_s=s.batch_window_ms / 1000, max_articles=s.max_batch_articles,
+            time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars, heavy_process=heavy_process,
         )
         self.worker = JobWorker(self.store, self.batcher, s, self.metrics)
         await asyncio.gather(self.batcher.run(), self.worker.run())
@@ -133,13 +149,14 @@ class _Service:
                            f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; "
                            f"retry after {seconds} s", headers={"Retry-After": str(seconds)})
         limit = key.max_request_bytes if key and key.max_request_bytes is not None else s.max_request_bytes
+        # a body without Content-Length (chunked) is counted as it streams in: BodyLimitMiddleware
+        request.scope[BODY_LIMIT_KEY] = limit
         declared = request.headers.get("content-length")
+        size = 0
         if declared is not None:
             if not declared.isdigit():
                 raise ApiError(400, "invalid_content_length", f"Content-Length {declared!r} is not a number")
             size = int(declared)
-        else:
-            size = len(await request.body()) if request.method in ("POST", "PUT", "PATCH") else 0
         if size > limit:
             raise ApiError(413, "request_too_large",
                            f"the request body is {size} bytes, over this key's limit of {limit} bytes; "
@@ -181,19 +198,27 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
     async def guard(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
         try:
+            secrets = secret_parameters(request.url.query)
+            if secrets:  # the URL ends up in access logs, proxies and browser histories
+                raise ApiError(400, "api_key_in_url",
+                               f"credentials go in a header, never in the URL (found {', '.join(sorted(secrets))} "
+                               "in the query); send 'Authorization: Bearer <key>' or 'X-API-Key: <key>', and "
+                               "revoke a key that was sent in a URL (`kztranslate keys revoke`)")
             if request.url.path.startswith("/v1/") and request.method != "OPTIONS":
                 request.state.api_key = await service.admit(request)
             response = await call_next(request)
         except ApiError as exc:
             response = service.error_response(exc)
-        except Exception:  # a bug: a JSON 500 like every other error, and logged
-            log.exception("%s %s failed", request.method, request.url.path)
-            response = service.error_response(ApiError(500, "internal_error", "the server failed on this request; "
-                                                       "its log has the details"))
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - the boundary of every request
+            response = service.error_response(_unexpected(request, exc))
         label = _route_label(app, request)
         service.metrics.requests.labels(label, request.method, str(response.status_code)).inc()
         service.metrics.latency.labels(label).observe(time.perf_counter() - started)
         return response
+
+    # outermost: a body over the limit is refused while it streams in, before anything reads it
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_request_bytes)
+    install_log_redaction()
 
     if settings.cors_origins:
         app.add_middleware(
@@ -342,6 +367,16 @@ def _route_label(app: FastAPI, request: Request) -> str:
 
         route = next((r for r in app.router.routes if r.matches(request.scope)[0] == Match.FULL), None)
     return getattr(route, "path", "unmatched")
+
+
+def _unexpected(request: Request, exc: BaseException) -> ApiError:
+    """An exception no route turned into an answer: bad input the library did not name (too deeply
+    nested, not encodable) is a 422; anything else is a bug, a JSON 500, and logged."""
+    error = from_exception(exc)
+    if not getattr(error, "internal", False):
+        return api_error_for(error)
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return ApiError(500, "internal_error", "the server failed on this request; its log has the details")
 
 
 def _validation_api_error(exc: RequestValidationError) -> ApiError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import json
 from typing import Any
 
@@ -17,6 +19,8 @@ from ..errors import (
 from ..formats import available_formats, detect_format, get_format
 from ..languages import LANGUAGES, normalize_language
 from .schemas import ArticleInput
+
+log = logging.getLogger("kztranslate.service")
 
 __all__ = ["ApiError", "read_input", "render_variants", "parse_languages", "api_error_for"]
 
@@ -78,6 +82,10 @@ def read_input(item: ArticleInput, source: str | None) -> tuple[Article, str]:
         return fmt.read(text, source="request", language=source), name
     except KZTranslateError as exc:
         raise api_error_for(exc) from exc
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - a reader failing on odd input
+        log.error("the %s reader failed on a request", name, exc_info=exc)
+        raise ApiError(422, "unreadable_content", f"the {name} content could not be read ({type(exc).__name__}: "
+                       f"{exc}); check it is well-formed {name}") from exc
 
 
 def render_variants(variants: dict[str, Article], format_name: str) -> dict[str, dict[str, Any]]:

@@ -1,22 +1,37 @@
 """Micro-batching: articles of concurrent requests share one model pass.
 
 Requests put their article on a queue; a collector task waits a few milliseconds for more,
-then runs them all through one :meth:`Translator.pipe` call in the model thread (the event
+then runs them all through one :meth:`Translator.pipe` call in a model thread (the event
 loop stays free). While the model is busy, new requests pile up and form the next batch.
+
+There are two lanes, each with its queue, collector and thread: articles over ``heavy_chars``
+translatable characters go to the heavy lane, so a huge article does not hold up the small ones
+queued behind it. The lanes share one loaded model; its calls are serialized batch by batch (a
+lock around the backend), so a heavy pass and small passes interleave between model batches.
+A request waits at most ``time_budget_s`` for its result, then gets a 503.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from ..document import Article
 from ..errors import KZTranslateError
+from .articles import ApiError
 from .metrics import ServiceMetrics
 
-__all__ = ["MicroBatcher"]
+__all__ = ["MicroBatcher", "SWITCH_INTERVAL_S"]
+
+#: The interpreter's thread switch interval while a service runs (see MicroBatcher).
+SWITCH_INTERVAL_S = 0.0005
+#: Longest the heavy lane waits for small work at one model call.
+YIELD_S = 0.05
 
 
 @dataclass(slots=True)
@@ -27,55 +42,215 @@ class _Pending:
     future: asyncio.Future
 
 
+class _Lane:
+    """One queue of articles, its collector task and its model thread (or worker process)."""
+
+    def __init__(self, name: str, process: Any = None) -> None:
+        self.name = name
+        self.queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self.process = process  # a ProcessPoolExecutor holding its own Translator, or None
+        self.thread = process or ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+
+
+# -- the heavy lane in a worker process: its own interpreter, so its Python work takes no GIL time
+# from the small requests (at the price of a second copy of the model in memory) ------------------
+_WORKER_TRANSLATOR: Any = None
+
+
+def _start_worker(backend: str | None, options: dict[str, Any], parent: int) -> None:
+    global _WORKER_TRANSLATOR
+    import os
+    import time
+
+    from ..pipeline import Translator
+
+    def watch() -> None:  # the server is gone (killed, not shut down): so is its worker
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="kztranslate-parent-watch").start()
+    _WORKER_TRANSLATOR = Translator(backend, **options)
+
+
+def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str | None) -> list[Any]:
+    outcomes: list[Any] = []
+    try:
+        outcomes = [o for o, _ in _WORKER_TRANSLATOR.pipe(
+            [(a, None) for a in articles], list(targets), source=source, as_tuples=True)]
+    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - find the article that caused it
+        if len(articles) == 1:
+            return [KZTranslateError(f"{type(exc).__name__}: {exc}")]
+        return [_worker_pass([a], targets, source)[0] for a in articles]
+    return outcomes
+
+
+def heavy_worker(backend: str | None, options: dict[str, Any]) -> Any:
+    """A one-process pool whose process holds its own Translator, for ``MicroBatcher(heavy_process=...)``."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(backend, options, os.getpid()))
+    pool.submit(int).result()  # start it now: the model loads before the service reports ready
+    return pool
+
+
+class _SharedBackend:
+    """The translator's backend, used by both lanes' threads: every model call (and tokenizer use)
+    holds one lock, so calls never overlap and the lanes interleave batch by batch."""
+
+    def __init__(self, backend: Any, lock: threading.RLock, gate: Any = None) -> None:
+        self._backend = backend
+        self._lock = lock
+        self._gate = gate  # called before each model call: the heavy lane gives way there
+
+    def __getattr__(self, name: str) -> Any:
+        # Optional methods (translate_mixed, with_decoding) exist here exactly when the backend has
+        # them, so the pipeline's protocol checks see the backend's own capabilities.
+        found = getattr(self._backend, name)
+        if name in ("translate_batch", "translate_mixed", "count_tokens"):
+            def locked(*args: Any, **kwargs: Any) -> Any:
+                if self._gate is not None:
+                    self._gate()
+                with self._lock:
+                    return found(*args, **kwargs)
+            return locked
+        if name == "with_decoding":
+            return lambda *args, **kwargs: _SharedBackend(found(*args, **kwargs), self._lock, self._gate)
+        return found
+
+
+def _share(translator: Any, gate: Any = None) -> None:
+    """Put the translator's backend behind :class:`_SharedBackend` (once)."""
+    backend = getattr(translator, "backend", None)
+    if backend is None or isinstance(backend, _SharedBackend):
+        return
+    shared = _SharedBackend(backend, threading.RLock(), gate)
+    translator.backend = shared
+    scheduler = getattr(translator, "scheduler", None)
+    if scheduler is not None and getattr(scheduler, "backend", None) is backend:
+        scheduler.backend = shared
+
+
 class MicroBatcher:
     """Gathers articles for ``window_s`` (at most ``max_articles``) and translates them together."""
 
-    def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int) -> None:
+    def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int,
+                 time_budget_s: float = math.inf, heavy_chars: int = 20_000, heavy_process: Any = None) -> None:
         self.translator = translator
         self.metrics = metrics
         self.window_s = window_s
         self.max_articles = max_articles
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        # One model thread: the model is loaded once and used by one pass at a time.
-        self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kztranslate-model")
+        self.time_budget_s = time_budget_s
+        self.heavy_chars = heavy_chars
+        # The heavy lane gives way to small articles: before each of its model calls (one per sentence
+        # while planning, one per batch while decoding) it waits while small work is pending, at most
+        # YIELD_S at a time, so it is slowed down, never starved.
+        self._small_pending = 0
+        self._small_idle = threading.Event()
+        self._small_idle.set()
+        _share(translator, self._give_way)
+        self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy", heavy_process)}
+        # A small request passes between the event loop and its lane's thread many times; while the
+        # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._counted_stats: Any = None
+        self._stats_lock = threading.Lock()
 
-    async def translate(self, article: Article, targets: list[str], source: str | None) -> dict[str, Article]:
-        """Translate one article (together with whatever else is waiting); raises its KZTranslateError."""
+    async def translate(self, article: Article, targets: list[str], source: str | None, *,
+                        time_budget_s: float | None = None) -> dict[str, Article]:
+        """Translate one article (together with whatever else is waiting); raises its KZTranslateError,
+        or an ApiError 503 when the time budget (default: the batcher's) runs out first."""
+        budget = self.time_budget_s if time_budget_s is None else time_budget_s
         future = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(article, tuple(targets), source, future))
-        return await future
+        chars = sum(len(b.text) for b in article.blocks if b.translatable)
+        lane = self._lanes["heavy" if chars > self.heavy_chars else "small"]
+        if lane.name == "small":
+            self._small_pending += 1
+            self._small_idle.clear()
+            future.add_done_callback(self._small_done)
+        await lane.queue.put(_Pending(article, tuple(targets), source, future))
+        if math.isinf(budget):
+            return await future
+        try:
+            return await asyncio.wait_for(future, budget)
+        except asyncio.TimeoutError:
+            self.metrics.errors.labels("time_budget_exceeded").inc()
+            raise ApiError(503, "time_budget_exceeded",
+                           f"the translation took longer than this server's budget of {budget:g} s "
+                           "per request; send a shorter article, or use POST /v1/jobs for long ones",
+                           headers={"Retry-After": "30"}) from None
+
+    def _small_done(self, _future: asyncio.Future) -> None:
+        self._small_pending -= 1
+        if self._small_pending <= 0:
+            self._small_pending = 0
+            self._small_idle.set()
+
+    def _give_way(self) -> None:
+        if threading.current_thread().name.startswith("kztranslate-model-heavy"):
+            self._small_idle.wait(YIELD_S)
 
     async def run(self) -> None:
-        """The collector loop; runs until cancelled."""
+        """The collector loops of both lanes; run until cancelled."""
+        try:
+            await asyncio.gather(*(self._collect(lane) for lane in self._lanes.values()))
+        finally:
+            for lane in self._lanes.values():
+                workers = list(getattr(lane.process, "_processes", {}).values()) if lane.process else []
+                lane.thread.shutdown(wait=False, cancel_futures=True)
+                for worker in workers:  # a heavy pass in progress is not waited for
+                    worker.terminate()
+
+    async def _collect(self, lane: _Lane) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await lane.queue.get()]
+            deadline = loop.time() + self.window_s
+            while len(batch) < self.max_articles:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(lane.queue.get(), remaining))
+                except asyncio.TimeoutError:
+                    break
+            batch = [item for item in batch if not item.future.done()]  # the client gave up meanwhile
+            if not batch:
+                continue
+            self.metrics.batch_articles.observe(len(batch))
+            groups: dict[tuple[tuple[str, ...], str | None], list[_Pending]] = {}
+            for item in batch:
+                groups.setdefault((item.targets, item.source), []).append(item)
+            for (targets, source), items in groups.items():
+                if lane.process is not None:
+                    outcomes = await self._process_pass(lane, items, targets, source)
+                else:
+                    outcomes = await loop.run_in_executor(lane.thread, self._pass, items, targets, source)
+                for item, outcome in zip(items, outcomes):
+                    if item.future.done():  # the client went away
+                        continue
+                    if isinstance(outcome, BaseException):
+                        item.future.set_exception(outcome)
+                    else:
+                        item.future.set_result(outcome)
+
+    async def _process_pass(self, lane: _Lane, items: list[_Pending], targets: tuple[str, ...],
+                            source: str | None) -> list[Any]:
         loop = asyncio.get_running_loop()
         try:
-            while True:
-                batch = [await self._queue.get()]
-                deadline = loop.time() + self.window_s
-                while len(batch) < self.max_articles:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        batch.append(await asyncio.wait_for(self._queue.get(), remaining))
-                    except asyncio.TimeoutError:
-                        break
-                self.metrics.batch_articles.observe(len(batch))
-                groups: dict[tuple[tuple[str, ...], str | None], list[_Pending]] = {}
-                for item in batch:
-                    groups.setdefault((item.targets, item.source), []).append(item)
-                for (targets, source), items in groups.items():
-                    outcomes = await loop.run_in_executor(self._model_thread, self._pass, items, targets, source)
-                    for item, outcome in zip(items, outcomes):
-                        if item.future.done():  # the client went away
-                            continue
-                        if isinstance(outcome, BaseException):
-                            item.future.set_exception(outcome)
-                        else:
-                            item.future.set_result(outcome)
-        finally:
-            self._model_thread.shutdown(wait=False, cancel_futures=True)
+            outcomes = await loop.run_in_executor(lane.process, _worker_pass, [i.article for i in items],
+                                                  targets, source)
+        except Exception as exc:  # noqa: BLE001 - the worker process died: these articles fail, the lane goes on
+            from ..errors import BackendError
+
+            return [BackendError(f"the heavy-article worker failed ({type(exc).__name__}: {exc})")] * len(items)
+        for item, outcome in zip(items, outcomes):
+            if not isinstance(outcome, BaseException):
+                self.metrics.articles.inc(len(outcome))
+        return outcomes
 
     def _count_segments(self, finished: int, _total: int) -> None:
         # The pipeline's ``progress(finished, total)``: ``finished`` segments have just been translated.
@@ -85,9 +260,10 @@ class MicroBatcher:
         # A scheduler with a translation memory reports each call's ``last_stats``; a pass that
         # sent nothing to the scheduler leaves the previous pass's stats there, counted already.
         stats = getattr(getattr(self.translator, "scheduler", None), "last_stats", None)
-        if stats is None or stats is self._counted_stats:
-            return
-        self._counted_stats = stats
+        with self._stats_lock:
+            if stats is None or stats is self._counted_stats:
+                return
+            self._counted_stats = stats
         self.metrics.cache_hits.labels("memory").inc(getattr(stats, "memory_hits", 0))
         self.metrics.cache_hits.labels("post_edit").inc(getattr(stats, "post_edits", 0))
 
@@ -98,7 +274,7 @@ class MicroBatcher:
                 [(item.article, None) for item in items], list(targets), source=source, as_tuples=True,
                 progress=self._count_segments,
             )]
-        except Exception as exc:  # noqa: BLE001 - a whole-pass failure; find the article that caused it
+        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - find the article that caused it
             if len(items) == 1:
                 return [exc]
             return [self._pass([item], targets, source)[0] for item in items]

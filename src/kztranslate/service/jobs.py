@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import logging
 import os
 import socket
@@ -85,7 +86,7 @@ class JobWorker:
     async def _article(self, job: JobRecord, index: int, format_name: str, document: str) -> tuple[int, bool, Any]:
         try:
             article = get_format("json").read(document, source=f"job {job.id} article {index}")
-            variants = await self.batcher.translate(article, job.targets, job.source)
+            variants = await self.batcher.translate(article, job.targets, job.source, time_budget_s=math.inf)
             return index, True, render_variants(variants, format_name)
         except KZTranslateError as exc:
             error = api_error_for(exc)

@@ -52,5 +52,14 @@ class ServiceSettings:
     """How long a worker's claim on a job lasts without renewal; a crashed worker's job is taken over after it."""
     job_poll_seconds: float = 0.5
     """How often an idle job worker looks for queued jobs (a new job wakes it at once)."""
+    request_time_budget_s: float = 120.0
+    """Longest a request waits for its translation; past it the answer is 503 ``time_budget_exceeded``."""
+    heavy_article_chars: int = 20_000
+    """Articles with more translatable characters than this go to a lane of their own, so a huge article
+    does not hold up the small ones queued behind it."""
+    heavy_lane: str = "thread"
+    """Where heavy articles are translated: ``thread`` (shares the loaded model) or ``process`` (a worker
+    process with its own copy of the model: twice the memory, but its Python work never slows the small
+    requests down)."""
     job_article_delay: float = 0.0
     """For testing only: sleep this many seconds per job article, so a test can stop the server mid-job."""
