@@ -89,3 +89,11 @@ def test_from_exception_keeps_the_cause_and_names_the_output_not_its_temporary_f
     assert mapped.target == "/out/a.ru.txt" and mapped.__cause__ is exc and ".tmp" not in str(mapped)
     gone = from_exception(FileNotFoundError(errno.ENOENT, "No such file", "/in/a.txt"))
     assert isinstance(gone, InputError) and "deleted" in str(gone)
+
+
+def test_an_output_name_near_the_limit_is_written(tmp_path):
+    from kztranslate.formats import write_atomic
+
+    name = "ә" * 123 + ".ru.txt"  # 253 bytes: fits, while its temporary name must fit too
+    write_atomic(tmp_path / name, "мәтін")
+    assert [p.name for p in tmp_path.iterdir()] == [name]

@@ -178,7 +178,12 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        # the temporary name must fit wherever the final name fits: keep it no longer than that name
+        # (file systems allow 255 bytes), shortening the visible part of the name when needed
+        tag = f".{secrets.token_hex(4)}.tmp"
+        room = 255 - len(tag.encode()) - 1
+        stem = target.name.encode()[:room].decode("utf-8", "ignore")
+        tmp = target.parent / f".{stem}{tag}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             break
