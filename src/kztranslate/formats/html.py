@@ -403,8 +403,15 @@ def _published(root: Any, blocks: list[Block], slots: list[_Slot]) -> datetime |
 def _unwritable(element: Any) -> bool:
     """A tag or attribute with control characters, which lxml refuses to create: such an element is kept
     as the parsed node (exactly), not rebuilt."""
-    return bool(_XML_INVALID.search(element.tag) or any(
-        _XML_INVALID.search(k) or _XML_INVALID.search(v) for k, v in element.attrib.items()))
+    if _XML_INVALID.search(element.tag) or any(
+            _XML_INVALID.search(k) or _XML_INVALID.search(v) for k, v in element.attrib.items()):
+        return True
+    try:  # names lxml can list but not look up again ("a:b:c", "x<y")
+        for key in element.attrib.keys():
+            element.attrib[key]
+    except ValueError:
+        return True
+    return False
 
 
 def _untouched(element: Any) -> bool:
@@ -577,7 +584,7 @@ def _read(slot: _Slot, anchor: str | None, nodes: list[Any]) -> None:
             if not isinstance(node.tag, str):
                 code.tag = "#comment" if "Comment" in type(node).__name__ else "#node"
             else:
-                code.tag, code.attrs = node.tag, dict(node.attrib)
+                code.tag, code.attrs = node.tag, dict(node.attrib.items())
             code.meta = {"void": True}
             if isinstance(node.tag, str):
                 after_space = False  # an element stands between the words around it
@@ -667,14 +674,24 @@ class _Builder:
             elif code.tag.startswith("#"):
                 continue
             else:
-                element = html.Element(code.tag)
                 source = self.elements[code.id - 1] if 0 < code.id <= len(self.elements) else None
                 attributes = code.attrs
-                if source is not None and isinstance(source.tag, str) and source.tag == code.tag and \
-                        set(source.attrib) == set(code.attrs):
-                    attributes = dict(source.attrib)  # with its translated alt/title
+                if source is not None and isinstance(source.tag, str) and source.tag == code.tag:
+                    # a bare copy of the source element: lxml's parser accepts tag and attribute names
+                    # (``strқ<``) that its element factory refuses, and the copy keeps them as they came
+                    element = copy.deepcopy(source)
+                    for child in list(element):
+                        element.remove(child)
+                    element.text = element.tail = None
+                    if set(source.attrib) == set(code.attrs):
+                        attributes = dict(source.attrib)  # with its translated alt/title
+                    for key in [k for k in element.attrib if k not in attributes]:
+                        del element.attrib[key]
+                else:
+                    element = html.Element(code.tag)
                 for key, value in attributes.items():
-                    element.set(key, _clean(value))
+                    if element.get(key) != value:
+                        element.set(key, _clean(value))
             self.parent.insert(self.index, element)
             self.index += 1
             self.holder = element

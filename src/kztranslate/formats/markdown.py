@@ -301,6 +301,38 @@ def _load_yaml(text: str, source: str | None) -> dict[str, Any]:
         return {}
     if not isinstance(values, dict):
         raise FormatError("front matter must be a YAML mapping (key: value lines)", source=source, line=2, column=1)
+    return _join_surrogates(values, text, source)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _join_surrogates(values: dict[str, Any], text: str, source: str | None) -> dict[str, Any]:
+    """YAML decodes ``"\\ud83d\\ude00"`` into two surrogates: join such pairs into their character, and
+    refuse a lone surrogate (no writer can encode it) naming where its escape is."""
+    def fix(value: Any) -> Any:
+        if isinstance(value, str) and _SURROGATE.search(value):
+            try:
+                return value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                escape = _SURROGATE_ESCAPE.search(text)
+                line = text.count("\n", 0, escape.start()) + 2 if escape else None  # +1 for the opening '---'
+                column = escape.start() - text.rfind("\n", 0, escape.start()) if escape else None
+                raise FormatError("broken YAML front matter: a \\u escape that is half of a surrogate pair (a lone "
+                                  "surrogate) is no character; write the character itself",
+                                  source=source, line=line, column=column) from None
+        return value
+
+    stack: list[Any] = [values]
+    while stack:  # iterative: front matter may nest deeply
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            else:
+                node[key] = fix(value)
     return values
 
 
@@ -357,7 +389,7 @@ def _front_matter_yaml(article: Article, text: str) -> str:
         original: dict[str, Any] = {}
         root = None
     else:
-        original = yaml.safe_load(text) or {}
+        original = _join_surrogates(yaml.safe_load(text) or {}, text, None)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     nodes = {key.value: value for key, value in root.value} if root is not None else {}
     edits: list[tuple[int, int, str]] = []
