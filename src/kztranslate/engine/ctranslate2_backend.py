@@ -368,11 +368,10 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
             text = ModelText.load(family, source, source_name or str(source))
             trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
                                    config.get("decoder_start_token_id"), trim_corpus)
-        converter_class = _trimming_converter(TransformersConverter)
+        converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim)
         with _M2M100VocabularyFix():
-            converter_class(str(source), copy_files=tokenizer_files, trim=trim).convert(
-                str(work), quantization=quantization, force=True
-            )
+            converter.convert(str(work), quantization=quantization, force=True)
+        trim = converter._trim
         has_vmap = family.target_signal != "fixed"
         if has_vmap:
             _write_vocabulary_map(work, family, source_name or str(source), trim)
@@ -550,23 +549,25 @@ def _trimming_converter(base: type) -> type:
         def _load(self) -> Any:
             spec = super()._load()
             if self._trim is not None:
-                _trim_spec(spec, self._trim)
+                self._trim = _trim_spec(spec, self._trim)
             return spec
 
     return TrimmingConverter
 
 
-def _trim_spec(spec: Any, trim: TargetTrim) -> None:
+def _trim_spec(spec: Any, trim: TargetTrim) -> TargetTrim:
+    """Cut ``spec``'s target side down to ``trim``'s ids; the trim actually applied (CTranslate2
+    drops Marian's trailing <pad> from the vocabulary, so that id is never kept)."""
     import numpy as np
 
     vocabularies = spec._vocabularies["target"]  # the converter registered the full list
-    if len(vocabularies) != 1 or len(vocabularies[0]) != trim.full_size:
+    tokens = vocabularies[0] if len(vocabularies) == 1 else []
+    if not trim.full_size - 1 <= len(tokens) <= trim.full_size:
         raise UsageError(
-            f"cannot trim: the checkpoint's target vocabulary has {len(vocabularies[0]) if vocabularies else 0} "
-            f"pieces, the kept list was made for {trim.full_size}"
+            f"cannot trim: the checkpoint's target vocabulary has {len(tokens)} pieces, the kept list was made "
+            f"for {trim.full_size}; make the list from this checkpoint's tokenizer"
         )
-    tokens = vocabularies[0]
-    rows = list(trim.ids)
+    rows = [i for i in trim.ids if i < len(tokens)]
 
     def take(value: Any) -> Any:
         if hasattr(value, "index_select"):  # a torch tensor
@@ -581,6 +582,7 @@ def _trim_spec(spec: Any, trim: TargetTrim) -> None:
     if decoder.projection.has_bias():
         decoder.projection.bias = take(decoder.projection.bias)
     spec._vocabularies["target"] = [[tokens[i] for i in rows]]
+    return TargetTrim(trim.languages, tuple(rows), len(tokens), trim.corpus)
 
 
 class _M2M100VocabularyFix:
