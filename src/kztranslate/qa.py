@@ -294,13 +294,14 @@ def _months_next_to_numbers(text: str) -> list[int]:
     found: list[int] = []
     words = list(_WORD.finditer(text))
     for i, w in enumerate(words):
+        # Only a word next to a number can be a date's month: test that first (cheap) — the prefix
+        # search below would otherwise run over every month stem for every word of every segment.
+        if not any(words[j][0].isdigit() for j in (i - 1, i + 1) if 0 <= j < len(words)):
+            continue
         month = months.get(w[0].casefold().rstrip("."))
         if month is None:
             month = next((n for stem, n in months.items() if len(stem) >= 4 and w[0].casefold().startswith(stem)), None)
-        if month is None:
-            continue
-        near = [words[j][0] for j in (i - 1, i + 1) if 0 <= j < len(words)]
-        if any(n.isdigit() for n in near):
+        if month is not None:
             found.append(month)
     return found
 
