@@ -220,7 +220,13 @@ class CTranslate2Backend(HFBackendBase):
             with loaded.lock:  # the tokenizer's source language is per pair
                 prepared = loaded.text.prepare([items[p][0] for p in positions], source, target)
                 full = tokenizer(prepared)["input_ids"]
-                cut = tokenizer(prepared, truncation=True, max_length=self.max_input_tokens)["input_ids"]
+                cut = list(full)
+                long = [i for i, ids in enumerate(full) if len(ids) > self.max_input_tokens]
+                if long:  # rare: cut by the tokenizer itself, which keeps its special tokens
+                    shortened = tokenizer([prepared[i] for i in long], truncation=True,
+                                          max_length=self.max_input_tokens)["input_ids"]
+                    for i, ids in zip(long, shortened, strict=True):
+                        cut[i] = ids
             target_id = loaded.text.target_token_id(target)
             prefix = [tokenizer.convert_ids_to_tokens(target_id)] if target_id is not None else []
             for position, ids, kept in zip(positions, full, cut, strict=True):
