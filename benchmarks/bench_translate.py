@@ -283,7 +283,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             return tokenizer.decode(out[0], skip_special_tokens=True)
 
         translate_paragraph(articles[0]["headline"], targets[0], 2)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         for article in articles:
             for target in targets:
                 translate_paragraph(article["headline"], target, tokens)
@@ -309,7 +309,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             return tokenizer.decode(tokenizer.convert_tokens_to_ids(hypothesis))
 
         translate_sentence(articles[0]["headline"], targets[0], 2)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         for article in articles:
             for target in targets:
                 for sentence in sentences_of(article):
@@ -336,7 +336,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
                     for r in results]
 
         translate_all([articles[0]["headline"]], 2)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         outputs = translate_all([s for article in articles for s in sentences_of(article)], tokens)
         decoded += tokens * len(outputs)
     elif arm == "shares":
@@ -363,7 +363,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
         translator.translate(to_article(warm), to=targets)
         if alone is not None:
             alone.translate(to_article(warm), to=targets)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         per_article: list[dict[str, float]] = []
         for index, article in enumerate(articles):
             t0, c0 = time.perf_counter(), time.process_time()
@@ -382,14 +382,15 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
                 whole = time.perf_counter() - t2
                 sent_whole = translator.scheduler.last_stats.model_segments
                 # The same edited sentences translated alone: what the edit costs without any overhead.
-                t3 = time.perf_counter()
+                t3, c3 = time.perf_counter(), time.process_time()
                 alone.translate(to_article({"paragraphs": [[one_edit["paragraphs"][1][1]]]}), to=targets)
-                one_alone = time.perf_counter() - t3
+                one_alone, one_alone_cpu = time.perf_counter() - t3, time.process_time() - c3
                 t4 = time.perf_counter()
                 alone.translate(to_article({"paragraphs": [paragraph_edit["paragraphs"][1]]}), to=targets)
                 whole_alone = time.perf_counter() - t4
                 per_article.append({"first": first, "sentence_edit": one, "paragraph_edit": whole,
                                     "sentence_alone": one_alone, "paragraph_alone": whole_alone,
+                                    "sentence_alone_cpu": one_alone_cpu,
                                     "first_cpu": first_cpu, "sentence_edit_cpu": one_cpu,
                                     "model_segments_sentence_edit": sent_one,
                                     "model_segments_paragraph_edit": sent_whole})
@@ -401,15 +402,18 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
                 "sentence_edit_s": sum(p["sentence_edit"] for p in per_article),
                 "paragraph_edit_s": sum(p["paragraph_edit"] for p in per_article),
                 "sentence_alone_s": sum(p["sentence_alone"] for p in per_article),
+                "sentence_alone_cpu_s": sum(p["sentence_alone_cpu"] for p in per_article),
                 "paragraph_alone_s": sum(p["paragraph_alone"] for p in per_article),
                 "first_cpu_s": sum(p["first_cpu"] for p in per_article),
                 "sentence_edit_cpu_s": sum(p["sentence_edit_cpu"] for p in per_article),
                 "per_article": per_article, "tokens": decoded, "seconds": done - loaded,
+                "cpu_s": time.process_time() - loaded_cpu,
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
     done = time.perf_counter()
     return {
         "arm": arm, "load_s": loaded - started, "seconds": done - loaded, "tokens": decoded,
+        "cpu_s": time.process_time() - loaded_cpu,
         "articles": len(articles), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -584,25 +588,30 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
              "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
     names.update({arm: f"(b2) … max_batch_size={arm[3:]}" for arm in results if arm.startswith("b2@")})
     print(f"\n{shape} (round {round_index + 1})")
-    print("| arm | target tok/s | s/article | peak RSS MB | load s |")
-    print("|---|---:|---:|---:|---:|")
+    print("| arm | target tok/s | s/article | CPU s/article | peak RSS MB | load s |")
+    print("|---|---:|---:|---:|---:|---:|")
     speed = {}
     for arm, r in results.items():
         if arm == "shares":
             continue
         seconds = r["first_s"] if arm == "e" else r["seconds"]
         speed[arm] = r["tokens"] / seconds if seconds else float("nan")
-        print(f"| {names[arm]} | {speed[arm]:.1f} | {seconds / r['articles']:.2f} | {r['rss_mb']:.0f} | {r['load_s']:.1f} |")
+        cpu = r.get("first_cpu_s" if arm == "e" else "cpu_s")
+        cpu_text = f"{cpu / r['articles']:.2f}" if cpu is not None else "–"
+        print(f"| {names[arm]} | {speed[arm]:.1f} | {seconds / r['articles']:.2f} | {cpu_text} | {r['rss_mb']:.0f} | "
+              f"{r['load_s']:.1f} |")
     if "e" in results:
         e = results["e"]
         for key, label in (("sentence_edit_s", "one sentence edited"), ("paragraph_edit_s", "one paragraph rewritten")):
-            print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – |")
+            print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – | – |")
     print()
     for label, top, bottom in (("d/b2", "d", "b2"), ("d-trimmed/b2", "d-trimmed", "b2"), ("d-trimmed/d", "d-trimmed", "d"),
                                ("d-trimmed-padded/b2", "d-trimmed-padded", "b2"),
                                ("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
         if top in speed and bottom in speed:
-            print(f"{label} speed: {speed[top] / speed[bottom]:.2f}×")
+            cpu = {arm: results[arm].get("first_cpu_s" if arm == "e" else "cpu_s") for arm in (top, bottom)}
+            cpu_text = (f" (CPU time: {cpu[bottom] / cpu[top]:.2f}×)" if None not in cpu.values() else "")
+            print(f"{label} speed: {speed[top] / speed[bottom]:.2f}×{cpu_text}")
     if "e" in results:
         e = results["e"]
         print(f"e: first translation / re-translation after a one-sentence edit: "
@@ -612,7 +621,9 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
         print(f"e: re-translation / the edited sentences alone: one sentence {e['sentence_edit_s']:.3f} s / "
               f"{e['sentence_alone_s']:.3f} s = {e['sentence_edit_s'] / e['sentence_alone_s']:.2f}×; one paragraph "
               f"{e['paragraph_edit_s']:.3f} s / {e['paragraph_alone_s']:.3f} s = "
-              f"{e['paragraph_edit_s'] / e['paragraph_alone_s']:.2f}×")
+              f"{e['paragraph_edit_s'] / e['paragraph_alone_s']:.2f}×; CPU time, one sentence "
+              f"{e['sentence_edit_cpu_s']:.3f} s / {e['sentence_alone_cpu_s']:.3f} s = "
+              f"{e['sentence_edit_cpu_s'] / e['sentence_alone_cpu_s']:.2f}×")
     if "shares" in results:
         sh = results["shares"]
         print(f"shares ({sh['rows']} rows × {sh['steps']} steps, best of {len(sh['runs']['full'])}; full "
