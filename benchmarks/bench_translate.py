@@ -16,12 +16,18 @@ direction), through:
 
 (a) the naive way: a paragraph at a time through ``generate`` (the steps of transformers'
     ``pipeline("translation")``, which transformers 5 removed), float32;
-(b) a hand-written CTranslate2 int8 loop, a sentence at a time, as its documentation shows;
-(c) kztranslate, transformers backend (float32);
-(d) kztranslate, ctranslate2 backend (defaults: int8, intra_threads = physical cores);
-(d+vmap) the same with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
+(b) a hand-written CTranslate2 int8 loop, a sentence per ``translate_batch`` call, as its NLLB example shows;
+(b2) the careful CTranslate2 user: every sentence of every article and target in ONE
+    ``translate_batch`` call (``max_batch_size`` tuned: ``--b2-batch``; int8, intra_threads = all cores);
+(c) kztranslate, transformers backend (float32), every article in one ``Translator.pipe`` call;
+(d) kztranslate, ctranslate2 backend (defaults: int8, intra_threads = physical cores), the same;
+(d-trimmed) the same on a conversion whose target vocabulary is trimmed to kk, ru, en
+    (``--trim-target kk,ru,en``; the corpus: the shipped text plus ``/work/shared/corpus`` if present);
+(d+vmap) (d) with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
 (e) kztranslate + translation memory: the first translation, then again after an edit of one
-    sentence of one paragraph (e1) and after rewriting a whole paragraph (e2).
+    sentence of one paragraph (e1) and after rewriting a whole paragraph (e2), each against the
+    same edited sentences translated alone (an article of just them, no memory);
+(shares) where a decoding step's time goes (NLLB shape): encoder, decoder layers, output projection.
 
 Each arm runs in its own subprocess, so its peak RSS (``ru_maxrss``) is its own; model loading is
 timed apart from translating, after one short warm-up call.
@@ -61,7 +67,9 @@ FILLER_SCRIPTS: list[tuple[str, int, float]] = [
     ("HEBREW", 0x5D0, 0.02), ("THAI", 0xE01, 0.03), ("ETHIOPIC", 0x1200, 0.03), ("HANGUL", 0xAC00, 0.05),
     ("BENGALI", 0x995, 0.03), ("TAMIL", 0xB95, 0.02), ("TELUGU", 0xC15, 0.02),
 ]
-ARMS = ["a", "b", "c", "d", "d+vmap", "e"]
+ARMS = ["a", "b", "b2", "c", "d", "d-trimmed", "d-trimmed-padded", "d+vmap", "e", "shares"]
+#: Extra text the trimmed conversion tokenizes besides the shipped corpus (used when present).
+SHARED_CORPUS = Path("/work/shared/corpus")
 
 
 # -- the workload ---------------------------------------------------------------------------------
@@ -92,7 +100,7 @@ def sentences_of(article: dict[str, Any]) -> list[str]:
 def to_article(article: dict[str, Any]):
     from kztranslate.document import Article, Block
 
-    blocks = [Block("headline", article["headline"])]
+    blocks = [Block("headline", article["headline"])] if article.get("headline") else []
     blocks += [Block("paragraph", " ".join(paragraph)) for paragraph in article["paragraphs"]]
     return Article(language="kk", blocks=blocks)
 
@@ -207,8 +215,45 @@ def build(shape_name: str, outdir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     backend = CTranslate2Backend(outdir, cache_dir=outdir.parent / "ct2-cache")
     converted = backend.convert()
-    return {"parameters": parameters, "vocab": len(tokenizer), "build_s": built,
-            "convert_s": time.perf_counter() - started, "ct2_dir": str(converted)}
+    info = {"parameters": parameters, "vocab": len(tokenizer), "build_s": built,
+            "convert_s": time.perf_counter() - started, "ct2_dir": str(converted),
+            "ct2_bytes": (converted / "model.bin").stat().st_size}
+    if shape["family"] != "marian":
+        started = time.perf_counter()
+        trimmed = CTranslate2Backend(outdir, cache_dir=outdir.parent / "ct2-cache", trim_target="kk,ru,en",
+                                     trim_corpus=[str(SHARED_CORPUS)] if SHARED_CORPUS.is_dir() else None)
+        trimmed_dir = trimmed.convert()
+        trim = trimmed.target_trim()
+        info.update({
+            "trim_convert_s": time.perf_counter() - started, "trimmed_dir": str(trimmed_dir),
+            "trimmed_bytes": (trimmed_dir / "model.bin").stat().st_size, "kept_pieces": len(trim.ids),
+            "trim_corpus": [c["name"] for c in trim.corpus],
+            # encoder embeddings stay whole; decoder embeddings and projection (tied) keep the kept rows
+            "trimmed_parameters": parameters + shape["d_model"] * len(trim.ids),
+        })
+    return info
+
+
+def build_padded_trim(model_dir: Path, trimmed_dir: Path, size: int) -> dict[str, Any]:
+    """A second trimmed conversion whose kept list is the real one plus random other pieces, up to
+    ``size`` pieces: what a trimmed model costs when the kept list is as long as a real NLLB
+    tokenizer's would be (this benchmark's tokenizer is tiny, so its own list is short)."""
+    from kztranslate.engine.ctranslate2_backend import convert_checkpoint
+    from kztranslate.engine.registry import FAMILIES
+    from kztranslate.engine.trim import TargetTrim
+
+    record = json.loads((trimmed_dir / "kztranslate.json").read_text())["target_vocabulary"]
+    trim = TargetTrim.from_marker(record)
+    rng = random.Random(size)
+    others = sorted(set(range(trim.full_size)) - set(trim.ids))
+    padded = TargetTrim(trim.languages, tuple(sorted(set(trim.ids) | set(rng.sample(others, size - len(trim.ids))))),
+                        trim.full_size, trim.corpus)
+    output = trimmed_dir.parent / f"{trimmed_dir.name}-padded-{size}"
+    started = time.perf_counter()
+    if not output.is_dir():
+        convert_checkpoint(model_dir, FAMILIES["nllb"], output, "int8", trim=padded)
+    return {"dir": str(output), "kept": size, "convert_s": time.perf_counter() - started,
+            "bytes": (output / "model.bin").stat().st_size}
 
 
 # -- the arms -------------------------------------------------------------------------------------
@@ -238,7 +283,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             return tokenizer.decode(out[0], skip_special_tokens=True)
 
         translate_paragraph(articles[0]["headline"], targets[0], 2)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         for article in articles:
             for target in targets:
                 translate_paragraph(article["headline"], target, tokens)
@@ -264,12 +309,38 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             return tokenizer.decode(tokenizer.convert_tokens_to_ids(hypothesis))
 
         translate_sentence(articles[0]["headline"], targets[0], 2)
-        loaded = time.perf_counter()
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         for article in articles:
             for target in targets:
                 for sentence in sentences_of(article):
                     translate_sentence(sentence, target, tokens)
                     decoded += tokens
+    elif arm == "b2":
+        import ctranslate2
+        import transformers
+
+        translator = ctranslate2.Translator(cfg["ct2_dir"], device="cpu", compute_type="int8", inter_threads=1,
+                                            intra_threads=os.cpu_count() or 1)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+
+        def translate_all(sentences: list[str], n: int) -> list[str]:
+            if codes:
+                tokenizer.src_lang = codes["kk"]
+            encoded = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(sentences)["input_ids"]]
+            sources = [tokens for tokens in encoded for _ in targets]
+            prefixes = [[codes[target]] for _ in encoded for target in targets] if codes else None
+            results = translator.translate_batch(sources, target_prefix=prefixes, beam_size=1,
+                                                 max_batch_size=cfg["b2_batch"], max_decoding_length=n,
+                                                 min_decoding_length=n)
+            return [tokenizer.decode(tokenizer.convert_tokens_to_ids(r.hypotheses[0][1 if codes else 0:]))
+                    for r in results]
+
+        translate_all([articles[0]["headline"]], 2)
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
+        outputs = translate_all([s for article in articles for s in sentences_of(article)], tokens)
+        decoded += tokens * len(outputs)
+    elif arm == "shares":
+        return time_shares(cfg)
     else:
         from kztranslate.engine import Decoding
         from kztranslate.engine.memory import TranslationMemory
@@ -277,32 +348,55 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
 
         backend = "transformers" if arm == "c" else "ctranslate2"
         options: dict[str, Any] = {"cache_dir": str(Path(cfg["ct2_dir"]).parent)} if backend == "ctranslate2" else {}
+        model = model_dir
         if arm == "d+vmap":
             options["restrict_vocabulary"] = True
+        if arm == "d-trimmed":
+            model, options = cfg["trimmed_dir"], {}  # the trimmed conversion, loaded as it is
+        if arm == "d-trimmed-padded":
+            model, options = cfg["padded_dir"], {}
         memory = TranslationMemory(Path(cfg["workdir"]) / "memory.sqlite") if arm == "e" else None
-        translator = Translator(backend, model=model_dir, memory=memory,
-                                decoding=Decoding(beams=1, max_new_tokens=tokens, min_new_tokens=tokens), **options)
+        decoding = Decoding(beams=1, max_new_tokens=tokens, min_new_tokens=tokens)
+        translator = Translator(backend, model=model, memory=memory, decoding=decoding, **options)
+        alone = Translator(backend, model=model, decoding=decoding, **options) if arm == "e" else None
         warm = {"headline": "Жаңа мектеп ашылды", "paragraphs": []}
         translator.translate(to_article(warm), to=targets)
-        loaded = time.perf_counter()
+        if alone is not None:
+            alone.translate(to_article(warm), to=targets)
+        loaded, loaded_cpu = time.perf_counter(), time.process_time()
         per_article: list[dict[str, float]] = []
-        for index, article in enumerate(articles):
+        if arm != "e":  # every article of the workload in one pass, as (b2) sends everything in one call
+            list(translator.pipe([to_article(article) for article in articles], to=targets))
+            decoded += translator.scheduler.last_stats.model_segments * tokens
+        for index, article in enumerate(articles if arm == "e" else []):
             t0, c0 = time.perf_counter(), time.process_time()
             translator.translate(to_article(article), to=targets)
             first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
             decoded += translator.scheduler.last_stats.model_segments * tokens
             if arm == "e":
+                one_edit = edited(article, False, seed=100 + index)
                 t1, c1 = time.perf_counter(), time.process_time()
-                translator.translate(to_article(edited(article, False, seed=100 + index)), to=targets)
+                translator.translate(to_article(one_edit), to=targets)
                 one, one_cpu = time.perf_counter() - t1, time.process_time() - c1
                 sent_one = translator.scheduler.last_stats.model_segments
+                paragraph_edit = edited(article, True, seed=200 + index)
                 t2 = time.perf_counter()
-                translator.translate(to_article(edited(article, True, seed=200 + index)), to=targets)
+                translator.translate(to_article(paragraph_edit), to=targets)
                 whole = time.perf_counter() - t2
+                sent_whole = translator.scheduler.last_stats.model_segments
+                # The same edited sentences translated alone: what the edit costs without any overhead.
+                t3, c3 = time.perf_counter(), time.process_time()
+                alone.translate(to_article({"paragraphs": [[one_edit["paragraphs"][1][1]]]}), to=targets)
+                one_alone, one_alone_cpu = time.perf_counter() - t3, time.process_time() - c3
+                t4 = time.perf_counter()
+                alone.translate(to_article({"paragraphs": [paragraph_edit["paragraphs"][1]]}), to=targets)
+                whole_alone = time.perf_counter() - t4
                 per_article.append({"first": first, "sentence_edit": one, "paragraph_edit": whole,
+                                    "sentence_alone": one_alone, "paragraph_alone": whole_alone,
+                                    "sentence_alone_cpu": one_alone_cpu,
                                     "first_cpu": first_cpu, "sentence_edit_cpu": one_cpu,
                                     "model_segments_sentence_edit": sent_one,
-                                    "model_segments_paragraph_edit": translator.scheduler.last_stats.model_segments})
+                                    "model_segments_paragraph_edit": sent_whole})
         if arm == "e":
             done = time.perf_counter()
             return {
@@ -310,16 +404,66 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
                 "first_s": sum(p["first"] for p in per_article),
                 "sentence_edit_s": sum(p["sentence_edit"] for p in per_article),
                 "paragraph_edit_s": sum(p["paragraph_edit"] for p in per_article),
+                "sentence_alone_s": sum(p["sentence_alone"] for p in per_article),
+                "sentence_alone_cpu_s": sum(p["sentence_alone_cpu"] for p in per_article),
+                "paragraph_alone_s": sum(p["paragraph_alone"] for p in per_article),
                 "first_cpu_s": sum(p["first_cpu"] for p in per_article),
                 "sentence_edit_cpu_s": sum(p["sentence_edit_cpu"] for p in per_article),
                 "per_article": per_article, "tokens": decoded, "seconds": done - loaded,
+                "cpu_s": time.process_time() - loaded_cpu,
                 "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
     done = time.perf_counter()
     return {
         "arm": arm, "load_s": loaded - started, "seconds": done - loaded, "tokens": decoded,
+        "cpu_s": time.process_time() - loaded_cpu,
         "articles": len(articles), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def time_shares(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Where the time of one batched translation goes, from three timings of the same batch (all
+    sentences of the first article → every target, int8, one ``translate_batch``), alternated
+    ``rounds`` times: the full model decoding ``tokens`` steps and 2 steps, the trimmed model
+    decoding ``tokens`` steps. A step costs (T(tokens) − T(2)) ÷ (tokens − 2); the encoder is
+    T(2) − 2 steps; the output projection is the time trimming saved, scaled to the whole
+    vocabulary (saved ÷ (1 − kept/vocabulary)); decoder layers (and the rest) are what remains."""
+    import ctranslate2
+    import transformers
+
+    shape = SHAPES[cfg["shape"]]
+    codes, targets, n = shape["codes"], shape["targets"], cfg["tokens"]
+    threads = os.cpu_count() or 1
+    full = ctranslate2.Translator(cfg["ct2_dir"], device="cpu", compute_type="int8", intra_threads=threads)
+    trimmed = ctranslate2.Translator(cfg["trimmed_dir"], device="cpu", compute_type="int8", intra_threads=threads)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(cfg["model_dir"])
+    tokenizer.src_lang = codes["kk"]
+    encoded = [tokenizer.convert_ids_to_tokens(ids) for ids in tokenizer(sentences_of(cfg["articles"][0]))["input_ids"]]
+    sources = [tokens for tokens in encoded for _ in targets]
+    prefixes = [[codes[target]] for _ in encoded for target in targets]
+
+    def timed(translator: Any, steps: int) -> float:
+        started = time.perf_counter()
+        translator.translate_batch(sources, target_prefix=prefixes, beam_size=1, max_decoding_length=steps,
+                                   min_decoding_length=steps)
+        return time.perf_counter() - started
+
+    timed(full, 2), timed(trimmed, 2)
+    runs: dict[str, list[float]] = {"full": [], "two_steps": [], "trimmed": []}
+    for _ in range(cfg.get("rounds", 3)):
+        runs["full"].append(timed(full, n))
+        runs["two_steps"].append(timed(full, 2))
+        runs["trimmed"].append(timed(trimmed, n))
+    best = {key: min(values) for key, values in runs.items()}
+    kept = len(json.loads((Path(cfg["trimmed_dir"]) / "kztranslate.json").read_text())["target_vocabulary"]["ids"])
+    vocabulary = shape["vocab"]
+    step = (best["full"] - best["two_steps"]) / (n - 2)
+    encoder = max(0.0, best["two_steps"] - 2 * step)
+    projection = (best["full"] - best["trimmed"]) / (1 - kept / vocabulary)
+    return {"arm": "shares", "runs": runs, "best": best, "rows": len(sources), "steps": n, "kept": kept,
+            "encoder_share": encoder / best["full"], "projection_share": projection / best["full"],
+            "decoder_share": 1 - (encoder + projection) / best["full"],
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 # -- orchestration --------------------------------------------------------------------------------
@@ -362,12 +506,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, help="target tokens per sentence (default 16, quick 8)")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"model shapes ({', '.join(SHAPES)})")
     parser.add_argument("--arms", default=",".join(ARMS), help=f"arms to run ({', '.join(ARMS)})")
+    parser.add_argument("--b2-batch", default="32", help="max_batch_size values for arm (b2), comma-separated: "
+                        "each runs as (b2@N), the fastest is reported as (b2) (0 = one batch)")
+    parser.add_argument("--trim-size", type=int, default=32_000,
+                        help="kept pieces of the padded trimmed conversion of arm (d-trimmed-padded) (default 32000)")
+    parser.add_argument("--workdir", metavar="DIR", help="build the models here and reuse them on later runs "
+                        "(default: a temporary directory, removed at the end)")
+    parser.add_argument("--repeat", type=int, default=1, help="run the arms this many times, interleaved")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         kind, payload = args.child[0], json.loads(args.child[1])
-        result = build(payload["shape"], Path(payload["model_dir"])) if kind == "build" else run_arm(kind, payload)
+        if kind == "build":
+            result = build(payload["shape"], Path(payload["model_dir"]))
+        elif kind == "build-padded":
+            result = build_padded_trim(Path(payload["model_dir"]), Path(payload["trimmed_dir"]), payload["size"])
+        else:
+            result = run_arm(kind, payload)
         print(json.dumps(result))
         return 0
     count = args.articles or (1 if args.quick else 2)
@@ -380,52 +536,103 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"machine": description, "articles": count, "tokens": tokens, "shapes": {}}
     with tempfile.TemporaryDirectory(prefix="kztranslate-bench-") as tmp:
         for shape in args.shapes.split(","):
-            workdir = Path(tmp) / shape
+            workdir = Path(args.workdir or tmp) / shape
             model_dir = workdir / "model"
-            info = child("build", {"shape": shape, "model_dir": str(model_dir)})
+            built = workdir / "build.json"
+            if built.is_file():
+                info = json.loads(built.read_text())
+            else:
+                info = child("build", {"shape": shape, "model_dir": str(model_dir)})
+                built.write_text(json.dumps(info))
+            (workdir / "memory.sqlite").unlink(missing_ok=True)
             print(f"{shape}: {info['parameters'] / 1e6:.0f}M parameters, vocabulary {info['vocab']:,}; built in "
-                  f"{info['build_s']:.0f} s, converted to CTranslate2 int8 in {info['convert_s']:.0f} s", flush=True)
+                  f"{info['build_s']:.0f} s, converted to CTranslate2 int8 in {info['convert_s']:.0f} s "
+                  f"(model.bin {info['ct2_bytes'] / 1e6:.0f} MB)", flush=True)
+            if "trimmed_dir" in info:
+                print(f"  trimmed to kk,ru,en: {info['kept_pieces']:,} of {info['vocab']:,} target pieces kept, "
+                      f"{info['trimmed_parameters'] / 1e6:.0f}M parameters, model.bin {info['trimmed_bytes'] / 1e6:.0f} MB, "
+                      f"converted in {info['trim_convert_s']:.0f} s; corpus: {'; '.join(info['trim_corpus'])}", flush=True)
             cfg = {"shape": shape, "model_dir": str(model_dir), "ct2_dir": info["ct2_dir"], "workdir": str(workdir),
-                   "articles": articles, "tokens": tokens}
-            results = {}
-            for arm in args.arms.split(","):
-                if arm == "d+vmap" and SHAPES[shape]["family"] == "marian":
-                    continue  # one-direction model: no target language to restrict to
-                results[arm] = child(arm, cfg)
-                print(f"  ({arm}) done: {results[arm]['seconds']:.1f} s", flush=True)
-            report["shapes"][shape] = {"model": info, "arms": results}
-            print_table(shape, results)
+                   "trimmed_dir": info.get("trimmed_dir"), "articles": articles, "tokens": tokens}
+            if "d-trimmed-padded" in args.arms.split(",") and info.get("trimmed_dir"):
+                padded = child("build-padded", {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
+                                                "size": args.trim_size})
+                cfg["padded_dir"] = padded["dir"]
+                info["padded"] = padded
+                print(f"  padded trimmed conversion: {padded['kept']:,} pieces kept (the real list + random "
+                      f"others), model.bin {padded['bytes'] / 1e6:.0f} MB", flush=True)
+            runs: list[dict[str, dict[str, Any]]] = []
+            for round_index in range(args.repeat):
+                results = {}
+                for arm in args.arms.split(","):
+                    marian = SHAPES[shape]["family"] == "marian"
+                    if marian and arm in ("d+vmap", "d-trimmed", "d-trimmed-padded", "shares"):
+                        continue  # one-direction model: no target language to restrict or trim to
+                    for batch in (args.b2_batch.split(",") if arm == "b2" else [None]):
+                        name = arm if batch is None else f"b2@{batch}"
+                        results[name] = child(arm, {**cfg, "b2_batch": int(batch or 0)})
+                        print(f"  ({name}) done: {results[name].get('seconds', 0):.1f} s", flush=True)
+                b2 = [name for name in results if name.startswith("b2@")]
+                if b2:
+                    results["b2"] = min((results[name] for name in b2), key=lambda r: r["seconds"])
+                runs.append(results)
+                print_table(shape, results, round_index)
+            report["shapes"][shape] = {"model": info, "runs": runs}
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     return 0
 
 
-def print_table(shape: str, results: dict[str, dict[str, Any]]) -> None:
-    names = {"a": "(a) naive transformers, per paragraph", "b": "(b) hand-written CTranslate2 int8 loop",
-             "c": "(c) kztranslate, transformers backend", "d": "(d) kztranslate, ctranslate2 backend",
+def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int = 0) -> None:
+    names = {"a": "(a) naive transformers, per paragraph", "b": "(b) CTranslate2 int8, a sentence per call",
+             "b2": "(b2) CTranslate2 int8, everything in one call", "c": "(c) kztranslate, transformers backend",
+             "d": "(d) kztranslate, ctranslate2 backend", "d-trimmed": "(d-trimmed) … target vocabulary kk,ru,en",
+             "d-trimmed-padded": "(d-trimmed-padded) … kept list padded to a real tokenizer's size",
              "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
-    print(f"\n{shape}")
-    print("| arm | target tok/s | s/article | peak RSS MB | load s |")
-    print("|---|---:|---:|---:|---:|")
+    names.update({arm: f"(b2) … max_batch_size={arm[3:]}" for arm in results if arm.startswith("b2@")})
+    print(f"\n{shape} (round {round_index + 1})")
+    print("| arm | target tok/s | s/article | CPU s/article | peak RSS MB | load s |")
+    print("|---|---:|---:|---:|---:|---:|")
     speed = {}
     for arm, r in results.items():
+        if arm == "shares":
+            continue
         seconds = r["first_s"] if arm == "e" else r["seconds"]
         speed[arm] = r["tokens"] / seconds if seconds else float("nan")
-        print(f"| {names[arm]} | {speed[arm]:.1f} | {seconds / r['articles']:.2f} | {r['rss_mb']:.0f} | {r['load_s']:.1f} |")
+        cpu = r.get("first_cpu_s" if arm == "e" else "cpu_s")
+        cpu_text = f"{cpu / r['articles']:.2f}" if cpu is not None else "–"
+        print(f"| {names[arm]} | {speed[arm]:.1f} | {seconds / r['articles']:.2f} | {cpu_text} | {r['rss_mb']:.0f} | "
+              f"{r['load_s']:.1f} |")
     if "e" in results:
         e = results["e"]
         for key, label in (("sentence_edit_s", "one sentence edited"), ("paragraph_edit_s", "one paragraph rewritten")):
-            print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – |")
+            print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – | – |")
     print()
-    for label, top, bottom in (("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
+    for label, top, bottom in (("d/b2", "d", "b2"), ("d-trimmed/b2", "d-trimmed", "b2"), ("d-trimmed/d", "d-trimmed", "d"),
+                               ("d-trimmed-padded/b2", "d-trimmed-padded", "b2"),
+                               ("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
         if top in speed and bottom in speed:
-            print(f"{label} speed: {speed[top] / speed[bottom]:.2f}×")
+            cpu = {arm: results[arm].get("first_cpu_s" if arm == "e" else "cpu_s") for arm in (top, bottom)}
+            cpu_text = (f" (CPU time: {cpu[bottom] / cpu[top]:.2f}×)" if None not in cpu.values() else "")
+            print(f"{label} speed: {speed[top] / speed[bottom]:.2f}×{cpu_text}")
     if "e" in results:
         e = results["e"]
         print(f"e: first translation / re-translation after a one-sentence edit: "
               f"{e['first_s'] / e['sentence_edit_s']:.1f}×; after rewriting one paragraph: "
               f"{e['first_s'] / e['paragraph_edit_s']:.1f}×; CPU time, one-sentence edit: "
               f"{e['first_cpu_s'] / e['sentence_edit_cpu_s']:.1f}× less")
+        print(f"e: re-translation / the edited sentences alone: one sentence {e['sentence_edit_s']:.3f} s / "
+              f"{e['sentence_alone_s']:.3f} s = {e['sentence_edit_s'] / e['sentence_alone_s']:.2f}×; one paragraph "
+              f"{e['paragraph_edit_s']:.3f} s / {e['paragraph_alone_s']:.3f} s = "
+              f"{e['paragraph_edit_s'] / e['paragraph_alone_s']:.2f}×; CPU time, one sentence "
+              f"{e['sentence_edit_cpu_s']:.3f} s / {e['sentence_alone_cpu_s']:.3f} s = "
+              f"{e['sentence_edit_cpu_s'] / e['sentence_alone_cpu_s']:.2f}×")
+    if "shares" in results:
+        sh = results["shares"]
+        print(f"shares ({sh['rows']} rows × {sh['steps']} steps, best of {len(sh['runs']['full'])}; full "
+              f"{sh['best']['full']:.2f} s, 2 steps {sh['best']['two_steps']:.2f} s, trimmed {sh['best']['trimmed']:.2f} s): "
+              f"encoder {sh['encoder_share']:.0%}, decoder layers {sh['decoder_share']:.0%}, "
+              f"output projection {sh['projection_share']:.0%}")
     print(flush=True)
 
 

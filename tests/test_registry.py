@@ -25,7 +25,8 @@ EVERY_DIRECTION = set(permutations(("kk", "ru", "en"), 2))
 def test_presets_are_complete_and_consistent():
     assert DEFAULT_MODEL == "nllb-200-distilled-600M"
     assert [p.name for p in PRESETS.values() if p.default] == [DEFAULT_MODEL]
-    assert len({p.hub_id for p in PRESETS.values()}) == len(PRESETS)
+    # one preset per checkpoint, and per trimmed target vocabulary of it
+    assert len({(p.hub_id, p.trim_target) for p in PRESETS.values()}) == len(PRESETS)
     for preset in PRESETS.values():
         family = FAMILIES[preset.family]
         assert preset.license in SPDX, preset

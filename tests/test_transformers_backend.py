@@ -31,17 +31,28 @@ def texts_for(family: str) -> list[str]:
 
 
 def spy_generate(monkeypatch: pytest.MonkeyPatch, backend: TransformersBackend) -> list[dict]:
-    """Record every ``generate`` call of the backend's model: its inputs, options and output ids."""
+    """Record every ``generate`` call of the backend's model: its options, output ids and the input
+    ids its encoder states came from (``encoder_calls`` on the first record: every encoder pass)."""
     model = backend._load().model
     real = model.generate
+    encoder = model.get_encoder()
+    real_forward = encoder.forward
     calls: list[dict] = []
+    encoded: list[list[list[int]]] = []
+
+    def encoder_spy(*args, **kwargs):
+        encoded.append(kwargs["input_ids"].tolist())
+        return real_forward(*args, **kwargs)
 
     def spy(**kwargs):
         output = real(**kwargs)
-        calls.append({"input_ids": kwargs["input_ids"].tolist(), "options": kwargs, "output": output.tolist()})
+        rows = kwargs["encoder_outputs"].last_hidden_state.shape[0]
+        calls.append({"input_ids": encoded[-1][:rows], "options": kwargs, "output": output.tolist(),
+                      "encoder_calls": encoded})
         return output
 
     monkeypatch.setattr(model, "generate", spy)
+    monkeypatch.setattr(encoder, "forward", encoder_spy)
     return calls
 
 
@@ -379,3 +390,30 @@ def test_tiny_tokenizers_round_trip_kazakh(family, tiny_models):
         assert tokenizer.unk_token_id not in ids, tokenizer.convert_ids_to_tokens(ids)
         words = [i for i in ids if i not in loaded.language_token_ids]
         assert tokenizer.decode(words, skip_special_tokens=True) == text
+
+
+@pytest.mark.parametrize("family", ["nllb", "m2m100"])
+def test_encoder_states_are_shared_across_targets(family, tiny_models, monkeypatch):
+    """NLLB and M2M100 name the target in the decoder only: a mixed call encodes each distinct
+    segment once and decodes it into both targets, with the outputs of one call per pair."""
+    from kztranslate.engine.base import MixedBatchBackend
+
+    backend = TransformersBackend(tiny_models[family], decoding=Decoding(beams=1, max_new_tokens=6))
+    assert isinstance(backend, MixedBatchBackend) and backend.batch_group("kk", "ru") == backend.batch_group("kk", "en")
+    expected = {t: backend.translate_batch(KAZAKH, "kk", t) for t in ("ru", "en")}
+    calls = spy_generate(monkeypatch, backend)
+    items = [(text, "kk", t) for text in KAZAKH + KAZAKH[:2] for t in ("ru", "en")]  # repeats encoded once too
+    got = backend.translate_mixed(items)
+    assert len(calls[0]["encoder_calls"]) == 1 and len(calls[0]["encoder_calls"][0]) == len(KAZAKH)
+    assert len(calls) == 2  # one decoding pass per target
+    for (text, _, target), output in zip(items, got, strict=True):
+        reference = expected[target][KAZAKH.index(text)]
+        assert (output.text, output.truncated, output.meta) == (reference.text, reference.truncated, reference.meta)
+
+
+def test_prefix_families_keep_one_batch_per_pair(tiny_models):
+    backend = TransformersBackend(tiny_models["madlad"], decoding=Decoding(beams=1, max_new_tokens=4))
+    assert backend.batch_group("kk", "ru") != backend.batch_group("kk", "en")  # <2ru>/<2en> are on the input
+    items = [(KAZAKH[0], "kk", "ru"), (KAZAKH[0], "kk", "en")]
+    got = backend.translate_mixed(items)
+    assert [g.text for g in got] == [backend.translate_batch(KAZAKH[:1], "kk", t)[0].text for t in ("ru", "en")]

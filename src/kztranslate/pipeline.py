@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 from . import bylines, inline, labels, langid, latin, localize, names, protect, qa, segmentation
@@ -541,17 +542,26 @@ def _split_by_language(pieces: list[str], language: str) -> tuple[list[str], lis
 
 def _check(request: SegmentRequest, output: Translation, pseudo: bool) -> list[qa.Finding]:
     piece = request.context[0]
-    return qa.check_segment(
-        request.text,
-        output.text,
-        request.source,
-        request.target,
-        truncated=output.truncated,
+    # Remembered: a re-translation checks again every segment the memory answered, unchanged.
+    found = _checked(request.text, output.text, request.source, request.target, output.truncated, piece.block,
+                     piece.slot, not pseudo)
+    return [replace(f, meta=dict(f.meta)) for f in found]
+
+
+@lru_cache(maxsize=20_000)
+def _checked(source_text: str, output_text: str, source: str, target: str, truncated: bool, block: int | None,
+             segment: int | None, language_checks: bool) -> tuple[qa.Finding, ...]:
+    return tuple(qa.check_segment(
+        source_text,
+        output_text,
+        source,
+        target,
+        truncated=truncated,
         # markup codes and protected spans are checked (and repaired) by kztranslate.inline/protect
-        block=piece.block,
-        segment=piece.slot,
-        language_checks=not pseudo,
-    )
+        block=block,
+        segment=segment,
+        language_checks=language_checks,
+    ))
 
 
 def _clauses(request: SegmentRequest) -> list[str]:

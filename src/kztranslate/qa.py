@@ -376,15 +376,15 @@ def _months_next_to_numbers(text: str) -> list[int]:
     found: list[int] = []
     words = list(_WORD.finditer(text))
     for i, w in enumerate(words):
+        # only a word next to a number can be a date's month: test that first, it is the cheap part
+        if not any(words[j][0].isdigit() for j in (i - 1, i + 1) if 0 <= j < len(words)):
+            continue
         word = w[0].casefold()
         month = months.get(word.rstrip("."))
         if month is None:  # the first stem in lookup order that starts the word ("қарашада")
             month = min((stems[word[:n]] for n in range(4, min(len(word), _LONGEST_STEM) + 1) if word[:n] in stems),
                         default=(0, None))[1]
-        if month is None:
-            continue
-        near = [words[j][0] for j in (i - 1, i + 1) if 0 <= j < len(words)]
-        if any(n.isdigit() for n in near):
+        if month is not None:
             found.append(month)
     return found
 

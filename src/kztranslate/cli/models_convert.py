@@ -30,6 +30,12 @@ def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", help="Hub revision (commit, branch or tag) of a Hub model")
     parser.add_argument("--cache-dir", metavar="DIR",
                         help="conversion cache (default: $KZTRANSLATE_CT2_CACHE or the user cache dir)")
+    parser.add_argument("--trim-target", metavar="LANGS",
+                        help="keep on the target side only the pieces needed to write these languages (of kk, ru, "
+                        "en; e.g. kk,ru,en): smaller and faster, the encoder still reads any input")
+    parser.add_argument("--trim-corpus", metavar="PATH", action="append", default=[],
+                        help="text file or directory of .txt/.tsv files tokenized, besides the shipped text, to "
+                        "find the pieces --trim-target keeps (repeatable)")
     parser.add_argument("--force", action="store_true", help="convert again, replacing an existing conversion")
     parser.add_argument("--json", action="store_true", help="print what was written as JSON")
     parser.set_defaults(func=run_convert)
@@ -38,17 +44,29 @@ def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
 def run_convert(args: argparse.Namespace) -> int:
     from ..engine.ctranslate2_backend import CTranslate2Backend
 
+    from ..errors import UsageError
+
+    if args.trim_corpus and not args.trim_target:
+        raise UsageError("--trim-corpus only applies with --trim-target LANGS (e.g. --trim-target kk,ru,en)")
     backend = CTranslate2Backend(args.model, revision=args.revision, compute_type=args.quantization,
-                                 cache_dir=args.cache_dir)
+                                 cache_dir=args.cache_dir, trim_target=args.trim_target or None,
+                                 trim_corpus=args.trim_corpus or None)
     output = backend.convert(args.output, force=args.force)
+    marker = json.loads((output / "kztranslate.json").read_text(encoding="utf-8")) if (
+        output / "kztranslate.json").is_file() else {}
+    trim = marker.get("target_vocabulary")
     report = {
         "model": backend.resolved.name, "family": backend.family.name, "revision": backend.snapshot_revision,
         "quantization": backend.quantization, "output": str(output),
         "size_bytes": sum(p.stat().st_size for p in output.iterdir() if p.is_file()),
+        "target_vocabulary": None if not trim else {
+            key: trim[key] for key in ("languages", "size", "full_size", "sha256", "corpus")},
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
+        kept = (f"; target vocabulary trimmed to {','.join(trim['languages'])}: {trim['size']:,} of "
+                f"{trim['full_size']:,} pieces") if trim else ""
         print(f"{report['model']} ({report['family']}, {report['quantization']}) → {output} "
-              f"({report['size_bytes'] / 1e6:.1f} MB)")
+              f"({report['size_bytes'] / 1e6:.1f} MB{kept})")
     return 0

@@ -21,6 +21,14 @@ Every example carries its own languages (source code and forced target code per 
 target prefix on the input), so the backend is a :class:`~kztranslate.engine.base.MixedBatchBackend`:
 the scheduler batches an article's Russian and English segments together.
 
+``trim_target="kk,ru,en"`` (or ``kztranslate models convert --trim-target``, or a preset's
+``trim_target``) converts with a trimmed *target* vocabulary (:mod:`kztranslate.engine.trim`): the
+decoder embeddings, output projection and target vocabulary keep only the pieces those languages
+need, the encoder keeps the full source vocabulary. The kept ids and the corpus they came from are
+recorded in the conversion's ``kztranslate.json`` and in :meth:`CTranslate2Backend.signature`
+(provenance, translation-memory key). Greedy outputs equal the full model's whenever those use only
+kept pieces.
+
 The encoder pass is not shared across target languages: ``ctranslate2.Translator`` has no call
 that returns encoder states or accepts them (only ``Encoder``/``Generator``/``Whisper`` models
 expose ``forward_batch``), so each target language re-encodes its segments.
@@ -42,6 +50,7 @@ from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
 from .hf_model import HFBackendBase, ModelText, checked_decoding
 from .registry import FAMILIES, ModelFamily, ResolvedModel
+from .trim import TargetTrim, kept_target_ids, parse_languages
 
 __all__ = ["CTranslate2Backend", "COMPUTE_TYPES", "convert_checkpoint", "default_cache_dir", "physical_cores"]
 
@@ -65,9 +74,9 @@ class _Loaded:
     text: ModelText
     """The family's tokenizer and its language handling."""
     vocabulary: list[str]
-    """The converted model's target vocabulary (index = the checkpoint's token id)."""
+    """The converted model's target vocabulary (all of the checkpoint's, or the kept pieces of a trimmed one)."""
     token_ids: dict[str, int]
-    """Token → id, by position in :attr:`vocabulary` (M2M100's filler words have no tokenizer id)."""
+    """Token → the checkpoint's id (position in the full vocabulary; M2M100's filler words have no tokenizer id)."""
     lock: threading.Lock
     """Held while the tokenizer's source language is set and used (it is shared state)."""
 
@@ -101,6 +110,8 @@ class CTranslate2Backend(HFBackendBase):
         intra_threads: int | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         restrict_vocabulary: bool = False,
+        trim_target: str | Sequence[str] | None = None,
+        trim_corpus: Sequence[str | os.PathLike[str]] | None = None,
         **_options: Any,
     ) -> None:
         self.decoding = checked_decoding(decoding or Decoding())
@@ -112,13 +123,33 @@ class CTranslate2Backend(HFBackendBase):
         self.intra_threads = _threads("intra_threads", intra_threads, physical_cores())
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
         self.restrict_vocabulary = bool(restrict_vocabulary)
+        self.trim_corpus = tuple(str(Path(p).expanduser().resolve()) for p in (trim_corpus or ()))
+        self._trim: TargetTrim | None = None
         converted = _converted_directory(model)
         if converted is not None:
             if revision is not None:
                 raise UsageError(f"--revision applies to Hub models, not to the converted directory {converted}")
             self._init_converted(converted)
+            self._trim = _marker_trim(_read_marker(converted))
+            wanted = parse_languages(trim_target) if trim_target else None
+            if wanted is not None and (self._trim is None or self._trim.languages != wanted):
+                raise UsageError(
+                    f"{converted} is a CTranslate2 conversion whose target vocabulary is "
+                    f"{'trimmed to ' + ','.join(self._trim.languages) if self._trim else 'not trimmed'}; convert "
+                    f"the original checkpoint with `kztranslate models convert --trim-target {','.join(wanted)}`"
+                )
+            self.trim_target = self._trim.languages if self._trim else None
         else:
             self._init_checkpoint(model, revision)
+            preset = self.resolved.preset
+            if trim_target is None and preset is not None and preset.trim_target:
+                trim_target = preset.trim_target
+            self.trim_target = parse_languages(trim_target) if trim_target else None
+            if self.trim_target is not None and self.family.target_signal == "fixed":
+                raise UsageError(
+                    f"--trim-target needs a multilingual model; {self.resolved.name!r} ({self.family.name}) writes "
+                    "one language only"
+                )
             self.ct2_dir = self.cache_dir / self._cache_name()
         self._check_restriction()
 
@@ -140,7 +171,22 @@ class CTranslate2Backend(HFBackendBase):
         return _STORED.get(self.compute_type, self.compute_type)
 
     def signature(self) -> dict[str, Any]:
-        return {**super().signature(), "compute_type": self.compute_type}
+        signature = {**super().signature(), "compute_type": self.compute_type}
+        trim = self.target_trim()
+        if trim is not None:  # it changes outputs, so it keys the translation memory too
+            signature["target_vocabulary"] = trim.signature()
+        return signature
+
+    def target_trim(self) -> TargetTrim | None:
+        """The kept target pieces of a trimmed conversion (converting first if need be); None if not trimmed."""
+        if self.trim_target is not None and self._trim is None:
+            self._trim = _marker_trim(_read_marker(self.convert()))
+        return self._trim
+
+    def supports(self, source: str, target: str) -> bool:
+        if self.trim_target is not None and target not in self.trim_target:
+            return False  # its decoder can no longer write that language
+        return super().supports(source, target)
 
     # -- the Backend protocol (supports, with_decoding, max_input_tokens: HFBackendBase) ------------
     def count_tokens(self, text: str, language: str) -> int:
@@ -174,7 +220,13 @@ class CTranslate2Backend(HFBackendBase):
             with loaded.lock:  # the tokenizer's source language is per pair
                 prepared = loaded.text.prepare([items[p][0] for p in positions], source, target)
                 full = tokenizer(prepared)["input_ids"]
-                cut = tokenizer(prepared, truncation=True, max_length=self.max_input_tokens)["input_ids"]
+                cut = list(full)
+                long = [i for i, ids in enumerate(full) if len(ids) > self.max_input_tokens]
+                if long:  # rare: cut by the tokenizer itself, which keeps its special tokens
+                    shortened = tokenizer([prepared[i] for i in long], truncation=True,
+                                          max_length=self.max_input_tokens)["input_ids"]
+                    for i, ids in zip(long, shortened, strict=True):
+                        cut[i] = ids
             target_id = loaded.text.target_token_id(target)
             prefix = [tokenizer.convert_ids_to_tokens(target_id)] if target_id is not None else []
             for position, ids, kept in zip(positions, full, cut, strict=True):
@@ -228,7 +280,11 @@ class CTranslate2Backend(HFBackendBase):
             weights = sorted(p for p in self.model_dir.iterdir() if p.suffix in (".safetensors", ".bin"))
             stamp = "".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns};" for p in weights)
             revision = "local-" + hashlib.sha1(stamp.encode()).hexdigest()[:10]
-        return f"{model_id}@{revision}-{self.quantization}"
+        name = f"{model_id}@{revision}-{self.quantization}"
+        if self.trim_target is not None:
+            stamp = "".join(f"{p}:{_stamp(Path(p))};" for p in self.trim_corpus)
+            name += f"-trim-{'.'.join(self.trim_target)}" + (f"-{hashlib.sha1(stamp.encode()).hexdigest()[:8]}" if stamp else "")
+        return name
 
     def convert(self, output: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
         """The converted model directory: ``output`` (default: the cache entry), converted now unless
@@ -241,7 +297,8 @@ class CTranslate2Backend(HFBackendBase):
         with _CONVERT_LOCK:
             if force or not _is_converted(target):
                 convert_checkpoint(self.model_dir, self.family, target, self.quantization,
-                                   source_name=self.resolved.name, revision=self.snapshot_revision, force=force)
+                                   source_name=self.resolved.name, revision=self.snapshot_revision, force=force,
+                                   trim_target=self.trim_target, trim_corpus=self.trim_corpus)
         return target
 
     def _load(self) -> _Loaded:
@@ -276,17 +333,29 @@ class CTranslate2Backend(HFBackendBase):
                 f"another --device/compute type ({', '.join(COMPUTE_TYPES)})"
             ) from exc
         vocabulary = _target_vocabulary(directory)
-        token_ids = {token: i for i, token in enumerate(vocabulary)}
-        return _Loaded(translator, text, vocabulary, token_ids, threading.Lock())
+        trim = _marker_trim(_read_marker(directory))
+        ids = trim.ids if trim is not None else range(len(vocabulary))
+        if len(ids) != len(vocabulary):
+            raise ModelUnavailableError(
+                f"{directory}: the target vocabulary has {len(vocabulary)} pieces but {MARKER} records {len(ids)} "
+                "kept ids; reconvert it with `kztranslate models convert --force`"
+            )
+        return _Loaded(translator, text, vocabulary, dict(zip(vocabulary, ids)), threading.Lock())
 
 
 def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantization: str = "int8", *,
-                       source_name: str | None = None, revision: str | None = None, force: bool = False) -> Path:
+                       source_name: str | None = None, revision: str | None = None, force: bool = False,
+                       trim_target: Sequence[str] | None = None, trim_corpus: Sequence[str | os.PathLike[str]] = (),
+                       trim: TargetTrim | None = None) -> Path:
     """Convert the transformers checkpoint in ``source`` to a CTranslate2 model in ``output``.
 
     The tokenizer files are copied beside the weights, a vocabulary map (``vmap.txt``) is written for
     multilingual families, and :data:`MARKER` records the source. The conversion is built in a
     temporary directory and renamed into place, so a crash never leaves half a model behind.
+
+    ``trim_target`` (languages, with ``trim_corpus`` text files added to the shipped corpus) or an
+    explicit ``trim`` keeps only those target pieces (:mod:`kztranslate.engine.trim`); the encoder
+    keeps the full source vocabulary.
     """
     if quantization not in COMPUTE_TYPES:
         raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
@@ -300,18 +369,22 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
     work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
         tokenizer_files = [p.name for p in sorted(source.iterdir()) if _is_tokenizer_file(p)]
-        with _M2M100VocabularyFix():
-            TransformersConverter(str(source), copy_files=tokenizer_files).convert(
-                str(work), quantization=quantization, force=True
-            )
         config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+        if trim is None and trim_target:
+            text = ModelText.load(family, source, source_name or str(source))
+            trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
+                                   config.get("decoder_start_token_id"), trim_corpus)
+        converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim)
+        with _M2M100VocabularyFix():
+            converter.convert(str(work), quantization=quantization, force=True)
+        trim = converter._trim
         has_vmap = family.target_signal != "fixed"
         if has_vmap:
-            _write_vocabulary_map(work, family, source_name or str(source))
+            _write_vocabulary_map(work, family, source_name or str(source), trim)
         marker = {
             "family": family.name, "source": source_name or str(source), "revision": revision,
             "quantization": quantization, "max_position_embeddings": config.get("max_position_embeddings"),
-            "vocabulary_map": has_vmap,
+            "vocabulary_map": has_vmap, "target_vocabulary": trim.to_marker() if trim is not None else None,
         }
         (work / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
         if force and output.exists():
@@ -436,10 +509,12 @@ def _target_vocabulary(path: Path) -> list[str]:
     raise ModelUnavailableError(f"{path} has no vocabulary file (shared_vocabulary.json); reconvert the model")
 
 
-def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str) -> None:
+def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str, trim: TargetTrim | None) -> None:
     """``vmap.txt``: per language token of the source side, the pieces the decoder may emit."""
     text = ModelText.load(family, directory, model_name)
-    vocabulary = _target_vocabulary(directory)
+    pieces_of = dict(zip(trim.ids, _target_vocabulary(directory))) if trim is not None else dict(
+        enumerate(_target_vocabulary(directory)))
+    size = trim.full_size if trim is not None else len(pieces_of)
     lines = []
     for language in family.language_codes:
         if family.target_signal == "forced_bos":  # keyed on the source code: every target reachable from it
@@ -447,10 +522,73 @@ def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str)
             targets = [t for t in family.language_codes if t != language]
         else:  # keyed on the target prefix token
             key, targets = family.target_prefix(language).strip(), [language]
-        allowed = text.target_vocabulary(targets, len(vocabulary))
-        pieces = [vocabulary[i] for i in sorted(allowed) if vocabulary[i] and not any(c.isspace() for c in vocabulary[i])]
+        if trim is not None:
+            targets = [t for t in targets if t in trim.languages]
+            if not targets:
+                continue
+        allowed = text.target_vocabulary(targets, size)
+        pieces = [pieces_of[i] for i in sorted(allowed) if pieces_of.get(i) and not any(c.isspace() for c in pieces_of[i])]
         lines.append(f"{key}\t{' '.join(pieces)}\n")
     (directory / _VMAP).write_text("".join(lines), encoding="utf-8")
+
+
+def _marker_trim(marker: dict[str, Any]) -> TargetTrim | None:
+    record = marker.get("target_vocabulary")
+    return TargetTrim.from_marker(record) if isinstance(record, dict) else None
+
+
+def _stamp(path: Path) -> str:
+    """Size and modification time of a file, or of every file under a directory."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return ",".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files if p.exists())
+
+
+def _trimming_converter(base: type) -> type:
+    """``base`` (CTranslate2's TransformersConverter) that keeps only ``trim``'s pieces on the target
+    side: rows of the decoder embeddings and output projection (and its bias), target vocabulary."""
+
+    class TrimmingConverter(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, trim: TargetTrim | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._trim = trim
+
+        def _load(self) -> Any:
+            spec = super()._load()
+            if self._trim is not None:
+                self._trim = _trim_spec(spec, self._trim)
+            return spec
+
+    return TrimmingConverter
+
+
+def _trim_spec(spec: Any, trim: TargetTrim) -> TargetTrim:
+    """Cut ``spec``'s target side down to ``trim``'s ids; the trim actually applied (CTranslate2
+    drops Marian's trailing <pad> from the vocabulary, so that id is never kept)."""
+    import numpy as np
+
+    vocabularies = spec._vocabularies["target"]  # the converter registered the full list
+    tokens = vocabularies[0] if len(vocabularies) == 1 else []
+    if not trim.full_size - 1 <= len(tokens) <= trim.full_size:
+        raise UsageError(
+            f"cannot trim: the checkpoint's target vocabulary has {len(tokens)} pieces, the kept list was made "
+            f"for {trim.full_size}; make the list from this checkpoint's tokenizer"
+        )
+    rows = [i for i in trim.ids if i < len(tokens)]
+
+    def take(value: Any) -> Any:
+        if hasattr(value, "index_select"):  # a torch tensor
+            import torch
+
+            return value.detach().index_select(0, torch.tensor(rows, dtype=torch.long)).contiguous()
+        return np.ascontiguousarray(np.asarray(value)[rows])
+
+    decoder = spec.decoder
+    decoder.embeddings.weight = take(decoder.embeddings.weight)
+    decoder.projection.weight = take(decoder.projection.weight)
+    if decoder.projection.has_bias():
+        decoder.projection.bias = take(decoder.projection.bias)
+    spec._vocabularies["target"] = [[tokens[i] for i in rows]]
+    return TargetTrim(trim.languages, tuple(rows), len(tokens), trim.corpus)
 
 
 class _M2M100VocabularyFix:

@@ -19,7 +19,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -33,6 +33,8 @@ WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_mo
 _HUB_FILES = ["*.json", "*.model", "*.spm", "*.txt"]
 # T5 has relative positions and no architectural output limit; cap it like NLLB's positions.
 DEFAULT_OUTPUT_LIMIT = 1024
+#: Texts whose token count :meth:`ModelText.count_tokens` remembers.
+_COUNT_CACHE_SIZE = 100_000
 
 #: Unicode scripts (first word of a letter's Unicode name) each target language is written in; a
 #: restricted output vocabulary keeps the pieces whose letters are all of these scripts, and the
@@ -201,6 +203,8 @@ class ModelText:
     """How errors name the model."""
     language_token_ids: frozenset[int]
     """Ids of every language token of the vocabulary (dropped from outputs)."""
+    token_counts: dict[str, int] = field(default_factory=dict)
+    """Token counts of texts already counted (bounded: cleared when full)."""
 
     @classmethod
     def load(cls, family: ModelFamily, directory: Path, model_name: str) -> ModelText:
@@ -235,8 +239,15 @@ class ModelText:
         return [self.family.target_prefix(target) + text for text in texts]
 
     def count_tokens(self, text: str) -> int:
-        prefix_tokens = 1 if self.family.target_signal in ("prefix", "marian_prefix") else 0
-        return len(self.tokenizer(text)["input_ids"]) + prefix_tokens
+        # Remembered: the pipeline counts every sentence of an article again on each re-translation.
+        count = self.token_counts.get(text)
+        if count is None:
+            prefix_tokens = 1 if self.family.target_signal in ("prefix", "marian_prefix") else 0
+            count = len(self.tokenizer(text)["input_ids"]) + prefix_tokens
+            if len(self.token_counts) >= _COUNT_CACHE_SIZE:
+                self.token_counts.clear()
+            self.token_counts[text] = count
+        return count
 
     def target_token_id(self, target: str) -> int | None:
         """The first decoder token of forced-BOS families (the target code); None for the others."""

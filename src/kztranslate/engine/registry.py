@@ -97,6 +97,9 @@ class ModelPreset:
     """Caveats shown next to the preset (gated access, license notes)."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Anything else worth knowing about the checkpoint."""
+    trim_target: tuple[str, ...] = ()
+    """Target languages the ctranslate2 backend trims the output vocabulary to when it converts this
+    preset (:mod:`kztranslate.engine.trim`); empty = the full vocabulary."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class ModelPreset:
             "revision": self.revision,
             "default": self.default,
             "note": self.note,
+            "trim_target": list(self.trim_target),
         }
 
 
@@ -203,6 +207,10 @@ PRESETS: dict[str, ModelPreset] = {
     for preset in (
         ModelPreset("nllb-200-distilled-600M", "facebook/nllb-200-distilled-600M", "nllb", "600M", "2.5 GB",
                     _ALL_PAIRS, _NLLB_NC, default=True, note="non-commercial use only"),
+        ModelPreset("nllb-200-distilled-600M-kk-ru-en", "facebook/nllb-200-distilled-600M", "nllb", "600M",
+                    "2.5 GB", _ALL_PAIRS, _NLLB_NC, trim_target=("kk", "ru", "en"),
+                    note="non-commercial use only; ctranslate2 backend: target vocabulary trimmed to kk, ru, en "
+                         "(smaller, faster; the transformers backend runs it whole)"),
         ModelPreset("nllb-200-distilled-1.3B", "facebook/nllb-200-distilled-1.3B", "nllb", "1.3B", "5.5 GB",
                     _ALL_PAIRS, _NLLB_NC, note="non-commercial use only"),
         ModelPreset("nllb-200-3.3B", "facebook/nllb-200-3.3B", "nllb", "3.3B", "17.6 GB",

@@ -11,6 +11,13 @@ the caller's back; :meth:`TransformersBackend.signature` records them for proven
 ``restrict_vocabulary=True`` the decoder may only emit pieces of the target language's script
 (a logits mask; see :meth:`kztranslate.engine.hf_model.ModelText.target_vocabulary`).
 
+NLLB and M2M100 give the target language to the decoder (a forced first token), so the encoder
+states of a segment are the same whatever the target: the backend is a
+:class:`~kztranslate.engine.base.MixedBatchBackend` for them, and :meth:`TransformersBackend.translate_mixed`
+encodes each distinct segment of a call once, then decodes it into every target it goes to from
+those states (``generate(encoder_outputs=...)``). Families that put the target on the input
+(MADLAD, OPUS-MT) have nothing to share and keep one batch per pair.
+
 torch and transformers are imported only when a model is loaded.
 """
 
@@ -19,7 +26,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
@@ -94,9 +101,42 @@ class TransformersBackend(HFBackendBase):
         return self._load().text.count_tokens(text)
 
     def translate_batch(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
-        if not texts:
+        return self.translate_mixed([(text, source, target) for text in texts])
+
+    # -- MixedBatchBackend: encoder states shared across targets ---------------------------------
+    def batch_group(self, source: str, target: str) -> Hashable:
+        # Forced-BOS families mix every pair of a call (the encoder input does not name the target);
+        # prefix families encode a different input per target: one batch per pair, as before.
+        return None if self.family.target_signal == "forced_bos" else (source, target)
+
+    def translate_mixed(self, items: Sequence[tuple[str, str, str]]) -> list[Translation]:
+        """Translate ``(text, source, target)`` items: each distinct (text, source) is encoded once
+        (per call) and decoded into each of its targets from the same encoder states."""
+        if not items:
             return []
-        self._check_direction(source, target)
+        for source, target in {(s, t) for _, s, t in items}:
+            self._check_direction(source, target)
+        results: list[Translation | None] = [None] * len(items)
+        shared = self.family.target_signal == "forced_bos"
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for position, (_, source, target) in enumerate(items):
+            groups.setdefault((source,) if shared else (source, target), []).append(position)
+        for key, positions in groups.items():
+            source = key[0]
+            texts = list(dict.fromkeys(items[p][0] for p in positions))
+            row_of = {text: row for row, text in enumerate(texts)}
+            by_target: dict[str, list[int]] = {}
+            for p in positions:
+                by_target.setdefault(items[p][2], []).append(p)
+            encoded = self._encode(texts, source, next(iter(by_target)))
+            for target, targeted in by_target.items():
+                outputs = self._decode(encoded, [row_of[items[p][0]] for p in targeted], source, target)
+                for p, output in zip(targeted, outputs, strict=True):
+                    results[p] = output
+        return results  # type: ignore[return-value]
+
+    def _encode(self, texts: list[str], source: str, target: str) -> dict[str, Any]:
+        """Tokenize ``texts`` and run the encoder once: its states, mask and each text's length."""
         import torch
 
         loaded = self._load()
@@ -105,17 +145,35 @@ class TransformersBackend(HFBackendBase):
             lengths = [len(ids) for ids in loaded.tokenizer(prepared)["input_ids"]]
             encoded = loaded.tokenizer(
                 prepared, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
-            )
-        budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
-        options = self._generate_options(loaded, target, max(budgets))
+            ).to(loaded.model.device)
         try:
             with torch.inference_mode():
-                output = loaded.model.generate(**encoded.to(loaded.model.device), **options)
+                states = loaded.model.get_encoder()(
+                    input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"], return_dict=True
+                )
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            raise self._failure(len(texts), source, target, exc) from exc
+        return {"states": states, "mask": encoded["attention_mask"], "lengths": lengths}
+
+    def _decode(self, encoded: dict[str, Any], rows: list[int], source: str, target: str) -> list[Translation]:
+        """Decode ``rows`` of ``encoded`` into ``target``."""
+        import torch
+        from transformers.modeling_outputs import BaseModelOutput
+
+        loaded = self._load()
+        lengths = [encoded["lengths"][r] for r in rows]
+        budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
+        options = self._generate_options(loaded, target, max(budgets))
+        index = torch.tensor(rows, device=encoded["mask"].device)
+        mask = encoded["mask"].index_select(0, index)
+        width = int(mask.sum(dim=1).max()) if loaded.tokenizer.padding_side == "right" else mask.shape[1]
+        mask = mask[:, :width]  # without the padding columns no row of this target needs
+        states = BaseModelOutput(last_hidden_state=encoded["states"].last_hidden_state.index_select(0, index)[:, :width])
+        try:
+            with torch.inference_mode():
+                output = loaded.model.generate(encoder_outputs=states, attention_mask=mask, **options)
         except (RuntimeError, ValueError, TypeError, IndexError) as exc:  # torch and generate() raise these
-            raise BackendError(
-                f"model {self.resolved.name!r} failed on a batch of {len(texts)} segment(s) {source} → {target}: "
-                f"{exc}; check the decoding settings ({self.decoding.to_dict()}) and the device's free memory"
-            ) from exc
+            raise self._failure(len(rows), source, target, exc) from exc
         eos = loaded.model.config.eos_token_id
         ends = set(eos) if isinstance(eos, list) else {eos}
         return [
@@ -123,6 +181,12 @@ class TransformersBackend(HFBackendBase):
             loaded.text.finish(row[1:], ends, budget, n, self.max_input_tokens)
             for row, budget, n in zip(output.tolist(), budgets, lengths, strict=True)
         ]
+
+    def _failure(self, count: int, source: str, target: str, exc: Exception) -> BackendError:
+        return BackendError(
+            f"model {self.resolved.name!r} failed on a batch of {count} segment(s) {source} → {target}: "
+            f"{exc}; check the decoding settings ({self.decoding.to_dict()}) and the device's free memory"
+        )
 
     # -- decoding ------------------------------------------------------------------------------
     def _generate_options(self, loaded: _Loaded, target: str, max_new_tokens: int) -> dict[str, Any]:

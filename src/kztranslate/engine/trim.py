@@ -1,0 +1,202 @@
+"""Target-vocabulary trimming: the pieces a decoder needs to write only Kazakh, Russian and English.
+
+A multilingual model's output layer scores every piece of every language at every decoding step;
+NLLB-200's is 256,206 × 1024 (43 % of its 615 M parameters, about 60 % of a CPU decoding step).
+kztranslate writes kk, ru and en only, so a conversion may keep, on the *target* side (decoder
+embeddings, output projection, target vocabulary), only the pieces those languages need — the
+vocabulary trimming of Ushio et al. (2023) — while the encoder keeps the full source vocabulary,
+so any input still reads.
+
+:func:`kept_target_ids` decides which pieces stay:
+
+- every piece that tokenizing a kk/ru/en corpus produces — the text shipped in installed packages
+  (:data:`kztranslate.testing.SAMPLE_TEXT`; CLDR display names, months, days, units and time-zone
+  cities of the ``kk``, ``ru`` and ``en`` locales from babel) plus any text files given, each line
+  as written, in upper case and with words capitalized (headlines, names);
+- every single character of the alphabets (Kazakh and Russian Cyrillic, Latin with the kk-Latn
+  letters), digits and punctuation, alone and word-initial;
+- the pieces of our placeholders (``[[12]]``) and inline markers (``<1>``, ``</1>``, ``<2/>``, ``&lt;``);
+- the special tokens (start, end, unknown, padding, the decoder's start token) and the target
+  language codes of the kept languages (never another language's code).
+
+Greedy decoding with the trimmed model is exact: its logits are the full model's logits of the
+kept pieces (the same rows of the same matrix), so its argmax equals the full model's whenever
+that lies among the kept pieces. Probabilities are renormalized over the kept pieces, so beam
+search may rank hypotheses differently from the full model once pieces outside the list matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..errors import UsageError
+
+__all__ = ["TargetTrim", "TRIM_LANGUAGES", "kept_target_ids", "parse_languages", "corpus_sources", "alphabet"]
+
+#: Languages a trimmed target vocabulary can be made for.
+TRIM_LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
+#: Punctuation and symbols of news text beyond ASCII.
+_EXTRA_PUNCTUATION = "«»„“”‘’‚‹›—–‑…№§°•·‰‱€£¥₸₽¢©®™±×÷′″\u00a0"
+#: Strings of our placeholders and inline markers, as the pipeline hands them to the model.
+_MARKUP_SAMPLES = (
+    "[[1]] [[2]] [[3]] [[9]] [[10]] [[12]] [[99]] [[123]] [[ 1 ]]",
+    "<1>текст</1> <2/> <3>text</3> <10>сөз</10> <11/> &lt; &gt; &amp;",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetTrim:
+    """Which target pieces a trimmed conversion keeps, and where the list came from."""
+
+    languages: tuple[str, ...]
+    """The target languages the model may still write."""
+    ids: tuple[int, ...]
+    """Kept ids of the checkpoint's vocabulary, ascending (the trimmed vocabulary's order)."""
+    full_size: int
+    """Size of the checkpoint's target vocabulary."""
+    corpus: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    """The texts tokenized: name, sha256 and line count of each source."""
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the kept ids: what the translation memory and the conversion cache key on."""
+        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
+
+    def to_marker(self) -> dict[str, Any]:
+        """The record written into a conversion's ``kztranslate.json``."""
+        return {"languages": list(self.languages), "size": len(self.ids), "full_size": self.full_size,
+                "sha256": self.digest, "corpus": list(self.corpus), "ids": list(self.ids)}
+
+    @classmethod
+    def from_marker(cls, record: dict[str, Any]) -> TargetTrim:
+        return cls(tuple(record["languages"]), tuple(int(i) for i in record["ids"]), int(record["full_size"]),
+                   tuple(record.get("corpus") or ()))
+
+    def signature(self) -> dict[str, Any]:
+        """The part of a backend signature (provenance, memory key) that names this list."""
+        return {"languages": list(self.languages), "size": len(self.ids), "sha256": self.digest,
+                "corpus": [source["name"] for source in self.corpus]}
+
+
+def parse_languages(value: str | Iterable[str]) -> tuple[str, ...]:
+    """``"kk,ru,en"`` (or a sequence) → ``("kk", "ru", "en")``, checked and in a fixed order."""
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else [str(v).strip() for v in value]
+    items = [v for v in items if v]
+    unknown = [v for v in items if v not in TRIM_LANGUAGES]
+    if unknown or not items:
+        raise UsageError(
+            f"cannot trim the target vocabulary to {', '.join(unknown) or 'no language'}: choose among "
+            f"{', '.join(TRIM_LANGUAGES)} (e.g. --trim-target kk,ru,en)"
+        )
+    return tuple(language for language in TRIM_LANGUAGES if language in items)
+
+
+def alphabet(languages: Sequence[str]) -> str:
+    """Every single character the kept languages are written with: letters, digits, punctuation."""
+    from ..latin import CYRILLIC_TO_LATIN
+    from ..protect import KAZAKH_LETTERS
+
+    letters = set(string.ascii_letters)  # English, and the Latin words of Kazakh and Russian news
+    cyrillic = "".join(chr(c) for c in range(ord("А"), ord("я") + 1)) + "Ёё"
+    if "kk" in languages or "ru" in languages:
+        letters |= set(cyrillic)
+    if "kk" in languages:
+        letters |= set(KAZAKH_LETTERS)
+        kk_latin = "".join(CYRILLIC_TO_LATIN.values())
+        letters |= set(kk_latin) | set(kk_latin.upper()) | set("İı")
+    characters = letters | set(string.digits) | set(string.punctuation) | set(_EXTRA_PUNCTUATION)
+    return "".join(sorted(c for c in characters if not c.isspace() or c == "\u00a0"))
+
+
+def corpus_sources(languages: Sequence[str], files: Sequence[str | Path] = ()) -> list[tuple[dict[str, Any], list[str]]]:
+    """The texts to tokenize: ``(record, lines)`` for each source, the shipped ones first."""
+    from ..testing import SAMPLE_TEXT
+
+    sources = [("kztranslate.testing.SAMPLE_TEXT", SAMPLE_TEXT.splitlines())]
+    sources.append(_cldr_source(languages))
+    sources.append(("kztranslate placeholders and inline markers", list(_MARKUP_SAMPLES)))
+    for file in files:
+        path = Path(file).expanduser()
+        paths = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".tsv")) if path.is_dir() else [path]
+        for item in paths:
+            try:
+                text = item.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read the trimming corpus file {item}: {exc}; pass UTF-8 text files") from exc
+            lines = [cell for line in text.splitlines() if not line.startswith("#") for cell in line.split("\t")]
+            sources.append((str(item.resolve()), lines))
+    return [({"name": name, "sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest(), "lines": len(lines)},
+             lines) for name, lines in sources]
+
+
+def _cldr_source(languages: Sequence[str]) -> tuple[str, list[str]]:
+    import babel
+    from babel import Locale
+
+    lines: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            lines.append(value)
+        elif hasattr(value, "items"):
+            for key, item in value.items():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    for language in languages:
+        locale = Locale.parse(language)
+        for attribute in ("languages", "territories", "scripts", "variants", "currencies", "months", "days",
+                          "quarters", "eras", "time_zones", "unit_display_names", "list_patterns",
+                          "measurement_systems", "meta_zones", "character_order"):
+            walk(getattr(locale, attribute, None))
+    return f"babel {babel.__version__} CLDR locale data ({', '.join(languages)})", lines
+
+
+def kept_target_ids(text: Any, languages: Sequence[str], vocabulary_size: int, decoder_start_id: int | None,
+                    corpus_files: Sequence[str | Path] = ()) -> TargetTrim:
+    """The pieces a decoder writing ``languages`` keeps (see the module docstring), for the model
+    whose tokenizer ``text`` (a :class:`~kztranslate.engine.hf_model.ModelText`) drives."""
+    languages = parse_languages(languages)
+    tokenizer = text.tokenizer
+    sources = corpus_sources(languages, corpus_files)
+    kept: set[int] = set()
+
+    def add(strings: list[str]) -> None:
+        for start in range(0, len(strings), 512):
+            for ids in tokenizer(strings[start:start + 512], add_special_tokens=False)["input_ids"]:
+                kept.update(ids)
+
+    for _, lines in sources:
+        lines = [line.strip() for line in lines if line.strip()]
+        add(lines)
+        add([line.upper() for line in lines])
+        add([" ".join(word[:1].upper() + word[1:] for word in line.split()) for line in lines])
+    characters = alphabet(languages)
+    add(list(characters))
+    add([f"a {c}" for c in characters])  # word-initial forms ("▁x")
+    for character in characters:
+        for piece in (character, "▁" + character):
+            token_id = tokenizer.convert_tokens_to_ids(piece)
+            if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
+                kept.add(token_id)
+    kept -= set(text.language_token_ids)  # no language code is a word
+    kept -= set(tokenizer.all_special_ids)  # added back below: only the ones a decoder needs
+    for token_id in (tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id,
+                     tokenizer.pad_token_id, decoder_start_id):
+        if token_id is not None:
+            kept.add(token_id)
+    family = text.family
+    for language in languages:
+        code_id = text.target_token_id(language)
+        if code_id is None and family.target_signal in ("prefix", "marian_prefix"):
+            code_id = tokenizer.convert_tokens_to_ids(family.target_prefix(language).strip())
+        if code_id is not None and code_id != tokenizer.unk_token_id:
+            kept.add(code_id)
+    ids = tuple(sorted(i for i in kept if 0 <= i < vocabulary_size))
+    return TargetTrim(languages, ids, vocabulary_size, tuple(record for record, _ in sources))
