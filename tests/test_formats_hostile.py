@@ -220,3 +220,30 @@ def test_invalid_json_names_line_and_column():
     with pytest.raises(FormatError) as error:
         load_json('{\n  "a": [1, 2,,]\n}', "x.json")
     assert error.value.line == 2 and error.value.column == 14  # the second comma
+
+
+@pytest.mark.parametrize("fmt", ["ninjs", "jsonld", "json"])
+def test_a_property_named_twice_is_refused_with_both_places(fmt):
+    text = '{\n  "language": "kk",\n  "headline": "Бірінші",\n  "headline": "Екінші"\n}\n'
+    with pytest.raises(FormatError) as caught:
+        get_format(fmt).read(text, source="item.json")
+    message = str(caught.value)
+    assert "item.json" in message and "line 4" in message and "line 3" in message and "twice" in message
+
+
+def test_html_elements_lxml_cannot_rebuild_survive_translation():
+    page = '<html><body><p>Бүгін <strқ< class="x">қалада</strқ<> жаңа <a href="/a" a:b:c="1">мектеп</a> ашылды.</p></body></html>'
+    html = get_format("html")
+    article = html.read(page, language="kk")
+    variant = kzt.Translator("pseudo", memory=None).translate(article, ["ru"])["ru"]
+    out = html.write(variant)
+    assert "қалада" in out and 'href="/a"' in out and html.read(out).blocks[0].text == variant.blocks[0].text
+
+
+def test_yaml_front_matter_surrogate_escapes():
+    md = get_format("markdown")
+    pair = '---\ntitle: "Күлкі \\ud83d\\ude00"\n---\n\nМәтін.\n'
+    assert md.write(md.read(pair)) == pair
+    with pytest.raises(FormatError) as caught:
+        md.read('---\ntitle: "Күлкі"\ntags: ["\\ud800"]\n---\n\nМәтін.\n', source="page.md")
+    assert "page.md" in str(caught.value) and "line 3" in str(caught.value)

@@ -100,6 +100,11 @@ def parse_json(text: str, source: str | None = None, *, offset: int = 0) -> tupl
                 if text[at:at + 1] != ":":
                     raise _fail(text, at, "expecting ':' after a property name", source)
                 at = _WS.match(text, at + 1).end()
+                if key in frame[0]:
+                    # two values for one name: which one counts is up to each reader, and both cannot be kept
+                    first = _position(text, spans.member[frame[1] + (key,)])
+                    raise _fail(text, key_start, f"the property name {key!r} appears twice in one object (first at "
+                                f"line {first[0]}, column {first[1]}); remove one of them", source)
                 frame[3] = False
                 frame.append(key)
                 spans.member[frame[1] + (key,)] = key_start
