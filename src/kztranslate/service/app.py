@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import math
+import re
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -168,6 +169,20 @@ class _Service:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
+def _documented_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI document gives ``path`` (routers included into the app are matched
+    lazily by FastAPI, so the document is the one complete list)."""
+    found: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = "[^/]+".join(re.escape(piece) for piece in re.split(r"\{[^}]*\}", template))
+        if re.fullmatch(pattern, path):
+            found |= {method.upper() for method in operations if method.lower() in _HTTP_METHODS}
+    return sorted(found)
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def create_app(settings: ServiceSettings | None = None, *, translator: Any | None = None) -> FastAPI:
     """The kztranslate HTTP service. ``translator`` (a :class:`~kztranslate.pipeline.Translator`)
     is created from ``settings`` at start-up when not given; one instance serves every request."""
@@ -247,7 +262,12 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
         message = str(exc.detail)
         if exc.status_code == 404:
             message = f"no route {request.url.path!r}; see /openapi.json for the API"
-        return service.error_response(ApiError(exc.status_code, code, message, headers=dict(exc.headers or {})))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path has, not only those of the first route that matched it
+            methods = _documented_methods(request.app, request.url.path)
+            if methods:
+                headers["Allow"] = ", ".join(methods)
+        return service.error_response(ApiError(exc.status_code, code, message, headers=headers))
 
     @app.post("/v1/translate", response_model=TranslateResponse, responses=_ERRORS, tags=["translate"],
               summary="Translate one article into one or more languages")

@@ -51,19 +51,42 @@ _STATUS = {"bad_request": 400, "missing_key": 403, "invalid_key": 403, "not_foun
 _TRANSLATE_BODY = {
     "type": "object",
     "properties": {
-        "text": {"type": "array", "items": {"type": "string"}},
+        # a JSON list, or in a form body one or more "text" fields
+        "text": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
         "source_lang": {"type": "string", "enum": list(SOURCE_CODES)},
         "target_lang": {"type": "string", "enum": list(TARGET_CODES)},
         "tag_handling": {"type": "string", "enum": ["html", "xml"]},
         "split_sentences": {"type": "string", "enum": ["0", "1", "nonewlines"]},
-        "preserve_formatting": {"type": "boolean"},
-        "ignore_tags": {"type": "array", "items": {"type": "string"}},
-        "non_splitting_tags": {"type": "array", "items": {"type": "string"}},
+        "preserve_formatting": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["0", "1", "true", "false"]}]},
+        "ignore_tags": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},  # form: a,b
+        "non_splitting_tags": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},  # form: a,b
         "glossary_id": {"type": "string"},
         "formality": {"type": "string", "description": "Accepted, not honoured (reported)"},
     },
     "required": ["text", "target_lang"],
 }
+_JSON_TYPES: dict[str, Any] = {"string": str, "boolean": bool, "array": list, "object": dict}
+
+
+def _check_types(params: Any, schema: dict[str, Any]) -> None:
+    """Refuse a parameter whose JSON type the schema does not allow (a form's values are all strings)."""
+    for name, spec in schema["properties"].items():
+        for value in params.values.get(name, []):
+            if not any(_fits(value, option) for option in spec.get("oneOf", [spec])):
+                raise Refusal("bad_request", f"Value for '{name}' not supported: {value!r}")
+
+
+def _fits(value: Any, spec: dict[str, Any]) -> bool:
+    kind = _JSON_TYPES.get(spec.get("type", ""))
+    if kind is None:
+        return True
+    if not isinstance(value, kind) or (isinstance(value, bool) and spec["type"] != "boolean"):
+        return False
+    if "enum" in spec and value not in spec["enum"]:
+        return False
+    return not isinstance(value, list) or all(_fits(item, spec.get("items", {})) for item in value)
+
+
 _GLOSSARY_BODY = {"type": "object", "properties": {
     "name": {"type": "string"}, "source_lang": {"type": "string"}, "target_lang": {"type": "string"},
     "entries": {"type": "string"}, "entries_format": {"type": "string", "enum": ["tsv", "csv"]},
@@ -112,6 +135,7 @@ def deepl_router(service: Any) -> APIRouter:
     async def translate(request: Request) -> Response:
         try:
             params, caller = await start(request)
+            _check_types(params, _TRANSLATE_BODY)
             texts = params.many("text")
             if not texts:
                 raise Refusal("bad_request", "Parameter 'text' not specified.")
@@ -137,6 +161,11 @@ def deepl_router(service: Any) -> APIRouter:
             if split is None:
                 raise Refusal("bad_request", f"Value for 'split_sentences' not supported: {split_value}; "
                               "use 0, 1 or nonewlines")
+            preserve = params.one("preserve_formatting")
+            if preserve is not None and not isinstance(preserve, bool) and \
+                    str(preserve).lower() not in ("", "0", "1", "true", "false"):
+                raise Refusal("bad_request", f"Value for 'preserve_formatting' not supported: {preserve}; "
+                              "use true/false or 1/0")
             ignore_tags = _tags(params.many("ignore_tags"))
             not_honoured = _not_honoured(params, target_code, tag_handling)
             glossary_ids = [g for g in [params.one("glossary_id"), *params.many("glossary_ids")] if g]

@@ -46,7 +46,8 @@ _TEXT_BODY = {
     },
     "required": ["q", "source", "target"],
 }
-_DETECT_BODY = {"type": "object", "properties": {"q": {"type": "string"}, "api_key": {"type": "string"}},
+_DETECT_BODY = {"type": "object", "properties": {
+    "q": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}, "api_key": {"type": "string"}},
                 "required": ["q"]}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
@@ -132,7 +133,9 @@ def libretranslate_router(service: Any) -> APIRouter:
             q = params.one("q")
             if not q:
                 raise Refusal("bad_request", "Invalid request: missing q parameter")
-            text = "\n".join(q) if isinstance(q, list) else str(q)
+            if not isinstance(q, str) and not (isinstance(q, list) and all(isinstance(t, str) for t in q)):
+                raise Refusal("bad_request", "Invalid request: q must be a string or a list of strings")
+            text = "\n".join(q) if isinstance(q, list) else q
             found = await asyncio.to_thread(detections, text)
         except Refusal as exc:
             return refused(exc)
