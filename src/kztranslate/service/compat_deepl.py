@@ -82,8 +82,8 @@ def _fits(value: Any, spec: dict[str, Any]) -> bool:
         return True
     if not isinstance(value, kind) or (isinstance(value, bool) and spec["type"] != "boolean"):
         return False
-    if "enum" in spec and value not in spec["enum"]:
-        return False
+    if "enum" in spec and str(value).casefold() not in {str(e).casefold() for e in spec["enum"]}:
+        return False  # DeepL reads codes in any case ("en" as "EN")
     return not isinstance(value, list) or all(_fits(item, spec.get("items", {})) for item in value)
 
 
