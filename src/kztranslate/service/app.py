@@ -137,18 +137,9 @@ class _Service:
             if key is None:
                 raise ApiError(401, "invalid_api_key", "the API key is unknown or revoked; "
                                "list keys with `kztranslate keys list`", headers={"WWW-Authenticate": "Bearer"})
-        bucket_id = key.id if key else "anonymous"
-        bucket = self.buckets.get(bucket_id)
-        if bucket is None:
-            rate = key.rate_per_second if key and key.rate_per_second is not None else s.rate_per_second
-            burst = key.rate_burst if key and key.rate_burst is not None else s.rate_burst
-            bucket = self.buckets[bucket_id] = TokenBucket(rate, burst)
-        wait = bucket.take()
-        if wait > 0:
-            seconds = min(3600, max(1, math.ceil(wait)))
-            raise ApiError(429, "rate_limited",
-                           f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; "
-                           f"retry after {seconds} s", headers={"Retry-After": str(seconds)})
+        seconds, message = self.rate_limit(key)
+        if seconds:
+            raise ApiError(429, "rate_limited", message, headers={"Retry-After": str(seconds)})
         limit = key.max_request_bytes if key and key.max_request_bytes is not None else s.max_request_bytes
         # a body without Content-Length (chunked) is counted as it streams in: BodyLimitMiddleware
         request.scope[BODY_LIMIT_KEY] = limit
@@ -163,6 +154,22 @@ class _Service:
                            f"the request body is {size} bytes, over this key's limit of {limit} bytes; "
                            "send fewer articles per request (or use POST /v1/jobs with several requests)")
         return key
+
+    def rate_limit(self, key: ApiKey | None) -> tuple[int, str]:
+        """Take one request from the caller's token bucket (made on first use): ``(0, "")`` when
+        admitted, else the whole seconds to wait and the message saying so."""
+        bucket_id = key.id if key else "anonymous"
+        bucket = self.buckets.get(bucket_id)
+        if bucket is None:
+            s = self.settings
+            rate = key.rate_per_second if key and key.rate_per_second is not None else s.rate_per_second
+            burst = key.rate_burst if key and key.rate_burst is not None else s.rate_burst
+            bucket = self.buckets[bucket_id] = TokenBucket(rate, burst)
+        wait = bucket.take()
+        if wait <= 0:
+            return 0, ""
+        seconds = min(3600, max(1, math.ceil(wait)))
+        return seconds, f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; retry after {seconds} s"
 
     def error_response(self, exc: ApiError) -> JSONResponse:
         self.metrics.errors.labels(exc.code).inc()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,7 +21,6 @@ from ..errors import FormatError, KZTranslateError, UsageError
 from ..languages import LANGUAGES, base_language
 from ..plaintext import PreparedText, TextResult, finish_text, prepare_texts
 from .articles import ApiError
-from .limits import TokenBucket
 from .store import ApiKey
 
 __all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "model_pairs", "NO_KEY"]
@@ -121,17 +119,9 @@ async def admit(service: Any, request: Request, presented: str | None, body_size
         key = await asyncio.to_thread(service.store.verify_key, presented)
         if key is None:
             raise Refusal("invalid_key", "Invalid API key (unknown or revoked); list keys with `kztranslate keys list`")
-    bucket_id = key.id if key else "anonymous"
-    bucket = service.buckets.get(bucket_id)
-    if bucket is None:
-        rate = key.rate_per_second if key and key.rate_per_second is not None else settings.rate_per_second
-        burst = key.rate_burst if key and key.rate_burst is not None else settings.rate_burst
-        bucket = service.buckets[bucket_id] = TokenBucket(rate, burst)
-    wait = bucket.take()
-    if wait > 0:
-        seconds = min(3600, max(1, math.ceil(wait)))
-        raise Refusal("rate_limited", f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; "
-                      f"retry after {seconds} s", headers={"Retry-After": str(seconds)})
+    seconds, message = service.rate_limit(key)
+    if seconds:
+        raise Refusal("rate_limited", message, headers={"Retry-After": str(seconds)})
     limit = key.max_request_bytes if key and key.max_request_bytes is not None else settings.max_request_bytes
     if body_size > limit:
         raise Refusal("too_large", f"the request body is {body_size} bytes, over this key's limit of {limit} bytes; "
