@@ -117,10 +117,8 @@ def test_a_long_line_without_spaces_is_split_never_truncated(pseudo):
 @pytest.mark.parametrize(("format_name", "shape", "n"), [
     ("text", "kazakh-letters", 20000),
     ("html", "kazakh-letters", 20000),
-    pytest.param("text", "spaces", 3000, marks=pytest.mark.xfail(
-        strict=False, reason="localize regexes (is_furniture backtracks on a run of spaces)")),
-    pytest.param("html", "spaces", 3000, marks=pytest.mark.xfail(
-        strict=False, reason="localize regexes (is_furniture) and a search in the HTML reader's _read")),
+    ("text", "spaces", 20000),
+    ("html", "spaces", 20000),
 ])
 def test_a_file_with_a_long_line_is_linear_through_reader_pipeline_and_writer(pseudo, format_name, shape, n):
     fmt = formats.get_format(format_name)

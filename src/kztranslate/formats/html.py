@@ -614,7 +614,8 @@ def _read(slot: _Slot, anchor: str | None, nodes: list[Any]) -> None:
     slot.text, slot.codes = text, codes
     slot.lead = re.match(r"[ \t\n\r\f]*", anchor or "").group()
     last = (nodes[-1].tail if nodes else anchor) or ""
-    slot.trail = re.search(r"[ \t\n\r\f]*\Z", last).group() if last.strip() or nodes else ""
+    # the trailing whitespace (rstrip, not a regex search: that retries at every space of a long run)
+    slot.trail = last[len(last.rstrip(" \t\n\r\f")):] if last.strip() or nodes else ""
 
 
 # -- writing --------------------------------------------------------------------------------------
