@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import argparse
 import json
 
@@ -102,7 +103,7 @@ def test_eval_is_a_kztranslate_command(tsv, capsys):
 
     assert "eval" in COMMANDS
     for name in COMMANDS:  # the dispatcher loads every subcommand
-        pytest.importorskip(f"kztranslate.cli.{name}")
+        importlib.import_module(f"kztranslate.cli.{name}")
 
     assert main(["eval", "--test-set", str(tsv), "--from", "kk", "--to", "ru", "--backend", "pseudo"]) == 0
     assert "chrF2++" in capsys.readouterr().out

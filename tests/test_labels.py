@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pytest
 
 from kztranslate.errors import UsageError
@@ -46,7 +47,7 @@ def test_label_kind():
 
 
 def test_kazakh_latin_labels_and_every_pair_reads_back():
-    latin = pytest.importorskip("kztranslate.latin")
+    latin = importlib.import_module("kztranslate.latin")
     from kztranslate.languages import LANGUAGES
 
     assert machine_translation_label("ru", "kk-Latn") == latin.to_latin("Орыс тілінен машиналық аударма")
@@ -64,7 +65,7 @@ def test_kazakh_latin_labels_and_every_pair_reads_back():
 @pytest.fixture
 def pipeline():
     for module in ("segmentation", "localize", "names", "latin"):
-        pytest.importorskip(f"kztranslate.{module}")
+        importlib.import_module(f"kztranslate.{module}")
     from kztranslate import pipeline
 
     return pipeline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def test_short_speech_is_undecided():
 @pytest.fixture
 def pipeline():
     for module in ("segmentation", "localize", "names", "latin"):
-        pytest.importorskip(f"kztranslate.{module}")
+        importlib.import_module(f"kztranslate.{module}")
     from kztranslate import pipeline
 
     return pipeline

@@ -189,7 +189,7 @@ class Translator:
             outcome: Any = errors.get(item_index)
             if outcome is None:
                 outcome = {jobs[j].target: self._finish(jobs[j]) for j in owners[item_index]}
-                # -- [issue 6: QA policy "fail"] --------------------------------------------------
+                # under the "fail" policy an error-level finding stops the article
                 if self.qa_policy == "fail":
                     try:
                         _fail_on_errors(outcome)
@@ -197,7 +197,6 @@ class Translator:
                         if raise_errors:
                             raise
                         outcome = exc
-                # -- [end QA policy "fail"] -----------------------------------------------------
             yield (outcome, context) if as_tuples else outcome
 
     # -- planning ---------------------------------------------------------------------------
@@ -213,9 +212,8 @@ class Translator:
         variant = article.copy()
         variant.language = target
         variant.qa = []
-        # -- [issue 6: the label of an earlier machine translation describes that one, not this] --
+        # the label of an earlier machine translation describes that one, not this one
         variant.blocks = [b for b in variant.blocks if not _is_label(b)]
-        # -- [end label] ----------------------------------------------------------------------------
         job = _Job(article=article, source=source, target=target, variant=variant,
                    glossary=_article_glossary(article) or self.glossary)
         for index, block in enumerate(variant.blocks):
@@ -271,7 +269,6 @@ class Translator:
                 pieces.append(sentence)
             else:
                 pieces.extend(segmentation.split_long(sentence, fits))
-        # -- [issue 6: mixed-language input] ------------------------------------------------------
         # A sentence in another language (a Russian quote in a Kazakh article) is translated from
         # its own language, and kept verbatim in the variant of that language.
         pieces, languages = _split_by_language(pieces, language)
@@ -282,7 +279,6 @@ class Translator:
             pieces[:1] = [localize.localize_furniture(label[0], language, target), label[1]]
             languages[:1] = [target, languages[0]]
         block.meta["_languages"] = languages
-        # -- [end mixed-language input] -------------------------------------------------------------
         block.meta["_pieces"] = pieces
         # letters of the text itself: not of markers or escapes ("<--->" is sent as "&lt;---&gt;")
         return [None if _HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", p))) and lang != target else p
@@ -342,7 +338,7 @@ class Translator:
             origin = output.meta.get("origin", "model")
             job.origins[origin] = job.origins.get(origin, 0) + 1
 
-    # -- [issue 6: QA checks, between the scheduler and reassembly] -----------------------------
+    # QA checks run between the scheduler and reassembly
     def _quality(
         self, jobs: list[_Job], requests: list[SegmentRequest], outputs: list[Translation]
     ) -> list[list[qa.Finding]]:
@@ -403,7 +399,6 @@ class Translator:
                 ))
             candidates.append(options)
         return candidates
-    # -- [end QA checks] ---------------------------------------------------------------------------
 
     def _finish(self, job: _Job) -> Article:
         variant = job.variant
@@ -421,10 +416,8 @@ class Translator:
             if job.target == "kk-Latn":
                 _convert_script(block, latin.to_latin)
         variant.qa.extend(job.findings)
-        # -- [issue 6: machine-translation label] ----------------------------------------------
         if self.label:
             _add_label(variant, job.source, job.target)
-        # -- [end label] ---------------------------------------------------------------------------
         signature = self.backend.signature()
         variant.provenance = Provenance(
             source_language=job.source,
@@ -479,7 +472,7 @@ def _no_language() -> str:
     )
 
 
-# -- [issue 6: helpers for language detection, QA and labels] ------------------------------------
+# -- helpers for language detection, QA and labels -------------------------------------------------
 
 
 def _article_language(article: Article) -> str:
@@ -613,7 +606,6 @@ def _add_label(variant: Article, source: str, target: str) -> None:
     for finding in variant.qa:
         if finding.get("block") is not None and finding["block"] >= position:
             finding["block"] += 1
-# -- [end helpers for language detection, QA and labels] ------------------------------------------
 
 
 def _article_glossary(article: Article) -> Glossary | None:
@@ -691,7 +683,7 @@ def _convert_script(block: Block, convert: Callable[[str], str]) -> None:
     ]
 
 
-# -- [issue 3: post-edits into the translation memory] ---------------------------------------------
+# -- post-edits into the translation memory --------------------------------------------------------
 def post_edit_segments(
     source: Block, edited: Block, source_language: str, target_language: str,
     name_table: names.NameTable | None = None,
@@ -732,4 +724,3 @@ def post_edit_segments(
             edit = edit.replace(written, protect.placeholder(span.number), 1)
         found.append((language, core, edit))
     return found
-# -- [end post-edits into the translation memory] --------------------------------------------------
