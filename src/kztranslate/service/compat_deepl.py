@@ -270,9 +270,7 @@ def deepl_router(service: Any) -> APIRouter:
     async def get_glossary(glossary_id: str, request: Request) -> Response:
         try:
             _, caller = await start(request)
-            record = await _find(service, caller, glossary_id)
-            if len(record["dictionaries"]) != 1:
-                raise Refusal("bad_request", "this glossary has several dictionaries; read it with /v3/glossaries")
+            record = await _find_v2(service, caller, glossary_id)
         except Refusal as exc:
             return refused(exc)
         return JSONResponse(_info_v2(record))
@@ -285,9 +283,7 @@ def deepl_router(service: Any) -> APIRouter:
     async def glossary_entries(glossary_id: str, request: Request) -> Response:
         try:
             _, caller = await start(request)
-            record = await _find(service, caller, glossary_id)
-            if len(record["dictionaries"]) != 1:
-                raise Refusal("bad_request", "this glossary has several dictionaries; read it with /v3/glossaries")
+            record = await _find_v2(service, caller, glossary_id)
         except Refusal as exc:
             return refused(exc)
         return Response(_tsv(record["dictionaries"][0]["entries"]), media_type="text/tab-separated-values")
@@ -546,6 +542,14 @@ async def _find(service: Any, caller: Caller, glossary_id: str) -> dict[str, Any
     record = await asyncio.to_thread(service.store.get_glossary, caller.owner, glossary_id)
     if record is None:
         raise Refusal("not_found", "Glossary not found")
+    return record
+
+
+async def _find_v2(service: Any, caller: Caller, glossary_id: str) -> dict[str, Any]:
+    """A glossary the v2 API can show: one language pair, one dictionary."""
+    record = await _find(service, caller, glossary_id)
+    if len(record["dictionaries"]) != 1:
+        raise Refusal("bad_request", "this glossary has several dictionaries; read it with /v3/glossaries")
     return record
 
 
