@@ -127,19 +127,20 @@ def visible_leaves(tree) -> list[tuple[str, object]]:
             up = parents.get(up)
         if kept:
             continue
-        text = " ".join("".join(_text_outside_kept(element)).split())
+        text = " ".join("".join(text_outside(element, KEPT_CONTEXT - {"head"})).split())
         if any(c.isalpha() for c in text):
             out.append((text, element))
     return out
 
 
-def _text_outside_kept(element):
-    if tag(element) in KEPT_CONTEXT - {"head"}:
+def text_outside(element, skipped):
+    """The text of ``element`` and its descendants, leaving out the elements named in ``skipped``."""
+    if tag(element) in skipped:
         return
     yield element.text or ""
     for child in element:
         if isinstance(child.tag, str) and child.tag.startswith(NS):
-            yield from _text_outside_kept(child)
+            yield from text_outside(child, skipped)
         yield child.tail or ""
 
 
@@ -270,19 +271,9 @@ def test_dates_are_found_and_never_sent_to_the_model(path: Path, model_inputs):
     dates |= {b.text for b in article.blocks if b.role == "dateline"}
     joined = "\n".join(sent)
     # the same words may stand in ordinary text elsewhere on the page: those are sentences, sent as such
-    elsewhere = " ".join(" ".join(text_outside_time(tree)).split())
+    elsewhere = " ".join(" ".join(text_outside(tree, ("time", "script", "style"))).split())
     leaked = {d for d in dates if d and any(c.isdigit() for c in d) and d in joined and d not in elsewhere}
     assert not leaked, sorted(leaked)[:5]
-
-
-def text_outside_time(element):
-    if tag(element) in ("time", "script", "style"):
-        return
-    yield element.text or ""
-    for child in element:
-        if isinstance(child.tag, str) and child.tag.startswith(NS):
-            yield from text_outside_time(child)
-        yield child.tail or ""
 
 
 @pytest.mark.parametrize("path", PAGES, ids=file_ids(PAGES))
