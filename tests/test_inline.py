@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kztranslate.document import InlineCode
-from kztranslate.inline import MARKER, TOKEN, decode, encode, encode_pieces, parents, tree
+from kztranslate.inline import MARKER, TOKEN, decode, encode, encode_pieces
+from kztranslate.markup import parents, set_parents, tree
 
 TEXT = "Астана қаласында <жаңа> мектеп ашылды. Толығырақ сілтемеде & т.б."
 CODES = [
@@ -124,8 +125,6 @@ def flatten(nodes):
             code.end = len("".join(text))
 
     walk(nodes, None)
-    from kztranslate.inline import set_parents
-
     set_parents(codes, wanted)
     return "".join(text), codes
 

@@ -284,7 +284,7 @@ def _write_xml(variant: Article, state: _XmlState) -> str:
 
     from lxml import etree
 
-    from .inline import Span, is_void, tree
+    from .markup import Span, is_void, tree
 
     block = next(b for b in variant.blocks if b.meta.get("plain"))
     root = etree.Element(_FRAGMENT_ROOT)

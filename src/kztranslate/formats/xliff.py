@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
-from ..inline import Span, is_void, tree
+from ..markup import Span, is_void, tree
 from ..languages import LANGUAGES, language_or_verbatim, normalize_language
 
 __all__ = ["XLIFF_NS", "XLIFF12_NS", "XliffFormat", "check_target", "retranslate_targets", "export", "import_"]
