@@ -16,6 +16,7 @@ Every walk here is iterative, so markup nested thousands deep never reaches the 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .document import InlineCode
@@ -46,8 +47,9 @@ def _kept(codes: list[InlineCode], k: int, open_codes: list[int], by_id: dict[in
         return 0
     parent_id = code.meta.get("parent")
     named = by_id.get(parent_id, -1) if parent_id is not None else -1
-    if named in open_codes:
-        return open_codes.index(named) + 1
+    at = bisect_left(open_codes, named)  # open codes are pushed in document order: sorted
+    if at < len(open_codes) and open_codes[at] == named:
+        return at + 1
     kept = len(open_codes)
     while kept and not _encloses(codes[open_codes[kept - 1]], code):
         kept -= 1
