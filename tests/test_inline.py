@@ -245,7 +245,13 @@ def test_decode_of_any_text_keeps_every_character_and_every_code(nodes, model_te
     assert all(0 <= c.start <= c.end <= len(text) for c in codes)
     assert [c.start for c in codes] == sorted(c.start for c in codes)  # document order
     assert decode(encode(text, codes), codes, text) == (text, codes, [])
-    assert {p["code"] for p in problems} <= {"inline-invented", "inline-repaired", "inline-reordered"}
+    proposal = propose(model_text, source_codes, source_text if with_source else None)
+    assert len(problems) == len(proposal.invented) + len(proposal.repairs)  # every repair reported
+    repaired = {r.index for r in proposal.repairs if r.fault != "reordered"}
+    for k, start, end in proposal.placed:  # a code not reported is where the model's markers put it
+        claim = proposal.claims[k]
+        whole = claim.start is not None and claim.end is not None
+        assert k in repaired or whole and (start, end) == (claim.start.at, claim.end.at)
 
 
 _HOSTILE_CODE = st.builds(

@@ -221,7 +221,7 @@ class Proposal:
 
     :func:`propose` fills it step by step: the plain text and the markers found where
     (:func:`_read_markers`), each code's claimed span (:func:`_claim`), then the codes placed
-    parent by parent (:func:`_place_children`), with every repair recorded in the order made.
+    parent by parent (:class:`_Placer`), with every repair recorded in the order made.
     """
 
     codes: list[InlineCode]
