@@ -138,7 +138,7 @@ def _end_data(code: InlineCode) -> str:
 
 
 def _fill(element: Any, text: str, codes: list[InlineCode]) -> None:
-    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element`` (nesting as kztranslate.inline sees it)."""
+    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element`` (nesting as kztranslate.markup sees it)."""
     from lxml import etree
 
     def put(parent: Any, piece: str) -> None:
