@@ -50,6 +50,7 @@ from .document import Article
 from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
 from .engine import default_backend_name
+from .engine.base import BackendSignature
 from .languages import LANGUAGES, normalize_language
 
 __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]
@@ -669,7 +670,7 @@ def _settings_signature(translator: Any, backend: str | None, options: dict[str,
     # The settings that choose the model, not the loaded model: the Ray driver never loads it, and
     # local and Ray runs must recognize each other's work.
     if translator is not None and backend is None and not options:
-        model: dict[str, Any] = translator.backend.signature()
+        model: dict[str, Any] = BackendSignature.of(translator.backend).to_dict()
     else:
         model = {"backend": backend or default_backend_name(), "options": {k: repr(v) for k, v in sorted(options.items())}}
     raw = json.dumps({"model": model, "targets": targets, "source": source, "format": format,
