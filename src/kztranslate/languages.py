@@ -4,13 +4,13 @@ the pairs that need a model, and the ways a user names them (``--to ru,en``, ``a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import UsageError
 
 __all__ = [
     "LANGUAGES", "normalize_language", "language_or_verbatim", "babel_locale", "script_of", "base_language",
-    "needs_model", "parse_targets", "split_language_suffix", "strip_language_suffix",
+    "needs_model", "language_pairs", "parse_targets", "split_language_suffix", "strip_language_suffix",
     "KAZAKH_LOWER", "KAZAKH_UPPER", "KAZAKH_LETTERS", "CYRILLIC_LOWER", "CYRILLIC_UPPER", "CYRILLIC_LETTERS",
     "KAZAKH_LETTER", "CYRILLIC_SCRIPT",
 ]
@@ -88,6 +88,15 @@ def needs_model(source: str, target: str) -> bool:
     """Whether translating ``source`` → ``target`` needs a translation model: not between two
     scripts of one language (kk ↔ kk-Latn is transliteration)."""
     return base_language(normalize_language(source)) != base_language(normalize_language(target))
+
+
+def language_pairs(supports: Callable[[str, str], bool]) -> list[tuple[str, str]]:
+    """Every ``(source, target)`` pair of :data:`LANGUAGES` served by a backend whose
+    ``supports(source, target)`` answers for base languages; transliteration pairs always."""
+    return [
+        (s, t) for s in LANGUAGES for t in LANGUAGES
+        if s != t and (not needs_model(s, t) or supports(base_language(s), base_language(t)))
+    ]
 
 
 def parse_targets(to: str | Sequence[str], *, required: bool = True) -> list[str]:

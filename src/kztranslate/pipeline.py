@@ -25,7 +25,7 @@ from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
-from .languages import LANGUAGES, base_language, normalize_language
+from .languages import LANGUAGES, base_language, needs_model, normalize_language, parse_targets
 
 __all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
@@ -161,7 +161,7 @@ class Translator:
         ``raise_errors`` is set. ``progress(finished, total)`` is called as model segments finish:
         ``finished`` is how many just finished (add them up), ``total`` how many there are in all.
         """
-        targets = _parse_targets(to)
+        targets = parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
         jobs: list[_Job] = []
         owners: list[list[int]] = []  # per item: its job indexes
@@ -203,7 +203,7 @@ class Translator:
         if source == target:
             raise UsageError(f"the article is already in {target!r}; choose another target language")
         src_model, tgt_model = base_language(source), base_language(target)
-        if src_model != tgt_model and not self.backend.supports(src_model, tgt_model):
+        if needs_model(source, target) and not self.backend.supports(src_model, tgt_model):
             raise UsageError(
                 f"backend {self.backend.name!r} with model {BackendSignature.of(self.backend).model!r} "
                 f"does not translate {src_model} → {tgt_model}; choose another model (see `kztranslate models`)"
@@ -447,14 +447,6 @@ def translate(
 ) -> dict[str, Article]:
     """One-shot helper: ``Translator(backend, **options).translate(article, to)``."""
     return Translator(backend, **options).translate(article, to, source=source)
-
-
-def _parse_targets(to: Sequence[str] | str) -> list[str]:
-    raw = to.split(",") if isinstance(to, str) else list(to)
-    targets = [normalize_language(t) for t in raw if str(t).strip()]
-    if not targets:
-        raise UsageError("no target language given; use e.g. --to ru,en (\"to\": [\"ru\", \"en\"] in the API, to=[\"ru\", \"en\"] in Python)")
-    return list(dict.fromkeys(targets))
 
 
 def _no_language() -> str:

@@ -109,14 +109,14 @@ def read_test_set(test_set: str | None, src: str | None, ref: str | None) -> tup
 def translate_segments(backend: Any, sources: list[str], source: str, target: str) -> list[str]:
     """The backend's translation of each source segment (kk-Latn by transliteration around the model)."""
     from ..engine.scheduler import Scheduler, SegmentRequest
-    from ..languages import base_language
+    from ..languages import base_language, needs_model
 
     if source == "kk-Latn":
         from ..latin import to_cyrillic
 
         sources = [to_cyrillic(s) for s in sources]
     src, tgt = base_language(source), base_language(target)
-    if src == tgt:
+    if not needs_model(source, target):
         outputs = list(sources)
     else:
         if not backend.supports(src, tgt):

@@ -24,7 +24,7 @@ from .._version import __version__
 from ..engine.base import BackendSignature
 from ..errors import KZTranslateError, from_exception
 from ..formats import available_formats
-from ..languages import LANGUAGES, base_language
+from ..languages import LANGUAGES, language_pairs
 from .articles import ApiError, api_error_for, parse_languages, read_input, render_variants
 from .batcher import MicroBatcher
 from .compat_deepl import deepl_router
@@ -338,10 +338,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
         service.ready_batcher()
         backend = service.translator.backend
         signature = BackendSignature.of(backend)
-        pairs = [
-            (s, t) for s in LANGUAGES for t in LANGUAGES
-            if s != t and (base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))
-        ]
+        pairs = language_pairs(backend.supports)
         info = ModelInfo(
             backend=signature.backend, model=signature.model,
             model_revision=signature.revision, decoding=signature.decoding.to_dict(), pairs=pairs,
