@@ -175,3 +175,15 @@ def test_provenance_is_built_from_the_signature_and_gives_it_back():
     assert provenance.meta == {"signature": TINY.format(), "qa": {"policy": "flag"}}
     back = Provenance.from_dict(json.loads(json.dumps(provenance.to_dict()))).backend_signature()
     assert back == BackendSignature(TINY.backend, TINY.model, TINY.revision, TINY.decoding)  # extras are not recorded
+
+
+def test_every_variant_carries_its_backend_stamp():
+    from kztranslate import Article, Block, Translator
+
+    article = Article(language="kk", blocks=[Block(role="paragraph", text="Астанада жаңа мектеп ашылды.")])
+    translator = Translator("pseudo", memory=None)
+    variants = translator.translate(article, to="ru,kk-Latn")
+    for variant in variants.values():
+        record = variant.provenance.to_dict()
+        assert record["signature"] == translator.backend.signature().format()
+        assert Provenance.from_dict(record).backend_signature().format() == record["signature"]
