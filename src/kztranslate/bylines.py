@@ -31,7 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .languages import CYRILLIC_LETTERS, CYRILLIC_LOWER, CYRILLIC_UPPER, base_language, normalize_language
+from .languages import (
+    CYRILLIC_LETTERS,
+    CYRILLIC_LOWER,
+    CYRILLIC_UPPER,
+    base_language,
+    normalize_language,
+)
 
 __all__ = ["BylinePart", "BYLINE_LABELS", "ORGANIZATIONS", "split_byline", "render_byline", "byline_persons"]
 

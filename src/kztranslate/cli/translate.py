@@ -9,7 +9,12 @@ from typing import Any
 
 from ..engine import Decoding, available_backends
 from ..errors import BatchError, KZTranslateError, UsageError, from_exception
-from ..languages import LANGUAGES, normalize_language, parse_targets, strip_language_suffix
+from ..languages import (
+    LANGUAGES,
+    normalize_language,
+    parse_targets,
+    strip_language_suffix,
+)
 
 __all__ = ["register", "run", "output_path"]
 

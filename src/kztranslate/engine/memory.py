@@ -39,7 +39,12 @@ from typing import Any
 from ..errors import FormatError, InputError, UsageError
 from ..languages import normalize_language
 from .base import (
-    VOLATILE_SIGNATURE_KEYS, BackendSignature, Translation, canonical_json, fingerprint_of, memory_signature,
+    VOLATILE_SIGNATURE_KEYS,
+    BackendSignature,
+    Translation,
+    canonical_json,
+    fingerprint_of,
+    memory_signature,
 )
 
 __all__ = [
