@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
-from .hf_model import HFBackendBase, ModelText, checked_decoding
+from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 from .registry import FAMILIES, ModelFamily, ResolvedModel
 from .trim import TargetTrim, kept_target_ids, parse_languages
 
@@ -112,7 +112,6 @@ class CTranslate2Backend(HFBackendBase):
         restrict_vocabulary: bool = False,
         trim_target: str | Sequence[str] | None = None,
         trim_corpus: Sequence[str | os.PathLike[str]] | None = None,
-        **_options: Any,
     ) -> None:
         self.decoding = checked_decoding(decoding or Decoding())
         self.device, self.device_index = _parse_device(device)
@@ -328,9 +327,10 @@ class CTranslate2Backend(HFBackendBase):
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailableError(
                 f"cannot load the CTranslate2 model {self.resolved.name!r} from {directory} on {self.device} "
-                f"({self.compute_type}): {exc}; check the directory holds a complete conversion (model.bin, "
-                "config.json, tokenizer files), reconvert it with `kztranslate models convert`, or choose "
-                f"another --device/compute type ({', '.join(COMPUTE_TYPES)})"
+                f"({self.compute_type}): {short_reason(exc)}\n"
+                "check it is a complete conversion (model.bin, config.json, tokenizer files; `kztranslate models "
+                f"convert` remakes one), or choose another --device or --compute-type ({', '.join(COMPUTE_TYPES)})",
+                detail=one_line(exc),
             ) from exc
         vocabulary = _target_vocabulary(directory)
         trim = _marker_trim(_read_marker(directory))
@@ -359,10 +359,8 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
     """
     if quantization not in COMPUTE_TYPES:
         raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
-    try:
-        from ctranslate2.converters import TransformersConverter
-    except ImportError as exc:
-        raise UsageError("converting needs CTranslate2: pip install 'kztranslate[fast]'") from exc
+    require_torch(f"converting {source_name or source} to CTranslate2")
+    from ctranslate2.converters import TransformersConverter
     if output.exists() and not force and any(output.iterdir()):
         raise UsageError(f"{output} exists and is not empty; choose another --output or pass --force")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -399,8 +397,9 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
         if isinstance(exc, (UsageError, ModelUnavailableError)):
             raise
         raise ModelUnavailableError(
-            f"cannot convert {source_name or source} to CTranslate2 ({quantization}): {exc}; check the "
-            "directory holds a complete transformers checkpoint with its tokenizer files"
+            f"cannot convert {source_name or source} to CTranslate2 ({quantization}): {short_reason(exc)}\n"
+            "check the directory holds a complete transformers checkpoint with its tokenizer files",
+            detail=one_line(exc),
         ) from exc
     return output
 

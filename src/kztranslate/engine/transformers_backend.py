@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
-from .hf_model import HFBackendBase, ModelText, checked_decoding
+from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 
 __all__ = ["TransformersBackend"]
 
@@ -85,8 +85,8 @@ class TransformersBackend(HFBackendBase):
         device: str | None = None,
         dtype: str | None = None,
         restrict_vocabulary: bool = False,
-        **_options: Any,
     ) -> None:
+        require_torch("the transformers backend")
         self.decoding = checked_decoding(decoding or Decoding())
         self.device = device
         if dtype is not None and str(dtype) not in DTYPES:
@@ -242,9 +242,10 @@ class TransformersBackend(HFBackendBase):
             model.to(device).eval()
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise ModelUnavailableError(
-                f"cannot load model {self.resolved.name!r} from {self.model_dir} on {device} ({dtype}): {exc}; "
-                "check the directory holds a complete model (config, weights, tokenizer files) of family "
-                f"{self.family.name!r}, or choose another --device/--dtype"
+                f"cannot load model {self.resolved.name!r} from {self.model_dir} on {device} ({dtype}): "
+                f"{short_reason(exc)}\ncheck the directory holds a complete model (config, weights, tokenizer "
+                f"files) of family {self.family.name!r}, or choose another --device or --dtype",
+                detail=one_line(exc),
             ) from exc
         return _Loaded(model, text, threading.Lock())
 
