@@ -12,16 +12,19 @@ import os
 import subprocess
 import sys
 import textwrap
-import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 from kztranslate.cli import main
 from kztranslate.engine import load_backend
-from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_checkpoint
+from kztranslate.engine.ctranslate2_backend import (
+    CTranslate2Backend,
+    convert_checkpoint,
+)
 from kztranslate.engine.registry import FAMILIES
 from kztranslate.engine.transformers_backend import TransformersBackend
 from kztranslate.errors import ModelUnavailableError, UsageError
@@ -106,7 +109,7 @@ _WITHOUT_TORCH = textwrap.dedent("""
 
 def _without_torch(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-c", _WITHOUT_TORCH, *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", _WITHOUT_TORCH, *args], check=False, capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=300)
 
 
@@ -143,7 +146,7 @@ def test_without_lingua_an_undecided_text_is_a_clear_error(tmp_path):
     script = "import sys; sys.modules['lingua'] = None; from kztranslate.cli import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-c", script, "translate", str(article), "--to", "en", "--backend",
-                             "pseudo", "--out-dir", str(tmp_path / "out")],
+                             "pseudo", "--out-dir", str(tmp_path / "out")], check=False,
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "lingua-language-detector" in result.stderr and "--from" in result.stderr
@@ -255,3 +258,38 @@ def test_a_failed_download_is_two_short_lines_with_the_raw_text_behind_verbose(t
     assert main(["--verbose", *argv]) == 4
     verbose = capsys.readouterr().err
     assert "connection refused" in verbose and "See the docs." in verbose
+
+
+# -- a real bare install ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_pip_install_without_extras_translates_with_a_converted_model(converted, tmp_path):
+    """``pip install .`` into a fresh virtualenv (no extras): torch is absent and a converted model
+    translates. Installs from the package index pip is configured for (minutes; hence slow)."""
+    import shutil
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", "*.egg-info",
+                                                                 "build", "dist", "out", ".hypothesis", ".pytest_cache"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["HF_HUB_OFFLINE"] = "1"
+    python = venv / "bin" / "python"
+
+    def run(*args: str | Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=timeout)
+
+    installed = run(python, "-m", "pip", "install", source, timeout=3600)
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    no_torch = run(python, "-c", "import torch")
+    assert no_torch.returncode != 0 and "No module named 'torch'" in no_torch.stderr
+    out = tmp_path / "out"
+    result = run(venv / "bin" / "kztranslate", "translate", EXAMPLE, "--to", "ru,en", "--backend", "ctranslate2",
+                 "--model", converted, "--out-dir", out)
+    assert result.returncode == 0, result.stderr
+    for language in ("ru", "en"):
+        assert (out / f"article.{language}.txt").read_text(encoding="utf-8").strip()
+    found = run(python, "-c", "import kztranslate, sys; print(kztranslate.__file__)")
+    assert str(venv) in found.stdout  # the installed copy ran, not the checkout
