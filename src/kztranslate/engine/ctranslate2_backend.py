@@ -315,7 +315,7 @@ class CTranslate2Backend(HFBackendBase):
         return loaded
 
     def _load_uncached(self) -> _Loaded:
-        import ctranslate2
+        import ctranslate2  # type: ignore[import-untyped]  # ships no type information
 
         directory = self.convert()
         text = ModelText.load(self.family, directory, self.resolved.name)
@@ -360,7 +360,7 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
     if quantization not in COMPUTE_TYPES:
         raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
     require_torch(f"converting {source_name or source} to CTranslate2")
-    from ctranslate2.converters import TransformersConverter
+    from ctranslate2.converters import TransformersConverter  # type: ignore[import-untyped]
     if output.exists() and not force and any(output.iterdir()):
         raise UsageError(f"{output} exists and is not empty; choose another --output or pass --force")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -371,7 +371,7 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
         if trim is None and trim_target:
             text = ModelText.load(family, source, source_name or str(source))
             trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
-                                   config.get("decoder_start_token_id"), trim_corpus)
+                                   config.get("decoder_start_token_id"), [os.fspath(p) for p in trim_corpus])
         converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim)
         with _M2M100VocabularyFix():
             converter.convert(str(work), quantization=quantization, force=True)
@@ -433,7 +433,7 @@ def physical_cores() -> int:
 
 def _parse_device(device: str | None) -> tuple[str, int]:
     if device in (None, "auto"):
-        import ctranslate2
+        import ctranslate2  # type: ignore[import-untyped]  # ships no type information
 
         return ("cuda", 0) if ctranslate2.get_cuda_device_count() > 0 else ("cpu", 0)
     kind, _, index = str(device).partition(":")
@@ -595,7 +595,7 @@ class _M2M100VocabularyFix:
     lacks the language tokens; take every id of the tokenizer instead (filler words past its end)."""
 
     def __enter__(self) -> None:
-        from ctranslate2.converters import transformers as converters
+        from ctranslate2.converters import transformers as converters  # type: ignore[import-untyped]
 
         self._loaders = converters._MODEL_LOADERS
         self._original = self._loaders["M2M100Config"]

@@ -12,6 +12,7 @@ Nothing here imports torch or transformers, so ``kztranslate models`` stays fast
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from itertools import permutations
@@ -237,13 +238,13 @@ PRESETS: dict[str, ModelPreset] = {
 DEFAULT_MODEL: str = next(name for name, preset in PRESETS.items() if preset.default)
 
 
-def resolve_model(name_or_path: str | Path | None = None) -> ResolvedModel:
+def resolve_model(name_or_path: str | os.PathLike[str] | None = None) -> ResolvedModel:
     """Resolve a preset name, a Hub id or a local model directory (default: :data:`DEFAULT_MODEL`).
 
     Raises :class:`UsageError` listing the presets for a name that is none of these, and
     :class:`ModelUnavailableError` for a path that is no directory or a directory that holds no model.
     """
-    text = str(name_or_path) if name_or_path is not None else DEFAULT_MODEL
+    text = os.fspath(name_or_path) if name_or_path is not None else DEFAULT_MODEL
     preset = _find_preset(text)
     if preset is not None:
         return ResolvedModel(
