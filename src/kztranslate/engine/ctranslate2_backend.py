@@ -5,6 +5,8 @@
 copied beside) into ``user_cache_dir("kztranslate")/ct2/<model-id>@<revision>-<quantization>``
 (``$KZTRANSLATE_CT2_CACHE`` or ``cache_dir=`` moves it) and reused from then on; or a directory
 already converted (``model.bin`` + ``config.json`` + the tokenizer files), loaded as it is.
+Translating never imports torch (a bare install runs converted models); converting does, through
+the converter (``kztranslate[torch]``).
 
 Tokenization, target signal, language-token handling and the ``truncated`` flag come from
 :mod:`kztranslate.engine.hf_model`, shared with the transformers backend, so at float32 greedy

@@ -1,7 +1,7 @@
 """The transformers backend: sequence-to-sequence translation models on PyTorch.
 
 The model is a preset of :mod:`kztranslate.engine.registry` (fetched through the Hugging Face
-cache: ``HF_HOME``/``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, a pinned revision) or a local directory.
+cache, see :mod:`kztranslate.engine.hf_model` for the variables honoured; a pinned revision) or a local directory.
 The cache is checked before anything touches the network, so missing weights offline fail in
 well under a second with a message saying where we looked and how to provide them.
 
@@ -18,7 +18,8 @@ encodes each distinct segment of a call once, then decodes it into every target 
 those states (``generate(encoder_outputs=...)``). Families that put the target on the input
 (MADLAD, OPUS-MT) have nothing to share and keep one batch per pair.
 
-torch and transformers are imported only when a model is loaded.
+torch and transformers are imported only when a model is loaded; without torch installed the
+constructor says how to install it (``kztranslate[torch]``).
 """
 
 from __future__ import annotations
