@@ -14,10 +14,10 @@ from typing import Any, Mapping
 
 from .._registry import load_class, registered
 from ..errors import UsageError
-from .base import Backend, Decoding, Translation
+from .base import Backend, BackendSignature, Decoding, Translation
 
-__all__ = ["Backend", "Decoding", "Translation", "BACKENDS", "available_backends", "load_backend", "default_backend_name",
-           "backend_options", "check_options"]
+__all__ = ["Backend", "BackendSignature", "Decoding", "Translation", "BACKENDS", "available_backends", "load_backend",
+           "default_backend_name", "backend_options", "check_options"]
 
 #: Built-in backends, name → "module:Class" (imported lazily).
 BACKENDS: dict[str, str] = {
