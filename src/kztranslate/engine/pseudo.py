@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, ClassVar, Sequence
+from typing import ClassVar, Sequence
 
 from .._version import __version__
 from .base import BackendSignature, Decoding, Translation
