@@ -164,7 +164,7 @@ def test_backends_refuse_options_they_do_not_take(tiny_models):
         load_backend("transformers", model=str(tiny_models["nllb"]), dtpye="float32")
     with pytest.raises(TypeError):
         CTranslate2Backend(tiny_models["nllb"], beams=4)  # type: ignore[call-arg]
-    assert load_backend("pseudo", model=None).signature()["backend"] == "pseudo"
+    assert load_backend("pseudo", model=None).signature().backend == "pseudo"
 
 
 def test_a_plugin_backend_taking_any_keyword_gets_every_option(monkeypatch):
