@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .document import InlineCode
+from .document import Finding, InlineCode
 
 __all__ = [
     "VOID_TAGS",
@@ -283,16 +283,17 @@ def _words_back(text: str, pos: int, words: int, limit: int) -> int:
 
 def decode(
     model_text: str, codes: list[InlineCode], source_text: str | None = None
-) -> tuple[str, list[InlineCode], list[dict[str, Any]]]:
+) -> tuple[str, list[InlineCode], list[Finding]]:
     """Read the model's output for a block encoded with :func:`encode`.
 
     ``source_text`` (the block's source text) helps place a code the model dropped: a span keeps
     as many words as it had in the source. Returns the plain text, every code of ``codes``
     exactly once with its source tag, attributes, meta and parent at its new offsets (document
-    order), and the problems found, each ``{"code", "severity", "marker", "message"}``.
+    order), and the problems found as findings with no block or segment yet, the number of the
+    marker concerned in ``meta["marker"]`` (none for an invented one).
     """
     text, seen, notes = _parse(model_text, len(codes))
-    problems = [{"code": "inline-invented", "severity": "warning", "marker": None, "message": n} for n in notes]
+    problems = [Finding("inline-invented", "warning", message=n) for n in notes]
     up = parents(codes)
     kids: dict[int | None, list[int]] = {None: []}
     for k, parent in enumerate(up):
@@ -301,8 +302,8 @@ def decode(
 
     def report(k: int, code: str, severity: str, message: str) -> None:
         c = codes[k]
-        problems.append({"code": code, "severity": severity, "marker": k + 1,
-                         "message": f"marker {k + 1} (<{c.tag}>): {message}"})
+        problems.append(Finding(code, severity, message=f"marker {k + 1} (<{c.tag}>): {message}",
+                                meta={"marker": k + 1}))
 
     # What the model said about each code: (start, end, order) with None for what it left out.
     proposal: dict[int, tuple[int | None, int | None, int]] = {}
@@ -360,9 +361,10 @@ def decode(
                 accepted.append(k)
                 cursor = proposal[k][1]
         if [k for k in sibs if k in accepted] != accepted:
-            problems.append({"code": "inline-reordered", "severity": "info", "marker": accepted[0] + 1,
-                             "message": "the model changed the order of inline markup (word order may "
-                                        "legitimately change; check the links and emphasis)"})
+            problems.append(Finding("inline-reordered", "info",
+                                    message="the model changed the order of inline markup (word order may "
+                                            "legitimately change; check the links and emphasis)",
+                                    meta={"marker": accepted[0] + 1}))
         spots = {k: proposal[k][:2] for k in accepted}
         sequence = list(accepted)
         for k in sibs:
