@@ -17,7 +17,6 @@ from kztranslate.errors import FormatError, UsageError
 from kztranslate.formats import get_format
 from kztranslate.ruler import Ruler
 
-
 # -- the Ruler itself -------------------------------------------------------------------------------
 
 def test_a_ruler_lists_enables_disables_and_orders_its_rules():
@@ -189,7 +188,7 @@ def test_a_findings_unknown_keys_are_kept_and_a_malformed_one_is_a_format_error(
 def test_placeholder_and_inline_findings_carry_their_segment_not_the_layers_bookkeeping():
     from kztranslate import inline, protect
 
-    text, problems = protect.restore("More on this site.", protect.protect("Толығырақ https://a.kz сайтында.", "kk")[1])
+    _, problems = protect.restore("More on this site.", protect.protect("Толығырақ https://a.kz сайтында.", "kk")[1])
     assert [p.code for p in problems] == ["placeholder-lost"]
     assert (problems[0].block, problems[0].segment) == (None, None)
     codes = [kzt.InlineCode("1", "a", 0, 4)]
