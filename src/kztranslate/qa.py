@@ -26,6 +26,10 @@ output-sanitized     warning  the model's output held characters no format can c
                               (line breaks became spaces) before writing: see ``meta``
 ==================== ======== ===============================================================
 
+Each check is a named rule of :data:`CHECKS` (a :class:`~kztranslate.ruler.Ruler`), named by the
+code it reports (``output-sanitized`` comes from :func:`sanitize_output`, which the pipeline runs
+first); a translator runs its own copy, ``translator.checks``, where checks can be disabled.
+
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
 ``2019 ж.`` = ``2019 г.`` = ``2019``;
 ``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names
