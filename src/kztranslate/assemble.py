@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import inline, labels, latin, qa
-from ._version import __version__
 from .document import Article, Block, Finding, Provenance
+from .engine.base import BackendSignature
 from .plan import Job, convert_script
 
 if TYPE_CHECKING:
@@ -43,16 +42,10 @@ def finish(translator: Translator, job: Job) -> Article:
     variant.qa.extend(job.findings)
     if translator.label:
         add_label(variant, job.source, job.target)
-    signature = translator.backend.signature()
-    variant.provenance = Provenance(
-        source_language=job.source,
-        target_language=job.target,
-        backend=signature.get("backend", translator.backend.name),
-        model=signature.get("model"),
-        model_revision=signature.get("model_revision"),
-        decoding=signature.get("decoding", {}),
-        kztranslate_version=__version__,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    variant.provenance = Provenance.from_signature(
+        BackendSignature.of(translator.backend),
+        job.source,
+        job.target,
         source_sha256=job.article.checksum(),
         machine_translated=bool(job.plans),
         meta={"qa": {"policy": translator.qa_policy, **qa.summarize(variant.qa), **(

@@ -30,7 +30,7 @@ from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, ScheduleStats, SegmentRequest
 from .errors import KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
-from .languages import LANGUAGES, base_language, normalize_language
+from .languages import LANGUAGES, base_language, normalize_language, parse_targets
 from .plan import BlockRule, Job, PieceRef, default_block_rules, plan_job
 from .qa import Check, default_checks
 from .quality import QA_POLICIES, fail_on_errors, review, sanitize, sanitized_finding
@@ -138,7 +138,7 @@ class Translator:
         did in it (:class:`~kztranslate.engine.scheduler.ScheduleStats`: memory hits, post-edits,
         model segments, batches); not called when no segment needed a model or the memory.
         """
-        targets = _parse_targets(to)
+        targets = parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
         jobs: list[Job] = []
         owners: list[list[int]] = []  # per item: its job indexes
@@ -235,14 +235,6 @@ def translate(
 ) -> dict[str, Article]:
     """One-shot helper: ``Translator(backend, **options).translate(article, to)``."""
     return Translator(backend, **options).translate(article, to, source=source)
-
-
-def _parse_targets(to: Sequence[str] | str) -> list[str]:
-    raw = to.split(",") if isinstance(to, str) else list(to)
-    targets = [normalize_language(t) for t in raw if str(t).strip()]
-    if not targets:
-        raise UsageError("no target language given; use e.g. --to ru,en (\"to\": [\"ru\", \"en\"] in the API, to=[\"ru\", \"en\"] in Python)")
-    return list(dict.fromkeys(targets))
 
 
 def _no_language() -> str:

@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 
 from . import bylines, labels, latin, localize, names, segmentation
 from .document import Article, Block, Finding, InlineCode
+from .engine.base import BackendSignature
 from .errors import FormatError, UsageError
 from .glossary import Glossary
-from .languages import base_language
+from .languages import base_language, needs_model
 from .ruler import Ruler
 
 if TYPE_CHECKING:
@@ -185,9 +186,9 @@ def plan_job(translator: Translator, article: Article, source: str, target: str)
         raise UsageError(f"the article is already in {target!r}; choose another target language")
     backend = translator.backend
     src_model, tgt_model = base_language(source), base_language(target)
-    if src_model != tgt_model and not backend.supports(src_model, tgt_model):
+    if needs_model(source, target) and not backend.supports(src_model, tgt_model):
         raise UsageError(
-            f"backend {backend.name!r} with model {backend.signature().get('model')!r} "
+            f"backend {backend.name!r} with model {BackendSignature.of(backend).model!r} "
             f"does not translate {src_model} → {tgt_model}; choose another model (see `kztranslate models`)"
         )
     variant = article.copy()
@@ -230,7 +231,7 @@ def _plan_segments(step: BlockStep) -> BlockPlan:
     if label is not None:
         pieces[:1] = [localize.localize_furniture(label[0], language, target) or label[0], label[1]]
         languages[:1] = [target, languages[0]]
-    slots: list[str | None] = [None if segmentation.needs_model(p, lang, target) else p
+    slots: list[str | None] = [None if segmentation.goes_to_model(p, lang, target) else p
                                for p, lang in zip(pieces, languages)]
     return BlockPlan(pieces, languages, slots)
 

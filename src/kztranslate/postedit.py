@@ -10,13 +10,14 @@ lines up one block's sentences.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import inline, names, protect, segmentation
 from .document import Article, Block
 from .languages import base_language
 
 if TYPE_CHECKING:
+    from .engine.base import BackendSignature
     from .engine.memory import TranslationMemory
 
 __all__ = ["PostEditReport", "edited_blocks", "post_edit_segments", "remember_post_edits"]
@@ -62,13 +63,12 @@ def remember_post_edits(
     return report
 
 
-def _signature(variant: Article) -> dict[str, Any] | None:
+def _signature(variant: Article) -> BackendSignature | None:
     """The backend signature of the model that made the variant, as the memory keys it."""
     provenance = variant.provenance
     if provenance is None or provenance.backend == "unknown":
         return None
-    return {"backend": provenance.backend, "model": provenance.model,
-            "model_revision": provenance.model_revision, "decoding": provenance.decoding}
+    return provenance.backend_signature()
 
 
 def post_edit_segments(
@@ -99,7 +99,7 @@ def post_edit_segments(
         return None
     found: list[tuple[str, str, str]] = []
     for piece, language, edit in zip(pieces, languages, edits):
-        if not segmentation.needs_model(piece, language, target):
+        if not segmentation.goes_to_model(piece, language, target):
             continue  # never sent to the model
         core, spans = protect.protect(segmentation.strip_edges(piece)[0], language)
         edit = segmentation.strip_edges(edit)[0]

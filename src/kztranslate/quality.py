@@ -6,14 +6,14 @@ stops the article."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import qa, segmentation
 from .document import Article, Finding
-from .engine import Decoding, Translation
-from .engine.base import Redecodable
+from .engine import Translation
+from .engine.base import BackendSignature, Redecodable
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import QualityError
 from .plan import Job, PieceRef
@@ -144,8 +144,7 @@ def _redecode(translator: Translator, requests: list[SegmentRequest]) -> list[li
     """Candidates per request: the segment with stronger decoding (beams ≥ 4, repetition
     penalty 1.2, no repeated trigrams) and, when it splits, its clauses translated one by one."""
     backend = translator.backend
-    signature = backend.signature().get("decoding") or {}
-    current = Decoding(**{f.name: signature[f.name] for f in fields(Decoding) if f.name in signature})
+    current = BackendSignature.of(backend).decoding
     stronger = replace(
         current,
         beams=max(4, current.beams),

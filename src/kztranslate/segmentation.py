@@ -29,7 +29,7 @@ that is too long on its own.
 
 The pipeline's segments of a block come from :func:`block_pieces` (sentences with inline markup
 as marker codes, long ones split to fit the model), :func:`split_by_language` (a quotation in
-another language is its own segment) and :func:`needs_model` (a piece with no letters is kept).
+another language is its own segment) and :func:`goes_to_model` (a piece with no letters is kept).
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from functools import cache
 
 from . import inline, langid, protect
 from .document import InlineCode
-from .languages import base_language, normalize_language
+from .languages import CYRILLIC_LOWER, base_language, normalize_language
 from .latin import to_latin
 
 __all__ = [
     "ABBREVIATIONS",
     "MAX_SEGMENT_CHARS",
     "block_pieces",
-    "needs_model",
+    "goes_to_model",
     "split_by_language",
     "split_clauses",
     "split_long",
@@ -103,7 +103,7 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
 # An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
-_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-zа-яәғқңөұүһіё]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
+_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-z" + CYRILLIC_LOWER + r"]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:
@@ -326,7 +326,7 @@ def split_by_language(pieces: list[str], language: str) -> tuple[list[str], list
     return out, languages
 
 
-def needs_model(piece: str, language: str, target: str) -> bool:
+def goes_to_model(piece: str, language: str, target: str) -> bool:
     """Whether a piece goes to the model: it has letters of its own (not of markers or escapes:
     "<--->" is sent as "&lt;---&gt;") and is not already in the target language."""
     return language != target and bool(_HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", piece))))
