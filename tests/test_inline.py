@@ -58,14 +58,14 @@ def test_escapes_are_reversible_and_never_markers():
 def test_reordered_siblings_are_kept_and_reported_as_info():
     text, codes, problems = decode("<4>More</4> and <1><2>Astana</2> city</1>.<3/>", CODES, TEXT)
     assert [(c.id, text[c.start:c.end]) for c in codes] == [(4, "More"), (1, "Astana city"), (2, "Astana"), (3, "")]
-    assert [p["code"] for p in problems] == ["inline-reordered"]
-    assert problems[0]["severity"] == "info"
+    assert [p.code for p in problems] == ["inline-reordered"]
+    assert problems[0].severity == "info"
 
 
 def test_dropped_code_is_put_back_and_flagged():
     text, codes, problems = decode("<1><2>Astana</2> city</1> new school. More in the link", CODES, TEXT)
     assert shape(codes) == shape(CODES)
-    flagged = {p["marker"] for p in problems if p["code"] == "inline-repaired"}
+    flagged = {p.meta["marker"] for p in problems if p.code == "inline-repaired"}
     assert flagged == {3, 4}
     em = next(c for c in codes if c.id == 4)
     assert text[em.start:em.end] in {"More", "in", "the", "link"}  # one word, as in the source
@@ -75,7 +75,7 @@ def test_model_markup_stays_text_and_unknown_markers_are_dropped():
     text, codes, problems = decode("<script>x</script> <1><2>A</2></1> <7>b</7><3/><4>c</4>", CODES, TEXT)
     assert text.startswith("<script>x</script>")
     assert sorted(c.id for c in codes) == [1, 2, 3, 4]
-    assert [p["code"] for p in problems] == ["inline-invented", "inline-invented"]
+    assert [p.code for p in problems] == ["inline-invented", "inline-invented"]
 
 
 def test_a_span_across_a_sentence_cut_reaches_both_pieces():

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .document import InlineCode
+from .document import Finding, InlineCode
 from .markup import Span, children_of, is_void, parents, set_parents, tree
 
 __all__ = [
@@ -255,21 +255,23 @@ class Proposal:
         set_parents(out, wanted)
         return out
 
-    def problems(self) -> list[dict[str, Any]]:
-        """The invented markers and the repairs as ``{"code", "severity", "marker", "message"}``."""
-        found: list[dict[str, Any]] = [
-            {"code": "inline-invented", "severity": "warning", "marker": None,
-             "message": f"the model wrote a marker {marker!r} that is not in the source; dropped"}
+    def problems(self) -> list[Finding]:
+        """The invented markers and the repairs as findings with no block or segment yet; the number
+        of the marker concerned is in ``meta["marker"]`` (none for an invented one)."""
+        found = [
+            Finding("inline-invented", "warning",
+                    message=f"the model wrote a marker {marker!r} that is not in the source; dropped")
             for marker in self.invented
         ]
         for repair in self.repairs:
             if repair.fault == "reordered":
-                found.append({"code": "inline-reordered", "severity": "info", "marker": repair.index + 1,
-                              "message": _HOW[repair.fault]})
+                found.append(Finding("inline-reordered", "info", message=_HOW[repair.fault],
+                                     meta={"marker": repair.index + 1}))
             else:
                 tag = self.codes[repair.index].tag
-                found.append({"code": "inline-repaired", "severity": "warning", "marker": repair.index + 1,
-                              "message": f"marker {repair.index + 1} (<{tag}>): {_HOW[repair.fault]}"})
+                found.append(Finding("inline-repaired", "warning",
+                                     message=f"marker {repair.index + 1} (<{tag}>): {_HOW[repair.fault]}",
+                                     meta={"marker": repair.index + 1}))
         return found
 
 
@@ -506,13 +508,14 @@ def propose(model_text: str, codes: list[InlineCode], source_text: str | None = 
 
 def decode(
     model_text: str, codes: list[InlineCode], source_text: str | None = None
-) -> tuple[str, list[InlineCode], list[dict[str, Any]]]:
+) -> tuple[str, list[InlineCode], list[Finding]]:
     """Read the model's output for a block encoded with :func:`encode`.
 
     ``source_text`` (the block's source text) helps place a code the model dropped: a span keeps
     as many words as it had in the source. Returns the plain text, every code of ``codes``
     exactly once with its source tag, attributes, meta and parent at its new offsets (document
-    order), and the problems found, each ``{"code", "severity", "marker", "message"}``.
+    order), and the problems found as findings with no block or segment yet, the number of the
+    marker concerned in ``meta["marker"]`` (none for an invented one).
     """
     proposal = propose(model_text, codes, source_text)
     return proposal.text, proposal.decoded_codes(), proposal.problems()
