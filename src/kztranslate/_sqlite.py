@@ -39,7 +39,7 @@ from .errors import (
     from_exception,
 )
 
-__all__ = ["Database", "Schema", "map_error", "schema_version"]
+__all__ = ["Database", "Schema", "map_error", "run_script", "schema_version"]
 
 #: A migration step: takes an open transaction on a file of version n to version n + 1.
 Migration = Callable[[sqlite3.Connection], None]
@@ -199,6 +199,19 @@ def schema_version(conn: sqlite3.Connection, schema: Schema) -> int:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (schema.version_table,)).fetchone():
         return int(conn.execute(f"SELECT MAX(version) FROM {schema.version_table}").fetchone()[0] or 0)
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute the SQL statements of ``script`` one by one, inside the caller's transaction
+    (``executescript`` would commit it first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
 
 
 # -- errors -----------------------------------------------------------------------------------------

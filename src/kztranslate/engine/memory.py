@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .._sqlite import Database, Migration, Schema
+from .._sqlite import Database, Migration, Schema, run_script
 from ..errors import InputError, KZTranslateError, UsageError
 from ..languages import normalize_language
 from .base import Translation
@@ -128,8 +128,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
-    # One statement at a time: executescript() would commit the migration's open transaction.
-    for statement in """
+    run_script(conn, """
         CREATE TABLE profiles (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             fingerprint TEXT NOT NULL UNIQUE,   -- sha256 of the canonical signature JSON
@@ -164,9 +163,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             last_hit TEXT,
             PRIMARY KEY (source_language, target_language, source_key)
         ) WITHOUT ROWID;
-        """.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    """)
 
 
 def entry_checksum(kind: str, profile: int | None, source_language: str, target_language: str,
