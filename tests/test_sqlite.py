@@ -14,8 +14,18 @@ import pytest
 from kztranslate._sqlite import Database, Schema, map_error, run_script, schema_version
 from kztranslate.batch import MANIFEST_NAME, BatchItem, Manifest
 from kztranslate.engine.base import Translation
-from kztranslate.engine.memory import TranslationMemory, entry_checksum, normalize_segment
-from kztranslate.errors import InputError, KZTranslateError, OutputError, UsageError, from_exception
+from kztranslate.engine.memory import (
+    TranslationMemory,
+    entry_checksum,
+    normalize_segment,
+)
+from kztranslate.errors import (
+    InputError,
+    KZTranslateError,
+    OutputError,
+    UsageError,
+    from_exception,
+)
 from kztranslate.service.store import Store
 
 

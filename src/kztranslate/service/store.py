@@ -26,7 +26,7 @@ from typing import Any, Iterator
 from .._sqlite import Database, Schema, run_script
 from ..errors import UsageError
 
-__all__ = ["Store", "ApiKey", "JobRecord"]
+__all__ = ["ApiKey", "JobRecord", "Store"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
