@@ -8,8 +8,10 @@ One SQLite file (stdlib ``sqlite3``) holds two tables:
 * ``post_edits``: human corrections, keyed by language pair + normalized source only, so a
   post-edit wins over machine output for that segment whatever model runs next.
 
-Several processes may share the file: it runs in WAL mode with a busy timeout, every write is one
-short ``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection.
+Several processes may share the file: it is opened through :mod:`kztranslate._sqlite` (WAL mode,
+a busy timeout, schema migrations, errors naming the file), every write is one short
+``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection. Export and
+import (JSON Lines, TMX) live in :mod:`kztranslate.engine.memory_transfer`.
 
 Every entry carries a checksum of what it says (kind, profile, pair, source and target text,
 truncated flag). An entry that fails it — a damaged disk, a byte changed by hand — is never
@@ -49,6 +51,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "VOLATILE_SIGNATURE_KEYS",
     "entry_checksum",
+    "SegmentRow",
+    "PostEditRow",
 ]
 
 #: Environment variable that overrides the default memory file.
