@@ -462,3 +462,17 @@ def test_a_manifest_that_is_not_a_database_names_the_file_and_the_fix(tmp_path):
         Manifest(out)
     message = str(caught.value)
     assert message.startswith(str(out / MANIFEST_NAME)) and f"delete {MANIFEST_NAME}" in message
+
+
+def test_the_keys_command_on_another_programs_database_is_exit_3_naming_it(tmp_path, capsys):
+    from kztranslate import cli
+
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
+    conn.close()
+    before = path.read_bytes()
+    assert cli.main(["keys", "--db", str(path), "list"]) == 3
+    err = capsys.readouterr().err
+    assert str(path) in err and "not a kztranslate service database" in err and "--db" in err
+    assert "Traceback" not in err and path.read_bytes() == before
