@@ -94,6 +94,7 @@ CREATE INDEX IF NOT EXISTS glossaries_owner ON glossaries(key_id, created);
 
 _KEY_PREFIX = "kzt"
 
+
 def _create_jobs_and_keys(conn: sqlite3.Connection) -> None:
     # version 1; each table only when missing, as files made before versions were recorded have them
     run_script(conn, _SCHEMA)
