@@ -39,7 +39,7 @@ from .errors import (
     from_exception,
 )
 
-__all__ = ["Database", "Schema", "map_error", "run_script", "schema_version"]
+__all__ = ["Database", "Migration", "Schema", "map_error", "run_script", "schema_version"]
 
 #: A migration step: takes an open transaction on a file of version n to version n + 1.
 Migration = Callable[[sqlite3.Connection], None]
