@@ -20,14 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import FormatError, InputError, UsageError
 from ..languages import normalize_language
-from .memory import (
-    PostEditRow,
-    SegmentRow,
-    _canonical,
-    _now,
-    memory_signature,
-    parse_pair,
-)
+from .base import canonical_json, memory_signature
+from .memory import PostEditRow, SegmentRow, _now, parse_pair
 
 if TYPE_CHECKING:
     from .memory import TranslationMemory
@@ -67,7 +61,7 @@ def import_memory(memory: TranslationMemory, path: str | os.PathLike[str], forma
             created = str(record.get("created") or _now())
             hits = int(record.get("hits") or 0)
             if kind == "segment" and isinstance(signature, dict):
-                rows = segments.setdefault(_canonical(memory_signature(signature)), (signature, []))[1]
+                rows = segments.setdefault(canonical_json(memory_signature(signature)), (signature, []))[1]
                 rows.append((source, target, src_text, tgt_text, bool(record.get("truncated")), created, hits))
             elif kind == "post_edit" and (signature is None or isinstance(signature, dict)):
                 post_edits.append((src_text, tgt_text, source, target, signature, created, hits))
@@ -137,7 +131,7 @@ def _write_tmx(records: Iterator[dict[str, Any]], out: Any) -> int:
         if record["created"]:
             tu.set("creationdate", datetime.fromisoformat(record["created"]).strftime("%Y%m%dT%H%M%SZ"))
         props = {"type": record["type"], "truncated": "true" if record["truncated"] else None,
-                 "signature": None if record["signature"] is None else _canonical(record["signature"])}
+                 "signature": None if record["signature"] is None else canonical_json(record["signature"])}
         for name, value in props.items():
             if value is not None:
                 ET.SubElement(tu, "prop", {"type": _PROP + name}).text = value
