@@ -180,11 +180,9 @@ def _map(exc: BaseException, source: str | None, writing: bool) -> KZTranslateEr
             return OutputError(f"cannot write: {reason}; check the directory exists and is writable", target=where)
         return InputError(f"cannot read: {reason}; check the path and its permissions", source=where)
     if isinstance(exc, sqlite3.Error):
-        text = str(exc)
-        if "full" in text:  # SQLITE_FULL: "database or disk is full"
-            return OutputError(f"{text}: {_OUTPUT_ERRNOS[_errno.ENOSPC]}", target=source)
-        return InputError(f"a database file cannot be used ({text}); move it aside or choose another one",
-                          source=source)
+        from ._sqlite import map_error
+
+        return map_error(exc, database=source)
     if isinstance(exc, UnicodeEncodeError):
         return InputError(f"text that cannot be written as UTF-8 at character {exc.start} ({exc.reason}, "
                           f"{exc.object[exc.start:exc.end]!r}); remove it from the input", source=source)
