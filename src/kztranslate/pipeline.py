@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 from . import bylines, inline, labels, langid, latin, localize, names, protect, qa, segmentation
 from ._version import __version__
+from .config import MAX_BATCH_TOKENS, QA_POLICIES, TranslatorConfig
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
 from .engine.base import Redecodable
@@ -30,10 +31,6 @@ from .languages import LANGUAGES, base_language, normalize_language
 
 __all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
-#: What ``Translator(qa=...)`` / ``--qa`` does with QA findings: record them on the variant
-#: (``flag``), re-decode flagged segments with stronger settings and keep the better output
-#: (``retry``), or raise :class:`QualityError` when a variant has an error-level finding (``fail``).
-QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
 
 # A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -92,7 +89,7 @@ class Translator:
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
         glossary: Glossary | str | os.PathLike[str] | None = None,
-        max_batch_tokens: int = 2048,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
         memory: TranslationMemory | str | None = None,
         qa: str = "flag",
         label: bool = False,
@@ -116,6 +113,11 @@ class Translator:
         self.scheduler = Scheduler(backend, memory=memory, max_batch_tokens=max_batch_tokens)
         self.qa_policy = qa
         self.label = label
+
+    @classmethod
+    def from_config(cls, config: TranslatorConfig) -> Translator:
+        """A translator with every option of ``config`` (see :mod:`kztranslate.config`)."""
+        return cls(config.load_backend(), **config.translator_kwargs())
 
     # -- public API -----------------------------------------------------------------------
     def translate(self, article: Article, to: Sequence[str] | str, *, source: str | None = None) -> dict[str, Article]:
