@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import InputError, UsageError
 
-__all__ = ["register", "run", "read_test_set", "score"]
+__all__ = ["read_test_set", "register", "run", "score"]
 
 
 EXAMPLES = """\

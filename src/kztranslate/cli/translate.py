@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..engine import Decoding, available_backends
 from ..errors import BatchError, KZTranslateError, UsageError, from_exception
 from ..languages import LANGUAGES, normalize_language
 
-__all__ = ["register", "run", "output_path"]
+__all__ = ["output_path", "register", "run"]
 
 
 EXAMPLES = """\
@@ -180,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 for target in targets:
                     check_target(article, target)
             items.append((article, (path, fmt)))
-        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - one bad file must not sink the others
+        except (Exception, RecursionError, MemoryError) as exc:
             exc = from_exception(exc, source=str(path))
             if len(paths) == 1:
                 raise exc
@@ -222,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         out_format = args.format or fmt
         try:
             rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
-        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001
+        except (Exception, RecursionError, MemoryError) as exc:
             exc = from_exception(exc, source=str(path))
             if len(paths) == 1:
                 raise exc
@@ -242,24 +241,24 @@ def run(args: argparse.Namespace) -> int:
             continue
         extension = formats.get_format(out_format).extensions[0] if args.format else None
         for lang, text in rendered.items():
-            target = output_path(path, lang, out_dir, extension)
-            clash = _clash(target, inputs, written_by)
+            destination = output_path(path, lang, out_dir, extension)
+            clash = _clash(destination, inputs, written_by)
             if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
                 print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
                 continue
             try:
-                formats.write_atomic(target, text)
+                formats.write_atomic(destination, text)
             except OSError as exc:
-                error = from_exception(exc, source=str(target), writing=True)
+                error = from_exception(exc, source=str(destination), writing=True)
                 if len(paths) == 1:
                     raise error from exc
                 failures[str(path)] = error
                 print(f"kztranslate: error: {error}", file=sys.stderr)
                 break
-            written_by[target.resolve()] = path
+            written_by[destination.resolve()] = path
             written += 1
             if len(paths) > 1 or len(targets) > 1:
-                print(f"wrote {target}", file=sys.stderr)
+                print(f"wrote {destination}", file=sys.stderr)
     if failures:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0

@@ -94,8 +94,8 @@ class ServiceSettings:
 
 #: Settings with a ``kztranslate serve`` flag: name → (flag, metavar, type, help without the default).
 _FLAGS: dict[str, tuple[str, str | None, Any, str]] = {
-    "db_path": ("--db", "PATH", Path, "SQLite database of jobs and API keys (default: $KZTRANSLATE_DB, "
-                "else service.sqlite in the user data directory)"),
+    "db_path": ("--db", "PATH", Path, ("SQLite database of jobs and API keys (default: $KZTRANSLATE_DB, "
+                                       "else service.sqlite in the user data directory)")),
     "cors_origins": ("--cors-origin", "ORIGIN", "append", "allow browser calls from ORIGIN (repeatable; '*' for any)"),
     "require_keys": ("--no-auth", None, bool, "accept requests without an API key (local use only)"),
     "batch_window_ms": ("--batch-window-ms", "MS", float,
@@ -107,8 +107,8 @@ _FLAGS: dict[str, tuple[str, str | None, Any, str]] = {
     "request_time_budget_s": ("--request-timeout", "SECONDS", float,
                               "longest a request waits for its translation before a 503 answer"),
     "heavy_lane": ("--heavy-lane", "LANE", str,
-                   "translate articles over --heavy-article-chars in a thread sharing the model (thread) or in a "
-                   "worker process with its own copy of it (process: twice the memory; small requests stay fast)"),
+                   ("translate articles over --heavy-article-chars in a thread sharing the model (thread) or in a "
+                    "worker process with its own copy of it (process: twice the memory; small requests stay fast)")),
     "heavy_article_chars": ("--heavy-article-chars", "N", int, "articles larger than this go to the heavy lane"),
     "job_chunk_size": ("--job-chunk-size", "N", int, "job articles committed together"),
     "job_lease_seconds": ("--job-lease", "SECONDS", float,
