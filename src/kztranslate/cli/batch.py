@@ -31,16 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per line) into each --to language, mirroring INPUT under --output as <stem>.<lang>.<ext>. Run the same "
         "command again to resume: articles done with the same content and settings are skipped. Failed articles "
         "go to OUTPUT/errors.jsonl and the exit code is 5.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     p.add_argument("input", metavar="INPUT",
                    help="directory of articles, a .jsonl file, one article file, or '-' for JSONL on stdin")
     p.add_argument("-t", "--to", required=True, metavar="LANGS",
                    help="target languages, comma-separated (kk, ru, en, kk-Latn)")
     p.add_argument("-f", "--from", dest="source", metavar="LANG", help="source language (default: each article's own)")
-    p.add_argument("-o", "--output", "--out", dest="output", required=True, metavar="DIR",
-                   help="output directory (holds the resume manifest)")
-    p.add_argument("--format", help="read every input in this format (default: by extension and content)")
+    p.add_argument("-o", "--output", metavar="DIR", help="output directory, required (holds the resume manifest)")
+    p.add_argument("--out", dest="output", help=argparse.SUPPRESS)  # the spelling before -o/--output
+    p.add_argument("--input-format", dest="format", metavar="FORMAT",
+                   help="read every input in this format (default: by extension and content)")
+    p.add_argument("--format", dest="format", help=argparse.SUPPRESS)  # the spelling before --input-format
     p.add_argument("--workers", type=int, default=4,
                    help="threads for reading and writing (local engine) or model actors (ray, without GPUs); "
                    "default: 4")
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from ..batch import run_batch
     from ..config import TranslatorConfig
 
+    if not args.output:
+        raise UsageError("no output directory; give -o/--output DIR (it also holds the resume manifest)")
     config = TranslatorConfig.from_args(args)
     stdin_copy = None
     source = args.input

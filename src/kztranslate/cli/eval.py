@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
         "eval",
         help="score a model on a parallel test set (chrF++ and BLEU)",
         description="Translate a parallel test set and score it with sacrebleu's chrF++ and BLEU.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     data = parser.add_argument_group("test set (a TSV file, or two plain-text files; '-' reads standard input)")
     data.add_argument("--test-set", metavar="FILE", help="TSV: source<TAB>reference per line")

@@ -19,7 +19,7 @@ examples:
 def register(sub: Any) -> None:
     p = sub.add_parser("inspect", help="print the parsed document as JSON",
                        description="Read an article and print the document JSON kztranslate works on.",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EXAMPLES)
     p.add_argument("file", metavar="FILE", help="the article; '-' reads standard input")
     p.add_argument("--format", help="input format (default: detected)")
     p.add_argument("-f", "--from", dest="source", metavar="LANG", help="language of the article (default: detected)")

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
   kztranslate keys create our-cms --rate 5 --burst 10
   kztranslate keys list
   kztranslate keys revoke 1f2e3d4c                     # an id from `keys list`
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     p.add_argument("--db", type=Path, help="the service database (default: as `kztranslate serve`)")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)

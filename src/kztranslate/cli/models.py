@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
   kztranslate models                                  # the presets: size, directions, license
   kztranslate models list --json
   kztranslate models convert nllb-200-distilled-600M -o /models/nllb-ct2
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     parser.set_defaults(func=run_list, json=False)
     group = parser.add_subparsers(dest="models_command", metavar="SUBCOMMAND", parser_class=type(parser))

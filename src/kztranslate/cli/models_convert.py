@@ -27,7 +27,7 @@ def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
   kztranslate models convert nllb-200-distilled-600M                   # into the cache: --model NAME finds it
   kztranslate models convert /models/nllb --quantization int8_float16 -o /models/nllb-ct2
   kztranslate models convert nllb-200-distilled-600M --trim-target kk,ru,en -o nllb-kk-ru-en
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     parser.add_argument("model", metavar="NAME|PATH", help="preset name, Hub id or model directory")
     parser.add_argument("--quantization", default="int8", choices=_QUANTIZATIONS,

@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
         epilog="""examples:
   kztranslate names 'Нұргүл Қалиева' -t en,ru         # Nurgul Kaliyeva, Нургуль Калиева
   kztranslate names 'Kassym-Jomart Tokayev' -f en -t kk --json
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     p.add_argument("names", nargs="+", metavar="NAME", help="a person name, quoted when it has spaces")
     p.add_argument("-t", "--to", required=True, help="target language(s), comma-separated: kk, ru, en, kk-Latn")

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "LibreTranslate- (/translate, /detect, /languages) and DeepL-compatible (/v2/translate, /v2/glossaries, …) "
         "routes for the clients newsrooms already run. "
         "Requests need an API key (`kztranslate keys create NAME`) unless --no-auth is given.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
   kztranslate tm export memory.tmx                    # TMX 1.4 for CAT tools; .jsonl for JSON Lines
   kztranslate tm import vendor.tmx --memory /srv/kzt/memory.sqlite
   kztranslate tm clear --model facebook/nllb-200-distilled-600M --pair kk-ru
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     parser.add_argument("--memory", metavar="PATH", help=memory_help)
     # Accepted after the action too; SUPPRESS keeps an absent one from overwriting the first.

@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("translate", help="translate article files into other languages",
                        description="Translate articles (text, HTML, Markdown, ninjs, JSON-LD, document JSON, XLIFF) "
                        "into each --to language, keeping their shape.",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EXAMPLES)
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="article files (text, JSON, or any registered format); '-' reads plain text from stdin")
     p.add_argument("--text", action="append", metavar="TEXT",

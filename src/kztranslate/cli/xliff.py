@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog="""examples:
   kztranslate xliff export article.kk.md article.ru.md -o article.ru.xlf
   kztranslate xliff import article.ru.xlf article.kk.md article.ru.md -o article.ru.md
-""", formatter_class=argparse.RawDescriptionHelpFormatter,
+""",
     )
     actions = parser.add_subparsers(dest="xliff_action", metavar="ACTION", required=True)
     out = actions.add_parser("export", help="write SOURCE and its translation VARIANT as XLIFF 2.1")
