@@ -58,6 +58,10 @@ __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "
 MANIFEST_NAME = ".kztranslate-batch.sqlite"
 #: One JSON object per failed article of the latest run.
 ERRORS_NAME = "errors.jsonl"
+#: Threads reading and writing (local engine), or model actors (Ray, without GPUs).
+WORKERS = 4
+#: Articles per model pass.
+CHUNK_SIZE = 16
 
 _SAFE_ID = re.compile(r"^[\w][\w.-]{0,99}$")
 
@@ -288,8 +292,8 @@ def run_batch(
     *,
     source: str | None = None,
     format: str | None = None,
-    workers: int = 4,
-    chunk_size: int = 16,
+    workers: int = WORKERS,
+    chunk_size: int = CHUNK_SIZE,
     engine: str = "local",
     config: TranslatorConfig | None = None,
     backend: str | None = None,

@@ -22,6 +22,7 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from ..batch import CHUNK_SIZE, WORKERS
     from ..config import TranslatorConfig
 
     p = subparsers.add_parser(
@@ -43,10 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--input-format", dest="format", metavar="FORMAT",
                    help="read every input in this format (default: by extension and content)")
     p.add_argument("--format", dest="format", help=argparse.SUPPRESS)  # the spelling before --input-format
-    p.add_argument("--workers", type=int, default=4,
+    p.add_argument("--workers", type=int, default=WORKERS, metavar="N",
                    help="threads for reading and writing (local engine) or model actors (ray, without GPUs); "
-                   "default: 4")
-    p.add_argument("--chunk-size", type=int, default=16, help="articles per model pass (default: 16)")
+                   "default: %(default)s")
+    p.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, metavar="N",
+                   help="articles per model pass (default: %(default)s)")
     p.add_argument("--engine", choices=["local", "ray"], default="local",
                    help="local (this process) or ray (a Ray Data pipeline; RAY_ADDRESS picks the cluster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
