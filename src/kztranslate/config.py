@@ -346,8 +346,11 @@ class _Flag:
                     return value
                 return dict(self.kind(part) for part in raw.split(";") if part.strip())
             value = self.kind(raw.strip())
-        except (ValueError, argparse.ArgumentTypeError) as exc:
+        except argparse.ArgumentTypeError as exc:
             raise UsageError(f"{variable}={raw!r}: {exc}") from exc
+        except ValueError as exc:
+            wanted = {int: "a whole number", _positive: "a whole number", float: "a number"}.get(self.kind)
+            raise UsageError(f"{variable}={raw!r}: {f'not {wanted}' if wanted else exc}") from exc
         if self.choices and value not in self.choices:
             raise UsageError(f"{variable}={raw!r}: choose one of: {', '.join(self.choices)}")
         return value
