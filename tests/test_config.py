@@ -352,3 +352,18 @@ def test_long_error_messages_are_cut_short_unless_verbose():
     assert short.startswith("unknown model 'x'")
     assert cli.brief("one line; the fix") == "one line; the fix"
     assert cli.brief("a\nb\nc\nd") == "a\nb … (--verbose shows the whole message)"
+
+
+def test_serve_flags_default_to_the_service_settings_fields(tmp_path, monkeypatch):
+    from kztranslate.service.settings import ServiceSettings
+
+    monkeypatch.setenv("KZTRANSLATE_DB", str(tmp_path / "s.sqlite"))
+    assert ServiceSettings.from_args(cli.build_parser().parse_args(["serve"])) == ServiceSettings()
+    given = ServiceSettings.from_args(cli.build_parser().parse_args(
+        ["serve", "--no-auth", "--rate", "2.5", "--heavy-lane", "process", "--cors-origin", "*", "--memory", "m.db"]))
+    assert (given.require_keys, given.rate_per_second, given.heavy_lane, given.cors_origins) == (False, 2.5, "process",
+                                                                                                 ["*"])
+    assert given.translation == TranslatorConfig(memory="m.db")
+    help_text = " ".join(subparser("serve").format_help().split())
+    assert f"--rate R default requests per second per API key (default: {ServiceSettings().rate_per_second})" \
+        in help_text
