@@ -174,7 +174,7 @@ def test_from_config_builds_the_translator_with_every_option(tmp_path):
                               glossary=str(glossary), names=str(names), qa="retry", label=True,
                               dateline_patterns={"en": "d MMMM y"}, max_batch_tokens=300)
     translator = Translator.from_config(config)
-    assert translator.backend.signature()["decoding"]["beams"] == 2
+    assert translator.backend.signature().decoding == Decoding(beams=2)
     assert translator.scheduler.memory.path == tmp_path / "tm.sqlite"
     assert translator.glossary is not None and translator.name_table is not None
     assert (translator.qa_policy, translator.label, translator.dateline_pattern) == ("retry", True, {"en": "d MMMM y"})
