@@ -43,6 +43,9 @@ class KZTranslateError(Exception):
     """Base class of kztranslate's errors."""
 
     exit_code = 1
+    detail: str | None = None
+    """Technical detail behind the message (a library's raw error text); the faces show it only
+    when asked (``--verbose``), so the message itself stays one or two short lines."""
 
 
 class UsageError(KZTranslateError, ValueError):
@@ -88,6 +91,10 @@ class ModelUnavailableError(KZTranslateError):
     """A model's weights cannot be found or loaded; the message says where it looked and how to fix it."""
 
     exit_code = 4
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class BackendError(KZTranslateError):

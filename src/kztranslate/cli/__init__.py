@@ -94,6 +94,8 @@ def _report(exc: BaseException, verbose: bool) -> int:
         print(f"kztranslate: internal error: {message}{hint}, and please report it", file=sys.stderr)
     else:
         print(f"kztranslate: error: {message}", file=sys.stderr)
+    if verbose and error.detail:
+        print(f"kztranslate: detail: {error.detail}", file=sys.stderr)
     return error.exit_code
 
 
