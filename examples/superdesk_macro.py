@@ -69,12 +69,15 @@ def translate_fields(item: dict[str, Any], targets: list[str]) -> dict[str, dict
             raise RuntimeError(f"kztranslate: {error.get('code')}: {error.get('message')}")
         variants = {lang: json.loads(v["content"]) for lang, v in response.json()["variants"].items()}
     else:
-        import kztranslate
+        from kztranslate.config import TranslatorConfig
         from kztranslate.formats import get_format
+        from kztranslate.pipeline import Translator
 
         ninjs_format = get_format("ninjs")
         article = ninjs_format.read(json.dumps(ninjs, ensure_ascii=False), source=item["guid"])
-        translated = kztranslate.translate(article, to=targets, backend=os.environ.get("KZTRANSLATE_BACKEND"))
+        # every option from the environment: KZTRANSLATE_BACKEND, KZTRANSLATE_MODEL, KZTRANSLATE_GLOSSARY, …
+        translator = Translator.from_config(TranslatorConfig.from_env())
+        translated = translator.translate(article, to=targets)
         variants = {lang: json.loads(ninjs_format.write(v)) for lang, v in translated.items()}
     return {lang: from_ninjs(v) for lang, v in variants.items()}
 

@@ -28,6 +28,7 @@ pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
 from test_service import Server, _cli  # noqa: E402  (the real-server helpers)
+from kztranslate.config import TranslatorConfig  # noqa: E402
 
 KK = "Астанада халықаралық жиын өтті. Оған 45 елден қонақ келді."
 RU = "В Астане прошло международное собрание, приехали гости из многих стран."
@@ -432,8 +433,9 @@ def tiny_model_server(tmp_path, tiny_models):
     from kztranslate.engine import Decoding
     from kztranslate.service import ServiceSettings, create_app
     model = tiny_models["nllb"]  # built once per test session (conftest.py)
-    settings = ServiceSettings(backend="transformers", model=str(model), db_path=tmp_path / "s.sqlite",
-                               backend_options={"decoding": Decoding(beams=1, max_new_tokens=12)})
+    settings = ServiceSettings(translation=TranslatorConfig("transformers", model=str(model),
+                                                           decoding=Decoding(beams=1, max_new_tokens=12)),
+                               db_path=tmp_path / "s.sqlite")
     app = create_app(settings)
     key, _ = app.state.service.store.create_key("cms")
     with socket.socket() as probe:
@@ -514,7 +516,7 @@ def test_a_model_that_cannot_load_is_reported_in_each_api_shape(tmp_path):
 
     from kztranslate.service import ServiceSettings, create_app
 
-    app = create_app(ServiceSettings(backend="no-such-backend", db_path=tmp_path / "s.sqlite", require_keys=False))
+    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite", require_keys=False))
     with TestClient(app) as c:
         until = time.monotonic() + 10
         while app.state.service.load_error is None:

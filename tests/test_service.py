@@ -23,6 +23,7 @@ httpx = pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from kztranslate.formats import get_format  # noqa: E402
+from kztranslate.config import TranslatorConfig  # noqa: E402
 from kztranslate.service import ServiceSettings, create_app  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -46,7 +47,7 @@ def article(n: int, language: str = "kk") -> dict:
 # -- in-process -----------------------------------------------------------------------------------
 @pytest.fixture
 def client(tmp_path):
-    app = create_app(ServiceSettings(backend="pseudo", db_path=tmp_path / "service.sqlite",
+    app = create_app(ServiceSettings(translation=TranslatorConfig("pseudo"), db_path=tmp_path / "service.sqlite",
                                      cors_origins=["https://cms.example"]))
     key, _ = app.state.service.store.create_key("test")
     with TestClient(app, headers={"Authorization": f"Bearer {key}"}) as c:
@@ -173,7 +174,7 @@ def test_unexpected_failures_answer_json_and_refusals_count_under_their_route(tm
 
 
 def test_model_that_cannot_load_is_not_ready(tmp_path):
-    app = create_app(ServiceSettings(backend="no-such-backend", db_path=tmp_path / "s.sqlite", require_keys=False))
+    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite", require_keys=False))
     with TestClient(app) as c:
         deadline = time.monotonic() + 10
         while (r := c.get("/readyz")).json()["error"]["code"] == "model_loading":
@@ -406,7 +407,7 @@ def _example(name: str):
 
 def test_cms_client_example_against_the_app(tmp_path):
     cms = _example("cms_client")
-    app = create_app(ServiceSettings(backend="pseudo", db_path=tmp_path / "s.sqlite"))
+    app = create_app(ServiceSettings(translation=TranslatorConfig("pseudo"), db_path=tmp_path / "s.sqlite"))
     key, _ = app.state.service.store.create_key("cms")
     with TestClient(app) as http:
         _wait_ready(http)

@@ -40,17 +40,17 @@ import sqlite3
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ._sqlite import Database, Schema
 from ._version import __version__
+from .config import TranslatorConfig
 from .document import Article
 from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
-from .engine import default_backend_name
 from .engine.base import BackendSignature
 from .languages import LANGUAGES, normalize_language, parse_targets, split_language_suffix, strip_language_suffix
 
@@ -60,6 +60,10 @@ __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "
 MANIFEST_NAME = ".kztranslate-batch.sqlite"
 #: One JSON object per failed article of the latest run.
 ERRORS_NAME = "errors.jsonl"
+#: Threads reading and writing (local engine), or model actors (Ray, without GPUs).
+WORKERS = 4
+#: Articles per model pass.
+CHUNK_SIZE = 16
 
 _SAFE_ID = re.compile(r"^[\w][\w.-]{0,99}$")
 
@@ -297,12 +301,12 @@ def run_batch(
     *,
     source: str | None = None,
     format: str | None = None,
-    workers: int = 4,
-    chunk_size: int = 16,
+    workers: int = WORKERS,
+    chunk_size: int = CHUNK_SIZE,
     engine: str = "local",
+    config: TranslatorConfig | None = None,
     backend: str | None = None,
     model: str | None = None,
-    backend_options: dict[str, Any] | None = None,
     translator: Any | None = None,
     progress: bool = True,
     follow_symlinks: bool = False,
@@ -312,6 +316,9 @@ def run_batch(
     Articles already done (same bytes, same settings, outputs present) are skipped, so an
     interrupted run is resumed by running it again. Per-article failures go to ``errors.jsonl``
     and into the summary; the run goes on.
+
+    The translator is made from ``config`` (``backend`` and ``model`` are shortcuts that replace its
+    fields), or given ready as ``translator`` (local engine only).
     """
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}; choose one of: local, ray")
@@ -321,14 +328,18 @@ def run_batch(
     started = time.monotonic()
     items = plan_batch(input_path, out, format=format, follow_symlinks=follow_symlinks)
     _check_unique_outputs(items, targets)
-    options = dict(backend_options or {})
-    if model is not None:
-        options["model"] = model
+    given = config is not None or backend is not None or model is not None
+    config = config or TranslatorConfig()
+    if backend is not None or model is not None:
+        config = replace(config, backend=backend or config.backend, model=model or config.model)
+    if translator is not None and engine == "ray":
+        raise UsageError("a ready translator runs only in this process; give the ray engine a config instead")
     if translator is None and engine == "local":
         from .pipeline import Translator
 
-        translator = Translator(backend, **options)
-    signature = _settings_signature(translator, backend, options, targets, source, format)
+        translator = Translator.from_config(config)
+        given = True
+    signature = _settings_signature(config if given else None, translator, targets, source, format)
     manifest = Manifest(out)
     for stale in out.rglob(".*.tmp"):  # left by a run killed mid-write (write_atomic's temporary files)
         stale.unlink(missing_ok=True)
@@ -374,7 +385,7 @@ def run_batch(
                 bar.update(1)
 
             if engine == "ray":
-                _run_ray(todo, done, targets, source, out, created, chunk_size, workers, backend, options)
+                _run_ray(todo, done, targets, source, out, created, chunk_size, workers, config)
             else:
                 _run_local(translator, todo, done, targets, source, out, created, chunk_size, workers)
     finally:
@@ -524,11 +535,11 @@ def _translate(translator: Any, parsed: list[tuple[Article, Any]], targets: list
 class RayTranslateActor:
     """A Ray Data actor: holds one Translator; reads, translates and writes a batch of items."""
 
-    def __init__(self, backend: str | None, options: dict[str, Any], targets: list[str], source: str | None,
+    def __init__(self, config: TranslatorConfig, targets: list[str], source: str | None,
                  out: str, created: str | None) -> None:
         from .pipeline import Translator
 
-        self.translator = Translator(backend, **options)
+        self.translator = Translator.from_config(config)
         self.targets, self.source, self.out, self.created = targets, source, Path(out), created
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
@@ -572,7 +583,7 @@ class _RemoteError(Exception):
 
 
 def _run_ray(todo: list[BatchItem], done: Any, targets: list[str], source: str | None, out: Path,
-             created: str | None, chunk_size: int, workers: int, backend: str | None, options: dict[str, Any]) -> None:
+             created: str | None, chunk_size: int, workers: int, config: TranslatorConfig) -> None:
     try:
         import ray
         import ray.data
@@ -587,7 +598,7 @@ def _run_ray(todo: list[BatchItem], done: Any, targets: list[str], source: str |
     by_key = {item.key: item for item in todo}
     dataset = ray.data.from_items([asdict(item) for item in todo]).map_batches(
         RayTranslateActor,
-        fn_constructor_kwargs={"backend": backend, "options": options, "targets": targets, "source": source,
+        fn_constructor_kwargs={"config": config, "targets": targets, "source": source,
                                "out": str(out.resolve()), "created": created},
         batch_size=max(1, chunk_size),
         compute=ray.data.ActorPoolStrategy(size=actors),
@@ -660,14 +671,24 @@ def _check_unique_outputs(items: Iterable[BatchItem], targets: Sequence[str] = t
             owners[target] = item.key
 
 
-def _settings_signature(translator: Any, backend: str | None, options: dict[str, Any], targets: list[str],
+def _settings_signature(config: TranslatorConfig | None, translator: Any, targets: list[str],
                         source: str | None, format: str | None) -> str:
-    # The settings that choose the model, not the loaded model: the Ray driver never loads it, and
-    # local and Ray runs must recognize each other's work.
-    if translator is not None and backend is None and not options:
+    """What decides an article's outputs, hashed: every option of the config (with the glossary's and
+    the names table's contents), or a ready translator's backend signature, and the run's own settings.
+    The options, not the loaded model: the Ray driver never loads it, and local and Ray runs must
+    recognize each other's work."""
+    if config is None:
         model: dict[str, Any] = BackendSignature.of(translator.backend).to_dict()
     else:
-        model = {"backend": backend or default_backend_name(), "options": {k: repr(v) for k, v in sorted(options.items())}}
+        model = config.to_dict()
+        model["backend"] = config.backend_name
+        for name in ("glossary", "names"):
+            path = getattr(config, name)
+            if path is not None:
+                try:
+                    model[f"{name}_sha256"] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                except OSError as exc:
+                    raise from_exception(exc, source=str(path)) from exc
     raw = json.dumps({"model": model, "targets": targets, "source": source, "format": format,
                       "kztranslate": __version__}, sort_keys=True, default=repr)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()

@@ -141,7 +141,7 @@ _OUTPUT_ERRNOS: dict[int, str] = {
     _errno.EFBIG: "the file is larger than this system allows (file size limit); write somewhere without the "
                   "limit (see `ulimit -f`), then run again",
     _errno.ENAMETOOLONG: "the file name is too long for the file system (most allow 255 bytes per name); "
-                         "shorten the input's name or the --out/--out-dir path",
+                         "shorten the input's name or the -o/--output path",
     _errno.EROFS: "the file system is read-only; write to another directory",
 }
 

@@ -26,6 +26,7 @@ from . import langid, names, protect, segmentation
 from .assemble import finish, place
 from .document import Article, Finding
 from .engine import Backend, Decoding, load_backend
+from .config import MAX_BATCH_TOKENS, TranslatorConfig
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, ScheduleStats, SegmentRequest
 from .errors import KZTranslateError, QualityError, UsageError
@@ -56,7 +57,7 @@ class Translator:
         name_table: names.NameTable | None = None,
         dateline_pattern: dict[str, str] | str | None = None,
         glossary: Glossary | str | os.PathLike[str] | None = None,
-        max_batch_tokens: int = 2048,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
         memory: TranslationMemory | str | None = None,
         qa: str = "flag",
         label: bool = False,
@@ -86,6 +87,11 @@ class Translator:
         self.checks: Ruler[Check] = default_checks()
         """The QA checks run on every model segment (:mod:`kztranslate.qa`), named by the code they
         report: ``translator.checks.disable("length-ratio")``."""
+
+    @classmethod
+    def from_config(cls, config: TranslatorConfig) -> Translator:
+        """A translator with every option of ``config`` (see :mod:`kztranslate.config`)."""
+        return cls(config.load_backend(), **config.translator_kwargs())
 
     # -- public API -----------------------------------------------------------------------
     def translate(self, article: Article, to: Sequence[str] | str, *, source: str | None = None) -> dict[str, Article]:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import qa, segmentation
+from .config import QA_POLICIES
 from .document import Article, Finding
 from .engine import Translation
 from .engine.base import BackendSignature, Redecodable
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
     from .pipeline import Translator
 
 __all__ = ["QA_POLICIES", "fail_on_errors", "review", "sanitize", "sanitized_finding"]
-
-#: What ``Translator(qa=...)`` / ``--qa`` does with QA findings: record them on the variant
-#: (``flag``), re-decode flagged segments with stronger settings and keep the better output
-#: (``retry``), or raise :class:`QualityError` when a variant has an error-level finding (``fail``).
-QA_POLICIES: tuple[str, ...] = ("flag", "retry", "fail")
-
 
 def review(
     translator: Translator, jobs: list[Job], requests: list[SegmentRequest], outputs: list[Translation]

@@ -7,7 +7,8 @@ Each subcommand lives in its own module of this package, exposing ``register(sub
 
 :func:`main` is the command line's one error boundary: every exception becomes one line on stderr
 naming the file, the position and the fix, with its exit code; the traceback is shown only with
-``--verbose`` (accepted anywhere on the line) or ``KZTRANSLATE_VERBOSE=1``.
+``--verbose`` (accepted anywhere on the line) or ``KZTRANSLATE_VERBOSE=1``, and so is the end of a
+message longer than two lines of 400 characters (:func:`brief`).
 """
 
 from __future__ import annotations
@@ -17,19 +18,34 @@ import importlib
 import os
 import sys
 import traceback
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .._version import __version__
 from ..errors import from_exception
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["COMMANDS", "brief", "main"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS: list[str] = ["translate", "inspect", "models", "batch", "serve", "keys", "tm", "xliff", "eval", "names"]
+COMMANDS: list[str] = ["translate", "inspect", "models", "batch", "serve", "keys", "tm", "xliff", "eval", "names",
+                       "completion"]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; text laid out in lines (the examples epilog) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text.strip():
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its usage line
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its usage line
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -72,11 +88,34 @@ def _report(exc: BaseException, verbose: bool) -> int:
     error = from_exception(exc)
     if verbose:
         traceback.print_exception(exc, file=sys.stderr)
+    message = str(error) if verbose else brief(str(error))
     if getattr(error, "internal", False):
         hint = "" if verbose else "; rerun with --verbose for the traceback"
-        print(f"kztranslate: internal error: {error}{hint}, and please report it", file=sys.stderr)
+        print(f"kztranslate: internal error: {message}{hint}, and please report it", file=sys.stderr)
     else:
-        print(f"kztranslate: error: {error}", file=sys.stderr)
+        print(f"kztranslate: error: {message}", file=sys.stderr)
     if verbose and error.detail:
         print(f"kztranslate: detail: {error.detail}", file=sys.stderr)
     return error.exit_code
+
+
+#: An error message longer than this (lines, characters per line) is cut short unless --verbose.
+BRIEF_LINES, BRIEF_CHARS = 2, 400
+
+
+def brief(message: str) -> str:
+    """``message`` in at most :data:`BRIEF_LINES` lines of :data:`BRIEF_CHARS` characters, cut at a
+    clause boundary, saying that ``--verbose`` shows the rest (a library's exception text, a long list)."""
+    lines = message.splitlines() or [""]
+    if len(lines) <= BRIEF_LINES and all(len(line) <= BRIEF_CHARS for line in lines):
+        return message
+    kept = []
+    for line in lines[:BRIEF_LINES]:
+        if len(line) > BRIEF_CHARS:
+            head = line[:BRIEF_CHARS]
+            cut = max(head.rfind("; "), head.rfind(": "), head.rfind(", "))
+            line = head[:cut] if cut > BRIEF_CHARS // 2 else head.rstrip()
+            kept.append(line)
+            break
+        kept.append(line)
+    return "\n".join(kept) + " … (--verbose shows the whole message)"

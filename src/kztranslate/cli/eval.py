@@ -2,8 +2,8 @@
 
 ::
 
-    kztranslate eval --test-set news.kk-en.tsv --from kk --to en --model PATH
-    kztranslate eval --src test.kk --ref test.en --from kk --to en --backend ctranslate2 --json
+    kztranslate eval --test-set news.kk-en.tsv -f kk -t en --model PATH
+    kztranslate eval --src test.kk --ref test.en -f kk -t en --backend ctranslate2 --json
 
 A TSV test set has the source in the first column and the reference in the second (further
 columns are ignored; lines starting with ``#`` are comments); ``--src``/``--ref`` are sacrebleu's
@@ -20,35 +20,43 @@ from typing import Any
 
 from ..errors import InputError, UsageError
 
-__all__ = ["register", "run", "read_test_set", "score"]
+__all__ = ["read_test_set", "register", "run", "score"]
+
+
+EXAMPLES = """\
+examples:
+  kztranslate eval --test-set news.kk-en.tsv -f kk -t en --model /models/nllb-200-distilled-600M
+  kztranslate eval --src test.kk --ref test.en -f kk -t en --backend ctranslate2 --beams 2 --json -o scores.json
+  cut -f1,2 flores.tsv | kztranslate eval --test-set - -f kk -t ru --backend pseudo
+"""
 
 
 def register(subparsers: Any) -> None:
+    from ..config import TranslatorConfig
+
     parser = subparsers.add_parser(
         "eval",
         help="score a model on a parallel test set (chrF++ and BLEU)",
         description="Translate a parallel test set and score it with sacrebleu's chrF++ and BLEU.",
+        epilog=EXAMPLES,
     )
-    data = parser.add_argument_group("test set (a TSV file, or two plain-text files)")
+    data = parser.add_argument_group("test set (a TSV file, or two plain-text files; '-' reads standard input)")
     data.add_argument("--test-set", metavar="FILE", help="TSV: source<TAB>reference per line")
     data.add_argument("--src", metavar="FILE", help="source segments, one per line")
     data.add_argument("--ref", metavar="FILE", help="reference translations, one per line")
-    parser.add_argument(
-        "--from", dest="source", required=True, metavar="LANG", help="source language (kk, ru, en, kk-Latn)"
-    )
-    parser.add_argument("--to", dest="target", required=True, metavar="LANG", help="target language")
-    parser.add_argument("--backend", help="transformers, ctranslate2, pseudo (default: the fastest installed)")
-    parser.add_argument("--model", metavar="NAME|PATH", help="model id or local path")
-    parser.add_argument("--revision", help="model revision (commit) to load")
-    parser.add_argument("--beams", type=int, help="beam size (default: the backend's, 4)")
-    parser.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
+    parser.add_argument("-f", "--from", dest="source", required=True, metavar="LANG",
+                        help="source language (kk, ru, en, kk-Latn)")
+    parser.add_argument("-t", "--to", dest="target", required=True, metavar="LANG", help="target language")
     parser.add_argument("--limit", type=int, metavar="N", help="score only the first N segments")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the scores here (default: stdout)")
+    # the scores are the model's own: memory, glossary and QA (translation options) do not apply
+    TranslatorConfig.add_arguments(parser, sections=("model", "decoding"))
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import load_backend
+    from ..config import TranslatorConfig
     from ..engine.base import BackendSignature
     from ..languages import normalize_language
 
@@ -58,13 +66,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--limit must be a positive number of segments, not {args.limit}")
         sources, references = sources[: args.limit], references[: args.limit]
     source, target = normalize_language(args.source), normalize_language(args.target)
-    options: dict[str, Any] = {k: v for k, v in {"model": args.model, "revision": args.revision}.items() if v is not None}
-    if args.beams is not None or args.max_new_tokens is not None:
-        from ..engine import Decoding
-
-        settings = {"beams": args.beams, "max_new_tokens": args.max_new_tokens}
-        options["decoding"] = Decoding(**{k: v for k, v in settings.items() if v is not None})
-    backend = load_backend(args.backend, **options)
+    backend = TranslatorConfig.from_args(args).load_backend()
     hypotheses = translate_segments(backend, sources, source, target)
     result = score(hypotheses, references)
     signature = BackendSignature.of(backend)
@@ -72,12 +74,16 @@ def run(args: argparse.Namespace) -> int:
     result["pair"] = f"{source}-{target}"
     result["model_signature"] = signature.format(pair=result["pair"], n=len(sources))
     if args.json:
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     else:
-        for metric in ("chrf", "bleu"):
-            print(f"{result[metric]['text']}\t{result[metric]['signature']}")
-        print(f"model\t{result['model_signature']}")
+        text = "".join(f"{result[metric]['text']}\t{result[metric]['signature']}\n" for metric in ("chrf", "bleu"))
+        text += f"model\t{result['model_signature']}\n"
+    if args.output and args.output != "-":
+        from ..formats import write_atomic
+
+        write_atomic(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -96,6 +102,8 @@ def read_test_set(test_set: str | None, src: str | None, ref: str | None) -> tup
             sources.append(columns[0].strip())
             references.append(columns[1].strip())
     elif src and ref:
+        if src == ref == "-":
+            raise UsageError("--src - and --ref - cannot both read standard input; give one of them a file")
         sources, references = _lines(src), _lines(ref)
         if len(sources) != len(references):
             raise InputError(f"{src} has {len(sources)} lines but {ref} has {len(references)}; they must pair up")
@@ -142,6 +150,11 @@ def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
 
 
 def _lines(path: str) -> list[str]:
+    if path == "-":
+        try:
+            return sys.stdin.buffer.read().decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source="<stdin>") from exc
     try:
         return Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError as exc:

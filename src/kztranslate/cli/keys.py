@@ -16,6 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "keys",
         help="manage API keys of the HTTP service",
         description="API keys are stored as salted hashes in the service database; a new key is shown once.",
+        epilog="""examples:
+  kztranslate keys create our-cms --rate 5 --burst 10
+  kztranslate keys list
+  kztranslate keys revoke 1f2e3d4c                     # an id from `keys list`
+""",
     )
     p.add_argument("--db", type=Path, help="the service database (default: as `kztranslate serve`)")
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)

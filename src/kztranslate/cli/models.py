@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "models",
         help="list the model presets (name, Hub id, size, languages, license)",
         description="Model presets for --model, and model tools. Without a subcommand: `models list`.",
+        epilog="""examples:
+  kztranslate models                                  # the presets: size, directions, license
+  kztranslate models list --json
+  kztranslate models convert nllb-200-distilled-600M -o /models/nllb-ct2
+""",
     )
     parser.set_defaults(func=run_list, json=False)
     group = parser.add_subparsers(dest="models_command", metavar="SUBCOMMAND", parser_class=type(parser))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 __all__ = ["register_subcommand", "run_convert"]
 
@@ -22,11 +23,16 @@ def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
         "transformers model directory to a CTranslate2 model directory, tokenizer files and vocabulary map "
         "included. Load it with --backend ctranslate2 --model DIR. Without --output it goes to the "
         "ctranslate2 backend's cache, where --model NAME finds it.",
+        epilog="""examples:
+  kztranslate models convert nllb-200-distilled-600M                   # into the cache: --model NAME finds it
+  kztranslate models convert /models/nllb --quantization int8_float16 -o /models/nllb-ct2
+  kztranslate models convert nllb-200-distilled-600M --trim-target kk,ru,en -o nllb-kk-ru-en
+""",
     )
     parser.add_argument("model", metavar="NAME|PATH", help="preset name, Hub id or model directory")
     parser.add_argument("--quantization", default="int8", choices=_QUANTIZATIONS,
                         help="weight type: int8 (default; CPU), int8_float16 or float16 (GPU), float32 (exact)")
-    parser.add_argument("--output", metavar="DIR", help="directory to write (default: the conversion cache)")
+    parser.add_argument("-o", "--output", metavar="DIR", help="directory to write (default: the conversion cache)")
     parser.add_argument("--revision", help="Hub revision (commit, branch or tag) of a Hub model")
     parser.add_argument("--cache-dir", metavar="DIR",
                         help="conversion cache (default: $KZTRANSLATE_CT2_CACHE or the user cache dir)")
@@ -43,7 +49,6 @@ def register_subcommand(subparsers: argparse._SubParsersAction) -> None:
 
 def run_convert(args: argparse.Namespace) -> int:
     from ..engine.ctranslate2_backend import CTranslate2Backend
-
     from ..errors import UsageError
 
     if args.trim_corpus and not args.trim_target:
@@ -55,7 +60,7 @@ def run_convert(args: argparse.Namespace) -> int:
     marker = json.loads((output / "kztranslate.json").read_text(encoding="utf-8")) if (
         output / "kztranslate.json").is_file() else {}
     trim = marker.get("target_vocabulary")
-    report = {
+    report: dict[str, Any] = {
         "model": backend.resolved.name, "family": backend.family.name, "revision": backend.snapshot_revision,
         "quantization": backend.quantization, "output": str(output),
         "size_bytes": sum(p.stat().st_size for p in output.iterdir() if p.is_file()),

@@ -17,10 +17,14 @@ def register(sub: Any) -> None:
         help="show how a person name is written in other languages (names table, gazetteer, rules)",
         description="Write person names as Kazakh, Russian and English media print them: the --names table "
                     "first, then the built-in gazetteer of official spellings, then the transliteration rules.",
+        epilog="""examples:
+  kztranslate names 'Нұргүл Қалиева' -t en,ru         # Nurgul Kaliyeva, Нургуль Калиева
+  kztranslate names 'Kassym-Jomart Tokayev' -f en -t kk --json
+""",
     )
     p.add_argument("names", nargs="+", metavar="NAME", help="a person name, quoted when it has spaces")
-    p.add_argument("--to", required=True, help="target language(s), comma-separated: kk, ru, en, kk-Latn")
-    p.add_argument("--from", dest="source",
+    p.add_argument("-t", "--to", required=True, help="target language(s), comma-separated: kk, ru, en, kk-Latn")
+    p.add_argument("-f", "--from", dest="source",
                    help="language of the name (default: en for Latin letters, kk for Cyrillic)")
     p.add_argument("--names", dest="table", type=Path, help="names table (TSV/CSV/YAML) that wins over the rest")
     p.add_argument("--no-gazetteer", action="store_true", help="leave out the built-in gazetteer")

@@ -32,6 +32,12 @@ def register(subparsers: Any) -> None:
         "tm",
         help="inspect, export, import or clear the translation memory",
         description="Inspect and manage the translation memory (machine output and human post-edits).",
+        epilog="""examples:
+  kztranslate tm stats
+  kztranslate tm export memory.tmx                    # TMX 1.4 for CAT tools; .jsonl for JSON Lines
+  kztranslate tm import vendor.tmx --memory /srv/kzt/memory.sqlite
+  kztranslate tm clear --model facebook/nllb-200-distilled-600M --pair kk-ru
+""",
     )
     parser.add_argument("--memory", metavar="PATH", help=memory_help)
     # Accepted after the action too; SUPPRESS keeps an absent one from overwriting the first.

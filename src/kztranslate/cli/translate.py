@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..engine import Decoding, available_backends
 from ..errors import BatchError, KZTranslateError, UsageError, from_exception
 from ..languages import (
     LANGUAGES,
@@ -16,11 +16,27 @@ from ..languages import (
     strip_language_suffix,
 )
 
-__all__ = ["register", "run", "output_path"]
+__all__ = ["output_path", "register", "run"]
+
+
+EXAMPLES = """\
+examples:
+  kztranslate translate article.kk.txt -t ru,en -o out/          # out/article.ru.txt, out/article.en.txt
+  kztranslate translate article.kk.md -t en -o article.en.md     # one input, one target: a file
+  kztranslate translate article.kk.txt -t ru --backend pseudo    # no weights needed; prints to stdout
+  echo 'Бүгін Астанада жиын өтті.' | kztranslate translate - -t en
+  kztranslate translate --text 'Сәлем, әлем!' -t ru,en --json
+  kztranslate translate page.kk.html -t ru --model nllb-200-distilled-1.3B --device cuda --compute-type float16
+"""
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("translate", help="translate article files into other languages")
+    from ..config import TranslatorConfig
+
+    p = sub.add_parser("translate", help="translate article files into other languages",
+                       description="Translate articles (text, HTML, Markdown, ninjs, JSON-LD, document JSON, XLIFF) "
+                       "into each --to language, keeping their shape.",
+                       epilog=EXAMPLES)
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="article files (text, JSON, or any registered format); '-' reads plain text from stdin")
     p.add_argument("--text", action="append", metavar="TEXT",
@@ -30,33 +46,19 @@ def register(sub: Any) -> None:
                    help="what --text and stdin hold: plain text (default), an HTML fragment, an XML fragment")
     p.add_argument("--json", action="store_true",
                    help="with --text or stdin: print JSON (each target's translations, languages, QA findings)")
-    p.add_argument("--to", required=True, help=f"target languages, comma-separated ({', '.join(LANGUAGES)})")
-    p.add_argument("--from", dest="source", help="source language (default: as read or detected)")
-    p.add_argument("--backend", help=f"translation backend ({', '.join(available_backends())}; default: ctranslate2 if installed, else transformers)")
-    p.add_argument("--model", help="model preset name (see `kztranslate models`), Hub id, or local directory")
-    p.add_argument("--revision", help="model revision (commit) to pin")
-    p.add_argument("--out-dir", type=Path, help="directory for <stem>.<lang>.<ext> outputs (default: next to the input; stdout for one input and one target)")
+    p.add_argument("-t", "--to", required=True, metavar="LANGS",
+                   help=f"target languages, comma-separated ({', '.join(LANGUAGES)})")
+    p.add_argument("-f", "--from", dest="source", metavar="LANG", help="source language (default: as read or detected)")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="where to write: a directory for <stem>.<lang>.<ext> files, or, with one input and one "
+                        "target, a file ('-' = stdout). Default: next to the input; stdout for one input and "
+                        "one target")
+    p.add_argument("--out-dir", type=Path, help=argparse.SUPPRESS)  # the spelling before -o/--output
     p.add_argument("--format", help="output format (default: the input's)")
     p.add_argument("--input-format", help="input format (default: detected by extension and content)")
-    p.add_argument("--beams", type=int, default=Decoding().beams, help="beam size (default: %(default)s)")
-    p.add_argument("--max-new-tokens", type=int, help="cap on output tokens per segment")
-    p.add_argument("--repetition-penalty", type=float, default=1.0, help="repetition penalty (default: %(default)s)")
-    p.add_argument("--no-repeat-ngram-size", type=int, default=0, help="forbid repeated n-grams of this size")
-    p.add_argument("--memory", metavar="PATH",
-                   help="translation-memory file (default: $KZTRANSLATE_TM or the user cache dir)")
-    p.add_argument("--no-memory", action="store_true", help="neither read nor write the translation memory")
-    p.add_argument("--glossary", type=Path,
-                   help="glossary (TSV/CSV/YAML): forced terms and do-not-translate entries, Kazakh endings aware")
-    p.add_argument("--names", type=Path, help="names table (TSV/CSV/YAML) overriding name transliteration")
-    p.add_argument("--dateline-pattern", action="append", default=[], metavar="LANG=PATTERN",
-                   help="house-style CLDR pattern for a language's dateline, e.g. en='d MMMM y, HH:mm' (repeatable)")
-    p.add_argument("--qa", choices=("flag", "retry", "fail"), default="flag",
-                   help="QA findings: record them (flag, default), re-decode flagged segments with stronger "
-                        "settings (retry), or exit 6 when a variant has an error (fail)")
     p.add_argument("--overwrite-targets", action="store_true",
                    help="XLIFF: translate segments that already have a target too (by default their targets are kept)")
-    p.add_argument("--label", action="store_true",
-                   help="add a localized machine-translation label (\"Machine-translated from Kazakh\") to each variant")
+    TranslatorConfig.add_arguments(p, remember=True)
     p.set_defaults(func=run)
 
 
@@ -68,39 +70,29 @@ def output_path(source: Path, language: str, out_dir: Path | None, extension: st
     return (out_dir or source.parent) / f"{stem}.{language}{suffix}"
 
 
-def _dateline_patterns(values: list[str]) -> dict[str, str] | None:
-    patterns: dict[str, str] = {}
-    for value in values:
-        lang, sep, pattern = value.partition("=")
-        if not sep or not pattern.strip():
-            raise UsageError(f"--dateline-pattern takes LANG=PATTERN, got {value!r}")
-        patterns[normalize_language(lang)] = pattern
-    return patterns or None
-
-
 def _translator(args: argparse.Namespace) -> Any:
-    from ..engine.memory import TranslationMemory
-    from ..names import NameTable
+    from ..config import TranslatorConfig
     from ..pipeline import Translator
 
-    decoding = Decoding(
-        beams=args.beams,
-        max_new_tokens=args.max_new_tokens,
-        repetition_penalty=args.repetition_penalty,
-        no_repeat_ngram_size=args.no_repeat_ngram_size,
-    )
-    return Translator(
-        args.backend,
-        model=args.model,
-        revision=args.revision,
-        decoding=decoding,
-        name_table=NameTable.load(args.names) if args.names else None,
-        glossary=args.glossary,
-        dateline_pattern=_dateline_patterns(args.dateline_pattern),
-        memory=None if args.no_memory else TranslationMemory(args.memory),
-        qa=args.qa,
-        label=args.label,
-    )
+    return Translator.from_config(TranslatorConfig.from_args(args))
+
+
+def _destination(args: argparse.Namespace, outputs: int) -> tuple[Path | None, Path | None, bool]:
+    """``(directory, file, to_stdout)``: a directory for ``<stem>.<lang>.<ext>`` files (None = next to
+    each input), one output file, or stdout (one output with no -o, or ``-o -``)."""
+    if args.out_dir is not None:
+        if args.output is not None:
+            raise UsageError("give -o/--output or --out-dir, not both")
+        return args.out_dir, None, False
+    if args.output is None or args.output == "-":
+        if args.output == "-" and outputs != 1:
+            raise UsageError(f"-o - writes one translation to stdout, but this call makes {outputs}; "
+                             "give -o DIR for several")
+        return None, None, outputs == 1
+    path = Path(args.output)
+    if outputs == 1 and not path.is_dir() and not args.output.endswith(("/", os.sep)):
+        return None, path, False
+    return path, None, False
 
 
 def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) -> int:
@@ -125,6 +117,8 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
             raise InputError("standard input is empty; pipe the text to translate", source="<stdin>")
     if len(targets) > 1 and not args.json:
         raise UsageError("with --text or stdin, give one target language (--to en), or use --json for several")
+    if args.out_dir is not None:
+        raise UsageError("--text and '-' (standard input) write one text: give -o FILE, not --out-dir")
     translator = _translator(args)
     answers = {}
     for target in targets:
@@ -135,15 +129,21 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
                 print(f"text {number} → {target}: QA: {len(result.qa)} finding(s): {codes}", file=sys.stderr)
         answers[target] = results
     if args.json:
-        print(json.dumps({target: [{"text": r.text, "source_language": r.source_language, "detected": r.detected,
-                                    "qa": [f.to_dict() for f in r.qa]} for r in results] for target, results in answers.items()},
-                         ensure_ascii=False, indent=2))
-        return 0
-    results = answers[targets[0]]
-    for result in results:
-        sys.stdout.write(result.text)
-        if args.text is not None and not result.text.endswith("\n"):
-            sys.stdout.write("\n")
+        text = json.dumps({target: [{"text": r.text, "source_language": r.source_language, "detected": r.detected,
+                                     "qa": [f.to_dict() for f in r.qa]} for r in results]
+                           for target, results in answers.items()}, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = "".join(r.text + ("\n" if args.text is not None and not r.text.endswith("\n") else "")
+                       for r in answers[targets[0]])
+    if args.output not in (None, "-"):
+        from ..formats import write_atomic
+
+        try:
+            write_atomic(Path(args.output), text)
+        except OSError as exc:
+            raise from_exception(exc, source=args.output, writing=True) from exc
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("nothing to translate: give FILE..., '-' for text on standard input, or --text TEXT")
     if args.format:
         formats.get_format(args.format)  # fail fast on an unknown name
-    to_stdout = args.out_dir is None and len(args.files) == 1 and len(targets) == 1
+    out_dir, out_file, to_stdout = _destination(args, len(args.files) * len(targets))
     paths = [Path(f) for f in args.files]
 
     failures: dict[str, KZTranslateError] = {}
@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
                 for target in targets:
                     check_target(article, target)
             items.append((article, (path, fmt)))
-        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - one bad file must not sink the others
+        except (Exception, RecursionError, MemoryError) as exc:
             exc = from_exception(exc, source=str(path))
             if len(paths) == 1:
                 raise exc
@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         out_format = args.format or fmt
         try:
             rendered = {lang: formats.get_format(out_format).write(v) for lang, v in outcome.items()}
-        except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001
+        except (Exception, RecursionError, MemoryError) as exc:
             exc = from_exception(exc, source=str(path))
             if len(paths) == 1:
                 raise exc
@@ -230,26 +230,32 @@ def run(args: argparse.Namespace) -> int:
         if to_stdout:
             sys.stdout.write(next(iter(rendered.values())))
             continue
+        if out_file is not None and rendered:
+            try:
+                formats.write_atomic(out_file, next(iter(rendered.values())))
+            except OSError as exc:
+                raise from_exception(exc, source=str(out_file), writing=True) from exc
+            continue
         extension = formats.get_format(out_format).extensions[0] if args.format else None
         for lang, text in rendered.items():
-            target = output_path(path, lang, args.out_dir, extension)
-            clash = _clash(target, inputs, written_by)
+            destination = output_path(path, lang, out_dir, extension)
+            clash = _clash(destination, inputs, written_by)
             if clash:  # index.en.md → index.ru.md next to a source index.ru.md: never overwrite a source
                 print(f"kztranslate: {path}: no {lang} edition written: {clash}", file=sys.stderr)
                 continue
             try:
-                formats.write_atomic(target, text)
+                formats.write_atomic(destination, text)
             except OSError as exc:
-                error = from_exception(exc, source=str(target), writing=True)
+                error = from_exception(exc, source=str(destination), writing=True)
                 if len(paths) == 1:
                     raise error from exc
                 failures[str(path)] = error
                 print(f"kztranslate: error: {error}", file=sys.stderr)
                 break
-            written_by[target.resolve()] = path
+            written_by[destination.resolve()] = path
             written += 1
             if len(paths) > 1 or len(targets) > 1:
-                print(f"wrote {target}", file=sys.stderr)
+                print(f"wrote {destination}", file=sys.stderr)
     if failures:
         raise BatchError(f"{len(failures)} of {len(paths)} file(s) failed; {written} file(s) written", failures)
     return 0

@@ -14,7 +14,14 @@ __all__ = ["register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("xliff", help="XLIFF 2.1 export for post-editing, and import of the edits")
+    parser = subparsers.add_parser(
+        "xliff", help="XLIFF 2.1 export for post-editing, and import of the edits",
+        description="Export an article and its translation to XLIFF 2.1 for a CAT tool; merge the edited file back.",
+        epilog="""examples:
+  kztranslate xliff export article.kk.md article.ru.md -o article.ru.xlf
+  kztranslate xliff import article.ru.xlf article.kk.md article.ru.md -o article.ru.md
+""",
+    )
     actions = parser.add_subparsers(dest="xliff_action", metavar="ACTION", required=True)
     out = actions.add_parser("export", help="write SOURCE and its translation VARIANT as XLIFF 2.1")
     out.add_argument("source", metavar="SOURCE", help="the original article")

@@ -1,7 +1,9 @@
 """The HTTP service for CMS plugins (``kztranslate serve``; needs the ``serve`` extra: FastAPI, uvicorn).
 
 >>> from kztranslate.service import ServiceSettings, create_app
->>> app = create_app(ServiceSettings(backend="pseudo", db_path="service.sqlite"))   # doctest: +SKIP
+>>> from kztranslate.config import TranslatorConfig
+>>> settings = ServiceSettings(translation=TranslatorConfig("pseudo"), db_path="service.sqlite")
+>>> app = create_app(settings)   # doctest: +SKIP
 
 FastAPI is imported only when :func:`create_app` is asked for, so ``kztranslate keys`` (which
 needs only the database) works without the extra.

@@ -89,7 +89,7 @@ class _Service:
 
             s = self.settings
             try:
-                self.translator = await asyncio.to_thread(Translator, s.backend, model=s.model, **s.backend_options)
+                self.translator = await asyncio.to_thread(Translator.from_config, s.translation)
             except KZTranslateError as exc:
                 self.load_error = str(exc)
                 log.error("model not loaded: %s", exc)
@@ -101,8 +101,7 @@ class _Service:
             from .batcher import heavy_worker
 
             try:
-                heavy_process = await asyncio.to_thread(heavy_worker, s.backend, {"model": s.model,
-                                                                                  **s.backend_options})
+                heavy_process = await asyncio.to_thread(heavy_worker, s.translation)
             except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
                 log.error("the heavy-article worker process did not start (%s); heavy articles use a thread", exc)
         self.batcher = MicroBatcher(

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import TranslatorConfig
 from ..document import Article
 from ..engine.scheduler import ScheduleStats
 from ..errors import KZTranslateError
@@ -58,7 +59,7 @@ class _Lane:
 _WORKER_TRANSLATOR: Any = None
 
 
-def _start_worker(backend: str | None, options: dict[str, Any], parent: int) -> None:
+def _start_worker(config: TranslatorConfig, parent: int) -> None:
     global _WORKER_TRANSLATOR
     import os
     import time
@@ -71,7 +72,7 @@ def _start_worker(backend: str | None, options: dict[str, Any], parent: int) -> 
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="kztranslate-parent-watch").start()
-    _WORKER_TRANSLATOR = Translator(backend, **options)
+    _WORKER_TRANSLATOR = Translator.from_config(config)
 
 
 def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str | None) -> list[Any]:
@@ -86,14 +87,14 @@ def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str 
     return outcomes
 
 
-def heavy_worker(backend: str | None, options: dict[str, Any]) -> Any:
+def heavy_worker(config: TranslatorConfig) -> Any:
     """A one-process pool whose process holds its own Translator, for ``MicroBatcher(heavy_process=...)``."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(backend, options, os.getpid()))
+                               initializer=_start_worker, initargs=(config, os.getpid()))
     pool.submit(int).result()  # start it now: the model loads before the service reports ready
     return pool
 

@@ -1,11 +1,14 @@
-"""Settings of the HTTP service, with the defaults ``kztranslate serve`` starts from."""
+"""Settings of the HTTP service: its defaults, and the ``kztranslate serve`` flags that set them."""
 
 from __future__ import annotations
 
+import argparse
 import os
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from ..config import TranslatorConfig
 
 __all__ = ["ServiceSettings", "default_db_path"]
 
@@ -24,12 +27,9 @@ def default_db_path() -> Path:
 class ServiceSettings:
     """Everything :func:`~kztranslate.service.create_app` needs to know."""
 
-    backend: str | None = None
-    """Translation backend name (``pseudo``, ``transformers``, ``ctranslate2``); None = the default one."""
-    model: str | None = None
-    """Model id or local path for the backend."""
-    backend_options: dict[str, Any] = field(default_factory=dict)
-    """Further keyword arguments for :class:`~kztranslate.pipeline.Translator` (``device``, ``decoding``, …)."""
+    translation: TranslatorConfig = field(default_factory=TranslatorConfig)
+    """How the one :class:`~kztranslate.pipeline.Translator` serving every request is made (backend, model,
+    decoding, memory, glossary, QA policy, …)."""
     db_path: Path = field(default_factory=default_db_path)
     """SQLite database holding jobs, job results and API keys."""
     require_keys: bool = True
@@ -63,3 +63,69 @@ class ServiceSettings:
     requests down)."""
     job_article_delay: float = 0.0
     """For testing only: sleep this many seconds per job article, so a test can stop the server mid-job."""
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """The ``kztranslate serve`` flags of these settings, defaults and help read from the fields,
+        and every translation option (:meth:`TranslatorConfig.add_arguments`)."""
+        service = parser.add_argument_group("service")
+        for name, (flag, metavar, kind, text) in _FLAGS.items():
+            default = _default(name)
+            shown = "" if name == "db_path" else f" (default: {_shown(name, default)})"
+            if kind is bool:
+                service.add_argument(flag, dest=name, action="store_const", const=not default,
+                                     default=argparse.SUPPRESS, help=text + ("" if default else shown))
+            elif kind == "append":
+                service.add_argument(flag, dest=name, action="append", metavar=metavar,
+                                     default=argparse.SUPPRESS, help=text)
+            else:
+                service.add_argument(flag, dest=name, type=kind, metavar=metavar, choices=_CHOICES.get(name),
+                                     default=argparse.SUPPRESS, help=text + shown)
+        TranslatorConfig.add_arguments(parser)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ServiceSettings:
+        """The settings given on the command line over the defaults (translation options over the
+        environment's, see :meth:`TranslatorConfig.from_env`)."""
+        given = vars(args)
+        return cls(translation=TranslatorConfig.from_args(args),
+                   **{name: given[name] for name in _FLAGS if name in given})
+
+
+#: Settings with a ``kztranslate serve`` flag: name → (flag, metavar, type, help without the default).
+_FLAGS: dict[str, tuple[str, str | None, Any, str]] = {
+    "db_path": ("--db", "PATH", Path, ("SQLite database of jobs and API keys (default: $KZTRANSLATE_DB, "
+                                       "else service.sqlite in the user data directory)")),
+    "cors_origins": ("--cors-origin", "ORIGIN", "append", "allow browser calls from ORIGIN (repeatable; '*' for any)"),
+    "require_keys": ("--no-auth", None, bool, "accept requests without an API key (local use only)"),
+    "batch_window_ms": ("--batch-window-ms", "MS", float,
+                        "wait this long to batch concurrent requests into one model pass"),
+    "max_batch_articles": ("--max-batch-articles", "N", int, "most articles in one model pass"),
+    "rate_per_second": ("--rate", "R", float, "default requests per second per API key"),
+    "rate_burst": ("--burst", "N", int, "default burst per API key"),
+    "max_request_bytes": ("--max-request-bytes", "BYTES", int, "default largest request body per API key"),
+    "request_time_budget_s": ("--request-timeout", "SECONDS", float,
+                              "longest a request waits for its translation before a 503 answer"),
+    "heavy_lane": ("--heavy-lane", "LANE", str,
+                   ("translate articles over --heavy-article-chars in a thread sharing the model (thread) or in a "
+                    "worker process with its own copy of it (process: twice the memory; small requests stay fast)")),
+    "heavy_article_chars": ("--heavy-article-chars", "N", int, "articles larger than this go to the heavy lane"),
+    "job_chunk_size": ("--job-chunk-size", "N", int, "job articles committed together"),
+    "job_lease_seconds": ("--job-lease", "SECONDS", float,
+                          "seconds before a crashed server's unfinished job is taken over"),
+    "job_poll_seconds": ("--job-poll", "SECONDS", float, "how often an idle job worker looks for queued jobs"),
+    "job_article_delay": ("--job-article-delay", "SECONDS", float,
+                          "for testing only: sleep this long per job article (to stop a server mid-job)"),
+}
+_CHOICES = {"heavy_lane": ("thread", "process")}
+
+
+def _default(name: str) -> Any:
+    spec = next(f for f in fields(ServiceSettings) if f.name == name)
+    return spec.default if spec.default is not MISSING else None
+
+
+def _shown(name: str, default: Any) -> str:
+    if name == "max_request_bytes":
+        return f"{default / 2**20:g} MiB"
+    return str(default)
