@@ -206,7 +206,7 @@ def _cased(output: str, occurrence: str, term: str) -> str:
 
 
 def _yaml_rows(text: str, source: str) -> list[dict[str, Any]]:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs installed
 
     try:
         data = yaml.safe_load(text)
@@ -256,8 +256,10 @@ def _entry(row: dict[str, Any], source: str, number: int) -> GlossaryEntry | Non
                 f"no term columns; name them after languages ({', '.join(LANGUAGES)}) or source/target",
                 source=source, line=number)
         return None
-    both = pair[0] is not None and pair[1] is not None
-    return GlossaryEntry(terms, keep, (base_language(pair[0]), base_language(pair[1])) if both else None, note, meta)
+    source_language, target_language = pair
+    languages = (base_language(source_language), base_language(target_language)) \
+        if source_language is not None and target_language is not None else None
+    return GlossaryEntry(terms, keep, languages, note, meta)
 
 
 def _is_language(key: str) -> bool:

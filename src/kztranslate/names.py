@@ -422,7 +422,7 @@ def _delimited_rows(text: str, source: str, delimiter: str) -> list[tuple[int, d
 
 
 def _yaml_rows(text: str, source: str) -> list[tuple[int, dict[str, str]]]:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs installed
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

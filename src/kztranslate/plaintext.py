@@ -112,6 +112,7 @@ def prepare_texts(
     prepared: list[PreparedText] = []
     ignore = frozenset(ignore_tags)
     for index, (text, letters) in enumerate(zip(texts, plain)):
+        language: str | None
         if given is not None:
             language, detected = given, False
         else:
@@ -233,7 +234,7 @@ class _XmlState:
 
 
 def _xml_article(text: str, language: str, split: str, ignore: frozenset[str], index: int) -> tuple[Article, Any]:
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False, strip_cdata=True)
     try:

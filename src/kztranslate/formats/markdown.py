@@ -31,7 +31,7 @@ import string
 import unicodedata
 from typing import Any, ClassVar
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 
 from ..document import Article, Block, InlineCode
 from ..errors import FormatError, UsageError
@@ -156,7 +156,8 @@ class MarkdownFormat:
         # Placeholders opening or closing the content (a task or alert marker, a heading's {#id}, a
         # leading shortcode) stay where they are, outside the text: the layout keeps them.
         whole = content
-        lead = _LEADING_SLOTS.match(content).group()
+        leading = _LEADING_SLOTS.match(content)  # matches empty at worst
+        lead = leading.group() if leading is not None else ""
         trail = _trailing_slots(content, len(lead))
         if content[len(lead):trail].strip():
             content = content[len(lead):trail]
