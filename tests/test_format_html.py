@@ -18,6 +18,8 @@ from kztranslate.formats import FORMATS, get_format
 from kztranslate.inline import decode, encode
 
 sys.path.insert(0, str(Path(__file__).parent))  # the model-misbehaviour strategy of test_inline
+from doubles import BaseFakeBackend  # noqa: E402
+from kztranslate.engine.base import Translation  # noqa: E402
 from test_inline import OPS, misbehave  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
@@ -220,26 +222,16 @@ if __name__ == "__main__":  # regenerate the expected variants (review them by e
 
 
 # -- through the pipeline (runs once the language layer is merged) ----------------------------
-class DroppingBackend:
+class DroppingBackend(BaseFakeBackend):
     """A model that loses every inline marker and placeholder, and answers in capitals."""
 
     name = "dropping"
 
-    def signature(self):
-        return {"backend": self.name, "model": None, "model_revision": None, "decoding": {}}
-
     def supports(self, source, target):
         return True
 
-    max_input_tokens = 512
-
-    def count_tokens(self, text, language):
-        return len(text.split())
-
-    def translate_batch(self, texts, source, target):
-        from kztranslate.engine.base import Translation
-
-        return [Translation(re.sub(r"<\d+/?>|</\d+>|\[\[\d+\]\]", "", t).upper()) for t in texts]
+    def answer(self, text, source, target):
+        return Translation(re.sub(r"<\d+/?>|</\d+>|\[\[\d+\]\]", "", text).upper())
 
 
 def _pipeline():
