@@ -3,8 +3,9 @@ every batch it receives."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from kztranslate.engine.base import Decoding, Translation
 

@@ -9,7 +9,8 @@ how the QA retry path is exercised without a model.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from doubles import BaseFakeBackend
 from kztranslate.document import Article, Block

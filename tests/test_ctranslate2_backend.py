@@ -14,16 +14,16 @@ import pytest
 pytest.importorskip("ctranslate2", reason="the ctranslate2 backend needs CTranslate2 (pip install 'kztranslate[fast]')")
 pytest.importorskip("transformers")
 
-from kztranslate.cli import main  # noqa: E402
-from kztranslate.engine import Backend, Decoding, default_backend_name, load_backend  # noqa: E402
-from kztranslate.engine.base import MixedBatchBackend  # noqa: E402
-from kztranslate.engine import ctranslate2_backend as ct2_module  # noqa: E402
-from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, physical_cores  # noqa: E402
-from kztranslate.engine.hf_model import piece_scripts  # noqa: E402
-from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
-from kztranslate.errors import ModelUnavailableError, UsageError  # noqa: E402
+from kztranslate.cli import main
+from kztranslate.engine import Backend, Decoding, default_backend_name, load_backend
+from kztranslate.engine import ctranslate2_backend as ct2_module
+from kztranslate.engine.base import MixedBatchBackend
+from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, physical_cores
+from kztranslate.engine.hf_model import piece_scripts
+from kztranslate.engine.transformers_backend import TransformersBackend
+from kztranslate.errors import ModelUnavailableError, UsageError
+from samples import ENGLISH, KAZAKH
 
-from samples import ENGLISH, KAZAKH  # noqa: E402
 #: Directions each tiny model signals (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],

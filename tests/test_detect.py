@@ -15,7 +15,10 @@ from kztranslate import formats  # noqa: E402
 from kztranslate.document import Article, Block  # noqa: E402
 from kztranslate.errors import FormatError  # noqa: E402
 from kztranslate.formats import (  # noqa: E402
-    available_formats, detect_format, read_article, write_article,
+    available_formats,
+    detect_format,
+    read_article,
+    write_article,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import html as html_lib
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -18,9 +18,9 @@ from kztranslate.formats import FORMATS, get_format
 from kztranslate.inline import decode, encode
 
 sys.path.insert(0, str(Path(__file__).parent))  # the model-misbehaviour strategy of test_inline
-from doubles import BaseFakeBackend  # noqa: E402
-from kztranslate.engine.base import Translation  # noqa: E402
-from test_inline import OPS, misbehave  # noqa: E402
+from doubles import BaseFakeBackend
+from kztranslate.engine.base import Translation
+from test_inline import OPS, misbehave
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from _format_variants import fake_variant
 from kztranslate.errors import FormatError
 from kztranslate.formats.ninjs import NinjsFormat
-
-from _format_variants import fake_variant
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ninjs"
 

@@ -60,7 +60,7 @@ def html_elements(text: str) -> list[tuple[str, dict[str, str]]]:
         root = lxml.html.document_fromstring(text)
     else:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
-    return [(e.tag, {k: TRANSLATED if e.tag == "meta" and k == "content" and _translated_meta(e)
+    return [(e.tag, {k: TRANSLATED if (e.tag == "meta" and k == "content" and _translated_meta(e))
                      or k in ("alt", "title", "aria-label") else v
                      for k, v in e.attrib.items() if k != "lang"})
             for e in root.iter() if isinstance(e.tag, str)]

@@ -15,14 +15,14 @@ from kztranslate.localize import (
     is_furniture,
     is_site_name,
     is_weekday,
-    localize_site_name,
-    split_site_label,
-    split_site_suffix,
     localize_furniture,
+    localize_site_name,
     parse_count,
     parse_dateline,
     render_dateline,
     split_counter,
+    split_site_label,
+    split_site_suffix,
 )
 
 MOMENT = datetime(2019, 11, 27, 10, 3)

@@ -3,8 +3,8 @@ for concurrency, restarts and bad requests."""
 
 from __future__ import annotations
 
-import importlib
 import asyncio
+import importlib
 import json
 import os
 import signal
@@ -206,7 +206,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.start_timeout = 30.0  # seconds until /readyz answers 200 (a real model loads slower)
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kztranslate", "serve", "--backend", "pseudo", "--port", str(self.port),
              "--db", str(self.db), "--log-level", "warning", *self.extra],

@@ -17,9 +17,9 @@ from kztranslate.errors import ModelUnavailableError, UsageError
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
+from kztranslate.engine.transformers_backend import TransformersBackend
+from samples import ENGLISH, KAZAKH
 
-from samples import ENGLISH, KAZAKH  # noqa: E402
 #: A direction each tiny model can signal (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {"nllb": ("kk", "ru"), "m2m100": ("kk", "ru"), "madlad": ("kk", "ru"), "marian-multi": ("en", "kk")}
 LANGUAGE_TOKEN = re.compile(r"[a-z]{3}_[A-Z][a-z]{3}|__[a-z]{2,3}__|<2[a-z]+>|>>\w+<<")

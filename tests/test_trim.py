@@ -13,18 +13,17 @@ import pytest
 pytest.importorskip("ctranslate2", reason="trimming converts with CTranslate2 (pip install 'kztranslate[fast]')")
 pytest.importorskip("transformers")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from kztranslate.cli import main  # noqa: E402
-from kztranslate.engine import Decoding  # noqa: E402
-from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_checkpoint  # noqa: E402
-from kztranslate.engine.hf_model import ModelText  # noqa: E402
-from kztranslate.engine.memory import memory_signature  # noqa: E402
-from kztranslate.engine.registry import FAMILIES, PRESETS  # noqa: E402
-from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages  # noqa: E402
-from kztranslate.errors import UsageError  # noqa: E402
-
-from samples import ENGLISH, KAZAKH  # noqa: E402
+from kztranslate.cli import main
+from kztranslate.engine import Decoding
+from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_checkpoint
+from kztranslate.engine.hf_model import ModelText
+from kztranslate.engine.memory import memory_signature
+from kztranslate.engine.registry import FAMILIES, PRESETS
+from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages
+from kztranslate.errors import UsageError
+from samples import ENGLISH, KAZAKH
 
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 import argparse
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from _format_variants import fake_variant
 from kztranslate.document import Article, Block
 from kztranslate.errors import FormatError, MergeError
 from kztranslate.formats.markdown import MarkdownFormat
 from kztranslate.formats.xliff import XLIFF_NS, export, import_
-
-from _format_variants import fake_variant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NS = {"x": XLIFF_NS, "mda": "urn:oasis:names:tc:xliff:metadata:2.0"}
