@@ -1,9 +1,9 @@
 """A deterministic fake backend with scripted outputs, for the QA tests.
 
 ``FakeBackend`` answers each segment from a table (segment text → output) and, unless
-``strict=False``, fails loudly on a segment it has no answer for, so a test cannot pass by accident. ``with_decoding`` gives the
-same table with the ``retry`` overrides applied once the repetition penalty is raised, which is
-how the QA retry path is exercised without a model.
+``strict=False``, fails loudly on a segment it has no answer for, so a test cannot pass by accident.
+``with_decoding`` gives the same table with the ``retry`` overrides applied once the repetition
+penalty is raised, which is how the QA retry path is exercised without a model.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ ARTICLE_BLOCKS = [
 DONE_WHEN_OUTPUTS = {
     "Астанада жаңа мектеп ашылды": "A new school opened in Astana",
     "Мектепте 1 200 оқушы оқиды.": "The school has many pupils.",
-    "Ғимараттың құрылысына екі жыл кетті.": "Construction of the building took two years two years two years two years.",
+    "Ғимараттың құрылысына екі жыл кетті.":
+        "Construction of the building took two years two years two years two years.",
     "Әкім ата-аналарға алғыс айтты.": "Әкім ата-аналарға алғыс айтты.",
     "Сабақтар 1 қыркүйекте басталады.": "Lessons start on September 1.",
 }

@@ -285,7 +285,8 @@ def test_a_model_is_converted_once_and_the_copy_reused(tiny_models, tmp_path, mo
     }
     monkeypatch.setattr(ct2_module, "_LOADED", {})  # as a new process would
     second = CTranslate2Backend(tiny_models["madlad"], decoding=GREEDY)
-    assert second.translate_batch(KAZAKH[:1], "kk", "ru")[0].text == first.translate_batch(KAZAKH[:1], "kk", "ru")[0].text
+    [again] = second.translate_batch(KAZAKH[:1], "kk", "ru")
+    assert again.text == first.translate_batch(KAZAKH[:1], "kk", "ru")[0].text
     assert len(conversions) == 1 and (converted / "model.bin").stat().st_mtime_ns == stamp
     # int8_float16 stores the same int8 weights: the same conversion
     assert CTranslate2Backend(tiny_models["madlad"], compute_type="int8_float16", device="cpu").ct2_dir == converted
@@ -330,7 +331,9 @@ def test_missing_default_model_offline_fails_fast_like_transformers(tmp_path, mo
         CTranslate2Backend(empty, cache_dir=tmp_path / "cache")
 
 
-def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_commit(tiny_models, tmp_path, monkeypatch):
+def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_commit(
+    tiny_models, tmp_path, monkeypatch
+):
     commit = "0123456789abcdef0123456789abcdef01234567"
     repo = tmp_path / "hub" / "models--facebook--m2m100_418M"
     shutil.copytree(tiny_models["m2m100"], repo / "snapshots" / commit)
@@ -407,9 +410,10 @@ def test_restricting_the_vocabulary_changes_only_outputs_that_leave_the_target_s
     untouched = touched = 0
     for family in ["nllb", "m2m100", "madlad", "marian-multi"]:
         for source, target in DIRECTIONS[family]:
-            make = (lambda **o: TransformersBackend(tiny_models[family], decoding=Decoding(beams=1, max_new_tokens=6),
-                                                     **o)) if backend_class == "transformers" else (
-                lambda **o: ct2(tiny_models[family], cache, Decoding(beams=1, max_new_tokens=6), **o))
+            make = (lambda family=family, **o: TransformersBackend(
+                tiny_models[family], decoding=Decoding(beams=1, max_new_tokens=6), **o)
+            ) if backend_class == "transformers" else (
+                lambda family=family, **o: ct2(tiny_models[family], cache, Decoding(beams=1, max_new_tokens=6), **o))
             free, restricted = make(), make(restrict_vocabulary=True)
             loaded = restricted._load()
             text = loaded.text

@@ -106,7 +106,8 @@ KAZAKH_ARTICLE = [
 OUTPUTS = {
     ("kk", "en", "Әкім жаңа мектепті аралады"): "The akim visited the new school",
     ("kk", "en", "Әкім жаңа мектепті аралады."): "The akim visited the new school.",
-    ("ru", "en", "«Мы сделаем всё возможное для жителей города»"): "“We will do everything possible for the city’s residents”",
+    ("ru", "en", "«Мы сделаем всё возможное для жителей города»"):
+        "“We will do everything possible for the city’s residents”",
     ("kk", "en", ", - деді ол."): ", he said.",
     ("kk", "ru", "Әкім жаңа мектепті аралады"): "Аким посетил новую школу",
     ("kk", "ru", "Әкім жаңа мектепті аралады."): "Аким посетил новую школу.",

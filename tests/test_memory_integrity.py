@@ -86,7 +86,7 @@ def test_tm_check_reports_and_drops_damaged_entries(tmp_path):
 def test_a_zero_byte_memory_is_refused_not_reset(tmp_path):
     path = tmp_path / "memory.sqlite"
     path.write_bytes(b"")
-    with pytest.raises(InputError, match="empty .0 bytes.*backup"):
+    with pytest.raises(InputError, match=r"empty \(0 bytes.*backup"):
         TranslationMemory(path).stats()
     assert path.stat().st_size == 0
     done = _tm("stats", "--memory", str(path))

@@ -365,7 +365,7 @@ def test_generation_failures_become_backend_errors(tiny_models, monkeypatch):
         raise RuntimeError("CUDA out of memory")
 
     monkeypatch.setattr(backend._load().model, "generate", out_of_memory)
-    with pytest.raises(BackendError, match="failed on a batch of 1 segment.*out of memory") as caught:
+    with pytest.raises(BackendError, match=r"failed on a batch of 1 segment.*out of memory") as caught:
         backend.translate_batch(KAZAKH[:1], "kk", "ru")
     assert isinstance(caught.value.__cause__, RuntimeError) and caught.value.exit_code == 4
 
