@@ -21,7 +21,6 @@ ITEMS = corpus_files("ninjs", "*.json")
 IDENTITY = ("language", "uri", "guid", "translated_from", "translation_id", "altIds", "altids")
 COUNT = re.compile(r"^(char|word)count$", re.I)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-HEADLINE = re.compile(r"^headline(?:_\w+)?$")
 TEXT_KEYS = re.compile(r"^(?:headline(?:_\w+)?|description_\w+|body_\w+|by|byline|located)$")
 
 
