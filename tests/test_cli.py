@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from samples import CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLE = ROOT / "examples" / "article.kk.txt"
 # The CLI keeps a translation memory by default; keep the tests' one out of the user's cache.
 MEMORY = Path(tempfile.mkdtemp(prefix="kzt-cli-")) / "memory.sqlite"

@@ -20,10 +20,10 @@ from kztranslate.inline import decode, encode
 sys.path.insert(0, str(Path(__file__).parent))  # the model-misbehaviour strategy of test_inline
 from doubles import BaseFakeBackend
 from kztranslate.engine.base import Translation
+from samples import CORPUS
 from test_inline import OPS, misbehave
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 HTML = get_format("html")
 ALTERNATES = {"kk": "https://example.kz/kk/news/1", "ru": "https://example.kz/ru/news/1"}
 

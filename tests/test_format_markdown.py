@@ -13,9 +13,9 @@ from _format_variants import fake_variant
 from kztranslate.document import InlineCode
 from kztranslate.errors import FormatError
 from kztranslate.formats.markdown import MarkdownFormat
+from samples import CORPUS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 @pytest.fixture(scope="module")

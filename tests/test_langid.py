@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from pathlib import Path
 
 import pytest
 
 from doubles import BaseFakeBackend
 from kztranslate.engine.base import Decoding, Translation
 from kztranslate.langid import detect_language, detect_sentences, split_attribution
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from samples import CORPUS
 
 # Our own Russian sentences (the corpus has no Russian text), news-like, some with a Kazakh name.
 RUSSIAN = [

@@ -9,8 +9,8 @@ import pytest
 import kztranslate as kzt
 from kztranslate.engine.pseudo import PseudoBackend
 from kztranslate.formats import get_format
+from samples import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article.kk.txt"
 
 

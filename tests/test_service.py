@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from kztranslate.formats import get_format  # noqa: E402
 from kztranslate.service import ServiceSettings, create_app  # noqa: E402
+from samples import CORPUS  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ENV = {**os.environ, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"}
 
 

@@ -23,7 +23,7 @@ from kztranslate.engine.memory import memory_signature
 from kztranslate.engine.registry import FAMILIES, PRESETS
 from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages
 from kztranslate.errors import UsageError
-from samples import ENGLISH, KAZAKH
+from samples import CORPUS, ENGLISH, KAZAKH
 
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],
@@ -31,7 +31,6 @@ DIRECTIONS = {
     "madlad": [("kk", "ru"), ("kk", "en")],
     "marian-multi": [("en", "kk"), ("en", "ru")],
 }
-SHARED_CORPUS = Path("/work/shared/corpus")
 
 
 @pytest.fixture(autouse=True)
@@ -234,13 +233,13 @@ def test_a_corpus_adds_its_pieces_and_is_recorded(tiny_models, tmp_path):
         kept_target_ids(text, ["kk"], config["vocab_size"], 2, [corpus])
 
 
-@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the shared news corpus is not on this machine")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared news corpus is not on this machine")
 def test_the_shared_news_corpus_is_covered(tiny_models):
     model = tiny_models["nllb"]
     config = json.loads((model / "config.json").read_text())
     text = ModelText.load(FAMILIES["nllb"], model, "nllb")
-    trim = kept_target_ids(text, ["kk", "ru", "en"], config["vocab_size"], 2, [SHARED_CORPUS])
-    seed = (SHARED_CORPUS / "seed-baq.kk.txt").read_text(encoding="utf-8")
+    trim = kept_target_ids(text, ["kk", "ru", "en"], config["vocab_size"], 2, [CORPUS])
+    seed = (CORPUS / "seed-baq.kk.txt").read_text(encoding="utf-8")
     assert set(text.tokenizer(seed, add_special_tokens=False)["input_ids"]) <= set(trim.ids)
 
 
