@@ -25,10 +25,11 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import FormatError, InputError, UsageError
 from .inline import TOKEN, escape
@@ -237,9 +238,7 @@ def _entry(row: dict[str, Any], source: str, number: int) -> GlossaryEntry | Non
             terms[key] = value
         elif key in ("source_language", "target_language"):
             pair[key == "target_language"] = normalize_language(value) if value else None
-        elif key in ("keep", "dnt"):
-            keep = keep or value.lower() in _TRUE
-        elif key == "type":
+        elif key in ("keep", "dnt", "type"):
             keep = keep or value.lower() in _TRUE
         elif key == "translate":
             keep = keep or value.lower() in _FALSE

@@ -135,7 +135,8 @@ def house_case(name: str, printed: str, target: str) -> str:
 _LANGUAGES = ("kk", "ru", "en")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
 _WORD = r"[^\W\d_]+"
-_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+(?:(?:сағат|sağat|в|at)\s+)?)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+_TIME = (r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+(?:(?:сағат|sağat|в|at)\s+)?)"
+         r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?")
 _YEAR_SUFFIX = r"(?:\s?(?:ж|г)\.)?"
 _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 27 Қараша 2019, 10:03 · 27 ноября 2019 г. 10:03 · 27 Nov. 2019

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .document import Article, Block, InlineCode, Provenance
 from .errors import FormatError, UsageError
@@ -315,4 +316,5 @@ def _write_xml(variant: Article, state: _XmlState) -> str:
             last = element
 
     build(root, tree(block.text, block.inline))
-    return escape(root.text or "") + "".join(etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
+    return escape(root.text or "") + "".join(etree.tostring(child, encoding="unicode", with_tail=True)
+                                             for child in root)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from itertools import pairwise
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public in the module, absent from typeshed
 from typing import Any
 
@@ -304,7 +305,7 @@ class _Splicer:
             return self.spans.member[p] if members else self.spans.value[p][0]
 
         separators: dict[Any, str] = {}
-        for before, here in zip(paths, paths[1:]):
+        for before, here in pairwise(paths):
             separators[here[-1]] = self.source[self.spans.value[before][1]:begin(here)]
         closing = self.source[self.spans.value[paths[-1]][1]:end]
         if len(paths) > 1:

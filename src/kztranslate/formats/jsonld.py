@@ -15,8 +15,9 @@ is published).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from ..document import Article, Block
 from ..errors import FormatError

@@ -109,7 +109,7 @@ def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta
     if isinstance(value, str):
         if _HEADLINE_KEY.match(key):
             return [Block("caption" if nested else "headline" if key in ("headline", "headline_main") or
-                          not prefix and key == "headline_simple" else "subheadline", value,
+                          (not prefix and key == "headline_simple") else "subheadline", value,
                           meta={"ninjs": {"path": path}})]
         if key in ("byline", "by"):
             return [Block("byline", value, meta={"ninjs": {"path": path}, "names": [value]})]

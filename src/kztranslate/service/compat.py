@@ -23,7 +23,8 @@ from ..plaintext import PreparedText, TextResult, finish_text, prepare_texts
 from .articles import ApiError
 from .store import ApiKey
 
-__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "model_pairs", "NO_KEY"]
+__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts",
+           "model_pairs", "NO_KEY"]
 
 #: The quota and glossary owner of requests made without a key (``serve --no-auth``).
 NO_KEY = ""
