@@ -290,8 +290,8 @@ def test_pseudo_backend_with_decoding_shares_itself_but_not_settings():
     backend = PseudoBackend()
     assert isinstance(backend, Redecodable)
     stronger = backend.with_decoding(Decoding(beams=4, repetition_penalty=1.2, no_repeat_ngram_size=3))
-    assert stronger.signature()["decoding"]["beams"] == 4
-    assert backend.signature()["decoding"]["beams"] == 1
+    assert stronger.signature().to_dict()["decoding"]["beams"] == 4
+    assert backend.signature().to_dict()["decoding"]["beams"] == 1
     [strong] = stronger.translate_batch(["Сәлем"], "kk", "en")
     assert strong.text == backend.translate_batch(["Сәлем"], "kk", "en")[0].text
 

@@ -50,7 +50,8 @@ from .document import Article
 from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
 from .engine import default_backend_name
-from .languages import LANGUAGES, normalize_language
+from .engine.base import BackendSignature
+from .languages import LANGUAGES, normalize_language, parse_targets, split_language_suffix, strip_language_suffix
 
 __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]
 
@@ -177,7 +178,7 @@ def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[st
     for path in files:
         rel = path.relative_to(root)
         stem = rel.name[: -len(path.suffix)] if path.suffix else rel.name
-        stem = _strip_language(stem)
+        stem = strip_language_suffix(stem)
         ext = path.suffix or get_format(format or "text").extensions[0]
         problem = problems.get(path, "")
         digest = ""
@@ -230,13 +231,7 @@ def _editions(items: list[BatchItem], out: Path) -> None:
 
 def _suffix_language(item: BatchItem) -> str | None:
     stem = Path(item.key).name[: -len(item.ext)] if item.ext else Path(item.key).name
-    base, dot, suffix = stem.rpartition(".")
-    if not dot or not base:
-        return None
-    try:
-        return normalize_language(suffix)
-    except UsageError:
-        return None
+    return split_language_suffix(stem)[1]
 
 
 def _walk(root: Path, out: Path, follow_symlinks: bool, problems: dict[Path, str]) -> list[Path]:
@@ -306,9 +301,7 @@ def run_batch(
     """
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}; choose one of: local, ray")
-    targets = [normalize_language(t) for t in (to.split(",") if isinstance(to, str) else to) if str(t).strip()]
-    if not targets:
-        raise UsageError("no target language given; use e.g. --to ru,en")
+    targets = parse_targets(to)
     source = normalize_language(source) if source else None
     out = Path(out_dir)
     started = time.monotonic()
@@ -629,17 +622,6 @@ def _jsonl_id(text: str) -> str | None:
     return found if found and _SAFE_ID.match(found) else None
 
 
-def _strip_language(stem: str) -> str:
-    base, dot, suffix = stem.rpartition(".")
-    if not dot or not base:
-        return stem
-    try:
-        normalize_language(suffix)
-    except UsageError:
-        return stem
-    return base
-
-
 def _known_extensions() -> set[str]:
     found: set[str] = set()
     for name in available_formats():
@@ -669,7 +651,7 @@ def _settings_signature(translator: Any, backend: str | None, options: dict[str,
     # The settings that choose the model, not the loaded model: the Ray driver never loads it, and
     # local and Ray runs must recognize each other's work.
     if translator is not None and backend is None and not options:
-        model: dict[str, Any] = translator.backend.signature()
+        model: dict[str, Any] = BackendSignature.of(translator.backend).to_dict()
     else:
         model = {"backend": backend or default_backend_name(), "options": {k: repr(v) for k, v in sorted(options.items())}}
     raw = json.dumps({"model": model, "targets": targets, "source": source, "format": format,

@@ -11,8 +11,13 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # engine stays out of the document model's imports at run time
+    from .engine.base import BackendSignature
 
 __all__ = ["ROLES", "TRANSLATED_ROLES", "InlineCode", "Block", "Provenance", "Article"]
 
@@ -145,6 +150,41 @@ class Provenance:
     """Whether any text of the variant came from a machine-translation model."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Further facts: glossary in use, QA summary, translation-memory hits, …"""
+
+    @classmethod
+    def from_signature(
+        cls,
+        signature: BackendSignature,
+        source_language: str,
+        target_language: str,
+        *,
+        source_sha256: str = "",
+        machine_translated: bool = True,
+        created: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Provenance:
+        """The provenance of a variant made now by this version with the backend ``signature``
+        (its one-line :meth:`~kztranslate.engine.base.BackendSignature.format` in ``meta["signature"]``)."""
+        return cls(
+            source_language=source_language,
+            target_language=target_language,
+            backend=signature.backend,
+            model=signature.model,
+            model_revision=signature.revision,
+            decoding=signature.decoding.to_dict(),
+            kztranslate_version=__version__,
+            created=created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            source_sha256=source_sha256,
+            machine_translated=machine_translated,
+            meta={"signature": signature.format(), **(meta or {})},
+        )
+
+    def backend_signature(self) -> BackendSignature:
+        """The backend, model, revision and decoding settings recorded here (settings beyond
+        these, such as a compute type, are not recorded in provenance)."""
+        from .engine.base import BackendSignature, Decoding
+
+        return BackendSignature(self.backend, self.model, self.model_revision, Decoding.from_dict(self.decoding))
 
     def to_dict(self) -> dict[str, Any]:
         out = {

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, overload
 
 from . import bylines, inline, labels, langid, latin, localize, names, protect, qa, segmentation
-from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
 from .engine import Backend, Decoding, Translation, load_backend
-from .engine.base import Redecodable
+from .engine.base import BackendSignature, Redecodable
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, SegmentRequest
 from .errors import FormatError, KZTranslateError, QualityError, UsageError
 from .glossary import Glossary
-from .languages import LANGUAGES, base_language, normalize_language
+from .languages import LANGUAGES, base_language, needs_model, normalize_language, parse_targets
 
 __all__ = ["QA_POLICIES", "Translator", "translate", "post_edit_segments"]
 
@@ -162,7 +161,7 @@ class Translator:
         ``raise_errors`` is set. ``progress(finished, total)`` is called as model segments finish:
         ``finished`` is how many just finished (add them up), ``total`` how many there are in all.
         """
-        targets = _parse_targets(to)
+        targets = parse_targets(to)
         pairs = list(items) if as_tuples else [(item, None) for item in items]
         jobs: list[_Job] = []
         owners: list[list[int]] = []  # per item: its job indexes
@@ -204,9 +203,9 @@ class Translator:
         if source == target:
             raise UsageError(f"the article is already in {target!r}; choose another target language")
         src_model, tgt_model = base_language(source), base_language(target)
-        if src_model != tgt_model and not self.backend.supports(src_model, tgt_model):
+        if needs_model(source, target) and not self.backend.supports(src_model, tgt_model):
             raise UsageError(
-                f"backend {self.backend.name!r} with model {self.backend.signature().get('model')!r} "
+                f"backend {self.backend.name!r} with model {BackendSignature.of(self.backend).model!r} "
                 f"does not translate {src_model} → {tgt_model}; choose another model (see `kztranslate models`)"
             )
         variant = article.copy()
@@ -372,8 +371,7 @@ class Translator:
     def _redecode(self, requests: list[SegmentRequest]) -> list[list[Translation]]:
         """Candidates per request: the segment with stronger decoding (beams ≥ 4, repetition
         penalty 1.2, no repeated trigrams) and, when it splits, its clauses translated one by one."""
-        signature = self.backend.signature().get("decoding") or {}
-        current = Decoding(**{f.name: signature[f.name] for f in fields(Decoding) if f.name in signature})
+        current = BackendSignature.of(self.backend).decoding
         stronger = replace(
             current,
             beams=max(4, current.beams),
@@ -418,16 +416,10 @@ class Translator:
         variant.qa.extend(job.findings)
         if self.label:
             _add_label(variant, job.source, job.target)
-        signature = self.backend.signature()
-        variant.provenance = Provenance(
-            source_language=job.source,
-            target_language=job.target,
-            backend=signature.get("backend", self.backend.name),
-            model=signature.get("model"),
-            model_revision=signature.get("model_revision"),
-            decoding=signature.get("decoding", {}),
-            kztranslate_version=__version__,
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        variant.provenance = Provenance.from_signature(
+            BackendSignature.of(self.backend),
+            job.source,
+            job.target,
             source_sha256=job.article.checksum(),
             machine_translated=bool(job.segments),
             meta={"qa": {"policy": self.qa_policy, **qa.summarize(variant.qa), **(
@@ -455,14 +447,6 @@ def translate(
 ) -> dict[str, Article]:
     """One-shot helper: ``Translator(backend, **options).translate(article, to)``."""
     return Translator(backend, **options).translate(article, to, source=source)
-
-
-def _parse_targets(to: Sequence[str] | str) -> list[str]:
-    raw = to.split(",") if isinstance(to, str) else list(to)
-    targets = [normalize_language(t) for t in raw if str(t).strip()]
-    if not targets:
-        raise UsageError("no target language given; use e.g. --to ru,en (\"to\": [\"ru\", \"en\"] in the API, to=[\"ru\", \"en\"] in Python)")
-    return list(dict.fromkeys(targets))
 
 
 def _no_language() -> str:

@@ -22,16 +22,13 @@ from functools import lru_cache
 from typing import Any
 
 from .inline import TOKEN
-from .languages import base_language
+from .languages import CYRILLIC_LETTERS, base_language
 
 __all__ = [
-    "KAZAKH_LETTERS", "CYRILLIC_LETTERS", "PLACEHOLDER", "ProtectedSpan", "protect", "restore", "placeholder",
+    "PLACEHOLDER", "ProtectedSpan", "protect", "restore", "placeholder",
     "relative_place",
 ]
 
-KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
-#: Character-class body of every Cyrillic letter used in Kazakh and Russian.
-CYRILLIC_LETTERS = "А-Яа-яЁё" + KAZAKH_LETTERS
 _LETTERS = "A-Za-z" + CYRILLIC_LETTERS
 
 #: A placeholder as the model may give it back (``[[3]]``, ``[[ 3 ]]``).

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
+from .languages import CYRILLIC_SCRIPT, script_of
+
 __all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "sanitize_output", "summarize"]
 
 #: Severities, mildest first.
@@ -60,7 +62,6 @@ LENGTH_RATIO: dict[tuple[str, str], float] = {
     ("en", "ru"): 1.1,
 }
 
-_CYRILLIC = re.compile(r"[\u0400-\u04FF\u0500-\u052F]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # Runs that are not prose in any language: markup codes, placeholders, URLs, e-mail, handles.
@@ -446,7 +447,7 @@ def _normalize(text: str) -> str:
 def _own_script_letters(text: str, language: str) -> int:
     """Letters of ``language``'s script (a Latin brand name in a Kazakh article has none, and
     rightly comes back as it was)."""
-    return len((_LATIN if language in ("en", "kk-Latn") else _CYRILLIC).findall(text))
+    return len((_LATIN if script_of(language) == "Latn" else CYRILLIC_SCRIPT).findall(text))
 
 
 def _still_source_language(output: str, source: str, target: str) -> bool:
@@ -461,22 +462,22 @@ def _still_source_language(output: str, source: str, target: str) -> bool:
 def _script_problem(output: str, target: str) -> tuple[str, str] | None:
     if _ARABIC.search(output):
         return "error", f"the output contains Arabic script; {target} output must be in {_script_name(target)}"
-    cyrillic, latin = len(_CYRILLIC.findall(output)), len(_LATIN.findall(output))
+    cyrillic, latin = len(CYRILLIC_SCRIPT.findall(output)), len(_LATIN.findall(output))
     if not cyrillic + latin:
         return None
-    wants_latin = target in ("en", "kk-Latn")
+    wants_latin = script_of(target) == "Latn"
     own, other = (latin, cyrillic) if wants_latin else (cyrillic, latin)
     if own < other:
         return "error", f"the output is mostly not in {_script_name(target)}, the script of {target}"
     if wants_latin and cyrillic:
-        words = [w for w in _WORD.findall(output) if _CYRILLIC.search(w)]
+        words = [w for w in _WORD.findall(output) if CYRILLIC_SCRIPT.search(w)]
         return "warning", f"Cyrillic word(s) left in the {target} output: {', '.join(words[:5])}"
     # Latin brand names and URLs inside Cyrillic output are fine.
     return None
 
 
 def _script_name(target: str) -> str:
-    return "Latin script" if target in ("en", "kk-Latn") else "Cyrillic script"
+    return "Latin script" if script_of(target) == "Latn" else "Cyrillic script"
 
 
 # -- repetition -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from .languages import normalize_language
+from .languages import CYRILLIC_LOWER, normalize_language
 from .latin import to_latin
 
 __all__ = ["split_sentences", "split_clauses", "split_long", "ABBREVIATIONS"]
@@ -79,7 +79,7 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
 # An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
-_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-zа-яәғқңөұүһіё]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
+_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-z" + CYRILLIC_LOWER + r"]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:

@@ -9,7 +9,12 @@ from typing import Any
 
 from ..engine import Decoding, available_backends
 from ..errors import BatchError, KZTranslateError, UsageError, from_exception
-from ..languages import LANGUAGES, normalize_language
+from ..languages import (
+    LANGUAGES,
+    normalize_language,
+    parse_targets,
+    strip_language_suffix,
+)
 
 __all__ = ["register", "run", "output_path"]
 
@@ -59,14 +64,7 @@ def output_path(source: Path, language: str, out_dir: Path | None, extension: st
     """``article.kk.txt`` → ``<out_dir>/article.ru.txt``; a language suffix in the name is replaced."""
     name = source.name
     suffix = extension or source.suffix
-    stem = name[: -len(source.suffix)] if source.suffix else name
-    head, dot, last = stem.rpartition(".")
-    if dot:
-        try:
-            normalize_language(last)
-            stem = head
-        except UsageError:
-            pass
+    stem = strip_language_suffix(name[: -len(source.suffix)] if source.suffix else name)
     return (out_dir or source.parent) / f"{stem}.{language}{suffix}"
 
 
@@ -151,9 +149,8 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
-    from ..pipeline import _parse_targets
 
-    targets = _parse_targets(args.to)
+    targets = parse_targets(args.to)
     source = normalize_language(args.source) if args.source else None
     if args.text is not None or "-" in args.files:
         return _run_text(args, targets, source)

@@ -69,8 +69,7 @@ def _remember(source: Article, variant: Article, merged: Article, memory_path: s
     provenance = variant.provenance
     signature = None
     if provenance is not None and provenance.backend != "unknown":
-        signature = {"backend": provenance.backend, "model": provenance.model,
-                     "model_revision": provenance.model_revision, "decoding": provenance.decoding}
+        signature = provenance.backend_signature()
     memory = TranslationMemory(memory_path)
     stored, skipped = 0, []
     for index in edited:

@@ -11,9 +11,9 @@ import importlib.util
 from typing import Any
 
 from .._registry import load_class, registered
-from .base import Backend, Decoding, Translation
+from .base import Backend, BackendSignature, Decoding, Translation
 
-__all__ = ["Backend", "Decoding", "Translation", "BACKENDS", "available_backends", "load_backend", "default_backend_name"]
+__all__ = ["Backend", "BackendSignature", "Decoding", "Translation", "BACKENDS", "available_backends", "load_backend", "default_backend_name"]
 
 #: Built-in backends, name → "module:Class" (imported lazily).
 BACKENDS: dict[str, str] = {

@@ -170,12 +170,12 @@ class CTranslate2Backend(HFBackendBase):
         """The weights stored by the conversion this backend uses."""
         return _STORED.get(self.compute_type, self.compute_type)
 
-    def signature(self) -> dict[str, Any]:
-        signature = {**super().signature(), "compute_type": self.compute_type}
+    def _signature_extra(self) -> dict[str, Any]:
+        extra = {**super()._signature_extra(), "compute_type": self.compute_type}
         trim = self.target_trim()
         if trim is not None:  # it changes outputs, so it keys the translation memory too
-            signature["target_vocabulary"] = trim.signature()
-        return signature
+            extra["target_vocabulary"] = trim.signature()
+        return extra
 
     def target_trim(self) -> TargetTrim | None:
         """The kept target pieces of a trimmed conversion (converting first if need be); None if not trimmed."""

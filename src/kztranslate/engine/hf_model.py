@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Sequence
 
 from ..errors import ModelUnavailableError, UsageError
-from .base import Decoding, Translation
+from .base import BackendSignature, Decoding, Translation
 from .registry import ModelFamily, ResolvedModel, describe_directory, resolve_model
 
 __all__ = ["HFBackendBase", "ModelText", "checked_decoding", "has_weights", "TARGET_SCRIPTS"]
@@ -83,16 +83,13 @@ class HFBackendBase:
         self._output_limit = positions or DEFAULT_OUTPUT_LIMIT
 
     # -- the Backend protocol ------------------------------------------------------------------
-    def signature(self) -> dict[str, Any]:
-        signature = {
-            "backend": self.name,
-            "model": self.resolved.name,
-            "model_revision": self.snapshot_revision,
-            "decoding": self.decoding.to_dict(),
-        }
-        if self.restrict_vocabulary:  # it changes outputs, so it keys the translation memory too
-            signature["vocabulary"] = "target script"
-        return signature
+    def signature(self) -> BackendSignature:
+        extra = self._signature_extra()
+        return BackendSignature(self.name, self.resolved.name, self.snapshot_revision, self.decoding, extra)
+
+    def _signature_extra(self) -> dict[str, Any]:
+        """Settings beyond model and decoding that change the output (so they key the memory too)."""
+        return {"vocabulary": "target script"} if self.restrict_vocabulary else {}
 
     @property
     def snapshot_revision(self) -> str | None:

@@ -38,7 +38,14 @@ from typing import Any
 
 from ..errors import FormatError, InputError, UsageError
 from ..languages import normalize_language
-from .base import Translation
+from .base import (
+    VOLATILE_SIGNATURE_KEYS,
+    BackendSignature,
+    Translation,
+    canonical_json,
+    fingerprint_of,
+    memory_signature,
+)
 
 __all__ = [
     "TranslationMemory",
@@ -54,11 +61,8 @@ __all__ = [
 #: Environment variable that overrides the default memory file.
 ENV_VAR = "KZTRANSLATE_TM"
 
-#: Signature keys (at any depth) that change how fast a backend runs, not what it outputs.
-VOLATILE_SIGNATURE_KEYS = frozenset({
-    "device", "device_index", "threads", "num_threads", "intra_threads", "inter_threads",
-    "batch_size", "max_batch_size", "max_batch_tokens", "load_seconds",
-})
+#: What produced an entry: a backend's signature, or its JSON form as read from an exported file.
+Signature = BackendSignature | Mapping[str, Any]
 
 #: Version of the schema this code writes; older files are migrated on open.
 #: 1: profiles, segments, post_edits. 2: a checksum per entry.
@@ -88,19 +92,6 @@ def normalize_segment(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def memory_signature(signature: Mapping[str, Any]) -> dict[str, Any]:
-    """``signature`` without :data:`VOLATILE_SIGNATURE_KEYS` (at any depth)."""
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: strip(v) for k, v in value.items() if k not in VOLATILE_SIGNATURE_KEYS}
-        if isinstance(value, (list, tuple)):
-            return [strip(v) for v in value]
-        return value
-
-    return strip(signature)
-
-
 def parse_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
     """``"kk-ru"``, ``"kk-Latn-en"``, ``"kk:ru"`` or ``("kk", "ru")`` → ``("kk", "ru")``."""
     if isinstance(pair, tuple):
@@ -115,8 +106,7 @@ def parse_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
     raise UsageError(f"cannot read the language pair {pair!r}; write it as SOURCE-TARGET, e.g. kk-ru or ru-kk")
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_canonical = canonical_json
 
 
 def _now() -> str:
@@ -245,7 +235,7 @@ class TranslationMemory:
         texts: Sequence[str],
         source: str,
         target: str,
-        signature: Mapping[str, Any],
+        signature: Signature,
         *,
         record_hits: bool = True,
     ) -> list[Translation | None]:
@@ -336,7 +326,7 @@ class TranslationMemory:
         translations: Sequence[Translation | str],
         source: str,
         target: str,
-        signature: Mapping[str, Any],
+        signature: Signature,
     ) -> int:
         """Store machine output for ``texts`` (same order); a translation's ``truncated`` flag is kept.
         Returns the number of rows written."""
@@ -379,7 +369,7 @@ class TranslationMemory:
         target_text: str,
         source: str,
         target: str,
-        signature: Mapping[str, Any] | None = None,
+        signature: Signature | None = None,
     ) -> None:
         """Store a human correction of ``source_text``; it wins over machine output for the pair
         from now on, whatever the model. ``signature``: the model whose output was edited, if known."""
@@ -388,7 +378,7 @@ class TranslationMemory:
         source, target = parse_pair((source, target))
         self._store_post_edits([(source_text, target_text, source, target, signature, _now(), 0)])
 
-    def _store_post_edits(self, rows: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]]) -> None:
+    def _store_post_edits(self, rows: list[tuple[str, str, str, str, Signature | None, str, int]]) -> None:
         with self._transaction(write=True) as conn:
             values = []
             for src_text, tgt_text, source, target, signature, created, hits in rows:
@@ -519,7 +509,7 @@ class TranslationMemory:
         import before anything is written."""
         path = Path(path)
         segments: dict[str, tuple[Mapping[str, Any], list[tuple[str, str, str, str, bool, str, int]]]] = {}
-        post_edits: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]] = []
+        post_edits: list[tuple[str, str, str, str, Signature | None, str, int]] = []
         for where, record in _READERS[_transfer_format(path, format)](path):
             try:
                 kind = record["type"]
@@ -581,16 +571,17 @@ class TranslationMemory:
                 }
 
     # -- connection ---------------------------------------------------------------------------
-    def _profile_id(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int | None:
+    def _profile_id(self, conn: sqlite3.Connection, signature: Signature) -> int | None:
         row = conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (_fingerprint(signature)[0],)).fetchone()
         return row[0] if row else None
 
-    def _ensure_profile(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int:
+    def _ensure_profile(self, conn: sqlite3.Connection, signature: Signature) -> int:
         fingerprint, canonical = _fingerprint(signature)
+        record = _signature_dict(signature)
         conn.execute(
             "INSERT INTO profiles (fingerprint, signature, backend, model, model_revision) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (fingerprint) DO NOTHING",
-            (fingerprint, canonical, signature.get("backend"), signature.get("model"), signature.get("model_revision")),
+            (fingerprint, canonical, record.get("backend"), record.get("model"), record.get("model_revision")),
         )
         return conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
 
@@ -835,9 +826,13 @@ _WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Any], int]] = {"jsonl": 
 _READERS: dict[str, Callable[[Path], Iterator[tuple[str, dict[str, Any]]]]] = {"jsonl": _read_jsonl, "tmx": _read_tmx}
 
 
-def _fingerprint(signature: Mapping[str, Any]) -> tuple[str, str]:
-    canonical = _canonical(memory_signature(signature))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), canonical
+def _signature_dict(signature: Signature) -> Mapping[str, Any]:
+    """The JSON form of a signature (a dict from an exported file is taken as it is)."""
+    return signature.to_dict() if isinstance(signature, BackendSignature) else signature
+
+
+def _fingerprint(signature: Signature) -> tuple[str, str]:
+    return fingerprint_of(_signature_dict(signature))
 
 
 def _intact(checksum: str | None, kind: str, profile: int | None, source: str, target: str, key: str,

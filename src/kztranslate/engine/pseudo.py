@@ -12,7 +12,7 @@ import re
 from typing import Any, ClassVar, Sequence
 
 from .._version import __version__
-from .base import Decoding, Translation
+from .base import BackendSignature, Decoding, Translation
 
 __all__ = ["PseudoBackend"]
 
@@ -31,13 +31,8 @@ class PseudoBackend:
     def __init__(self, model: str | None = None, decoding: Decoding | None = None, **_: Any) -> None:
         self.decoding = decoding or Decoding(beams=1)
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "backend": self.name,
-            "model": f"pseudo-{__version__}",
-            "model_revision": None,
-            "decoding": self.decoding.to_dict(),
-        }
+    def signature(self) -> BackendSignature:
+        return BackendSignature(self.name, f"pseudo-{__version__}", None, self.decoding)
 
     def with_decoding(self, decoding: Decoding) -> PseudoBackend:
         clone = copy.copy(self)

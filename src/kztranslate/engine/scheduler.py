@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
-from .base import Backend, MixedBatchBackend, Translation
+from .base import Backend, BackendSignature, MixedBatchBackend, Translation
 from .memory import TranslationMemory
 
 __all__ = ["SegmentRequest", "Scheduler", "ScheduleStats"]
@@ -102,7 +102,7 @@ class Scheduler:
         for index, request in enumerate(requests):
             where.setdefault((request.text, request.source, request.target), []).append(index)
         stats.unique = len(where)
-        signature = self.backend.signature() if self.memory is not None else {}
+        signature = BackendSignature.of(self.backend) if self.memory is not None else None
 
         def deliver(item: _Item, output: Translation) -> None:
             for index in where[item]:
@@ -110,7 +110,7 @@ class Scheduler:
             stats.truncated += output.truncated
 
         pending = list(where)
-        if self.memory is not None:
+        if self.memory is not None and signature is not None:
             pending = []
             for (source, target), items in _by_pair(where).items():
                 stored = self.memory.lookup_many([text for text, _, _ in items], source, target, signature)
@@ -143,7 +143,7 @@ class Scheduler:
                 for item, output in zip(batch, outputs, strict=True):
                     output.meta["origin"] = "model"
                     deliver(item, output)
-                if self.memory is not None:
+                if self.memory is not None and signature is not None:
                     # Stored per batch, so an interrupted run keeps what it finished. Truncated
                     # outputs are stored flagged and come back flagged (QA reports them again): the
                     # key holds the decoding settings, so rerunning would cut them the same way,
