@@ -343,7 +343,8 @@ def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_co
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     backend = CTranslate2Backend("m2m100_418M", decoding=Decoding(beams=1, max_new_tokens=4), cache_dir=tmp_path / "c")
     assert backend.ct2_dir == tmp_path / "c" / f"facebook--m2m100_418M@{commit}-int8"
-    assert backend.signature().to_dict()["model"] == "facebook/m2m100_418M" and backend.signature().to_dict()["model_revision"] == commit
+    assert backend.signature().to_dict()["model"] == "facebook/m2m100_418M"
+    assert backend.signature().to_dict()["model_revision"] == commit
     assert backend.translate_batch(KAZAKH[:1], "kk", "en")[0].meta["output_tokens"] == 4
 
 
@@ -425,7 +426,8 @@ def test_restricting_the_vocabulary_changes_only_outputs_that_leave_the_target_s
             else:
                 targets = [target]
             allowed = text.target_vocabulary(targets, size)
-            assert restricted.signature().to_dict()["vocabulary"] == "target script" and "vocabulary" not in free.signature().to_dict()
+            assert restricted.signature().to_dict()["vocabulary"] == "target script"
+            assert "vocabulary" not in free.signature().to_dict()
             for sentence in texts_for(source)[:3]:
                 free_ids = _output_ids(free, sentence, source, target)
                 restricted_ids = _output_ids(restricted, sentence, source, target)

@@ -248,7 +248,8 @@ def test_with_decoding_shares_the_model_and_changes_only_the_settings(tiny_model
     backend = TransformersBackend(tiny_models["madlad"], decoding=Decoding(beams=1, max_new_tokens=4))
     stronger = backend.with_decoding(Decoding(beams=3, max_new_tokens=6, no_repeat_ngram_size=3))
     assert stronger._load() is backend._load()
-    assert backend.signature().to_dict()["decoding"]["beams"] == 1 and stronger.signature().to_dict()["decoding"]["beams"] == 3
+    assert backend.signature().to_dict()["decoding"]["beams"] == 1
+    assert stronger.signature().to_dict()["decoding"]["beams"] == 3
     assert {k: v for k, v in stronger.signature().to_dict().items() if k != "decoding"} == {
         k: v for k, v in backend.signature().to_dict().items() if k != "decoding"
     }
@@ -350,7 +351,8 @@ def test_a_hub_id_that_is_no_preset_is_found_in_the_cache_and_detected(tiny_mode
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     backend = TransformersBackend("someone/tiny-madlad", decoding=Decoding(beams=1, max_new_tokens=3))
     assert backend.family.name == "madlad"
-    assert backend.signature().to_dict()["model"] == "someone/tiny-madlad" and backend.signature().to_dict()["model_revision"] == commit
+    assert backend.signature().to_dict()["model"] == "someone/tiny-madlad"
+    assert backend.signature().to_dict()["model_revision"] == commit
     assert backend.supports("ru", "kk")
     with pytest.raises(ModelUnavailableError, match=r"someone/other-model.*models--someone--other-model"):
         TransformersBackend("someone/other-model")

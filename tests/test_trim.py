@@ -259,7 +259,8 @@ def test_the_kept_list_is_recorded_and_keys_the_memory(tiny_models, conversions,
     signature = trimmed.signature().to_dict()
     assert signature["target_vocabulary"]["sha256"] == entry["trim"].digest
     assert "target_vocabulary" not in full.signature().to_dict()
-    keys = {json.dumps(memory_signature(b.signature().to_dict()), sort_keys=True) for b in (full, trimmed, halved_backend)}
+    keys = {json.dumps(memory_signature(b.signature().to_dict()), sort_keys=True)
+            for b in (full, trimmed, halved_backend)}
     assert len(keys) == 3  # a trimmed model never reads what the full one (or another list) wrote
 
 

@@ -122,8 +122,8 @@ def kazakh_to_russian(name: str) -> str:
 def romanize(name: str) -> str:
     """A Kazakh or Russian name in Latin letters as English-language Kazakh media write it
     (passport style, from the Russian form): ``Нұргүл Қалиева → Nurgul Kaliyeva``."""
-    return _WORD.sub(lambda m: _romanize_word(kazakh_to_russian(m.group()), KAZAKH_LETTER.search(m.group()) is not None),
-                     name)
+    return _WORD.sub(
+        lambda m: _romanize_word(kazakh_to_russian(m.group()), KAZAKH_LETTER.search(m.group()) is not None), name)
 
 
 def _romanize_word(name: str, kazakh: bool) -> str:
