@@ -285,7 +285,9 @@ def test_missing_default_model_offline_fails_fast_with_a_helpful_message(tmp_pat
     assert str(home / "hub" / "models--facebook--nllb-200-distilled-600M") in message
     assert "HF_HUB_OFFLINE" in message
     assert "--model PATH" in message and "hf download facebook/nllb-200-distilled-600M" in message
-    assert f"HF_HOME is {home}" in message
+    assert "(HF_HOME)" in message  # the variable that chose the cache
+    short = message.replace(str(home), "HOME")  # the test's temporary directory is long
+    assert len(short.splitlines()) == 2 and all(len(line) <= 200 for line in short.splitlines())
     assert caught.value.exit_code == 4
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ctranslate2", reason="trimming converts with CTranslate2 (pip install 'kztranslate[fast]')")
+pytest.importorskip("ctranslate2", reason="trimming converts with CTranslate2 (a core dependency)")
 pytest.importorskip("transformers")
 
 import numpy as np

@@ -45,6 +45,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ._sqlite import Database, Schema
 from ._version import __version__
 from .document import Article
 from .errors import InputError, KZTranslateError, UsageError, from_exception
@@ -120,30 +121,43 @@ class BatchSummary:
         )
 
 
+def _create_manifest(conn: sqlite3.Connection) -> None:
+    # only when missing: manifests made before versions were recorded have it
+    conn.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, settings TEXT NOT NULL,"
+                 " outputs TEXT NOT NULL, finished REAL NOT NULL)")
+
+
+_MANIFEST_SCHEMA = Schema(
+    name="batch manifest",
+    tables=frozenset({"done"}),
+    migrations=(_create_manifest,),  # 1: one row per finished item
+    elsewhere=f"delete {MANIFEST_NAME} (every article is then translated again) or write to another output "
+              "directory",
+)
+
+
 class Manifest:
-    """Which articles are done, with which content and settings (SQLite in the output directory)."""
+    """Which articles are done, with which content and settings (SQLite in the output directory,
+    opened through :mod:`kztranslate._sqlite`; its errors name the file and the fix)."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(out_dir / MANIFEST_NAME, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, settings TEXT NOT NULL,"
-            " outputs TEXT NOT NULL, finished REAL NOT NULL)"
-        )
+        self._file = Database(out_dir / MANIFEST_NAME, _MANIFEST_SCHEMA)
+        self.db = self._file.connect()
 
     def is_done(self, item: BatchItem, settings: str) -> bool:
-        row = self.db.execute("SELECT sha256, settings, outputs FROM done WHERE key = ?", (item.key,)).fetchone()
+        with self._file.errors():
+            row = self.db.execute("SELECT sha256, settings, outputs FROM done WHERE key = ?", (item.key,)).fetchone()
         if row is None or row[0] != item.sha256 or row[1] != settings:
             return False
         return all((self.out_dir / name).is_file() for name in json.loads(row[2]))
 
     def record(self, item: BatchItem, settings: str, outputs: list[str]) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
-            (item.key, item.sha256, settings, json.dumps(outputs, ensure_ascii=False), time.time()),
-        )
+        with self._file.errors(), self._file.transaction(self.db) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
+                (item.key, item.sha256, settings, json.dumps(outputs, ensure_ascii=False), time.time()),
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -337,7 +351,7 @@ def run_batch(
                 if not isinstance(outcome, BaseException):
                     try:
                         manifest.record(item, signature, outcome)
-                    except (sqlite3.Error, OSError) as exc:  # disk full: the item is redone next run
+                    except (KZTranslateError, sqlite3.Error, OSError) as exc:  # disk full: redone next run
                         outcome = from_exception(exc, source=str(out / MANIFEST_NAME), writing=True)
                 if isinstance(outcome, BaseException):
                     error = outcome if isinstance(outcome, (KZTranslateError, _RemoteError)) else \

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any, Sequence
 
+from .errors import UsageError
 from .languages import CYRILLIC_SCRIPT, KAZAKH_LETTER
 
 __all__ = ["detect_language", "detect_sentences", "split_attribution"]
@@ -150,6 +151,12 @@ def _lingua_language(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
+    try:
+        from lingua import Language, LanguageDetectorBuilder
+    except ImportError as exc:  # a dependency, but an environment may have lost it
+        raise UsageError(
+            "telling Kazakh from Russian in this text needs lingua-language-detector, which is not installed: "
+            "pip install lingua-language-detector, or name the source language (--from)"
+        ) from exc
 
     return LanguageDetectorBuilder.from_languages(Language.KAZAKH, Language.RUSSIAN, Language.ENGLISH).build()

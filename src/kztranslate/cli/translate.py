@@ -131,12 +131,12 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
         results = translate_texts(translator, texts, target, source=source, markup=args.markup)
         for number, result in enumerate(results, start=1):
             if result.qa:
-                codes = ", ".join(sorted({f["code"] for f in result.qa}))
+                codes = ", ".join(sorted({f.code for f in result.qa}))
                 print(f"text {number} → {target}: QA: {len(result.qa)} finding(s): {codes}", file=sys.stderr)
         answers[target] = results
     if args.json:
         print(json.dumps({target: [{"text": r.text, "source_language": r.source_language, "detected": r.detected,
-                                    "qa": r.qa} for r in results] for target, results in answers.items()},
+                                    "qa": [f.to_dict() for f in r.qa]} for r in results] for target, results in answers.items()},
                          ensure_ascii=False, indent=2))
         return 0
     results = answers[targets[0]]
@@ -277,7 +277,7 @@ def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
     codes = ", ".join(f"{code} ×{n}" for code, n in summary["by_code"].items())
     by_segment: dict[tuple[Any, Any], list[str]] = {}
     for finding in variant.qa:
-        by_segment.setdefault((finding.get("block"), finding.get("segment")), []).append(finding["code"])
+        by_segment.setdefault((finding.block, finding.segment), []).append(finding.code)
     where = [f"block {b} segment {s}: {', '.join(found)}" for (b, s), found in list(by_segment.items())[:_QA_SHOWN]]
     if len(by_segment) > _QA_SHOWN:
         where.append(f"… {len(by_segment) - _QA_SHOWN} more (every finding is in the variant written with --format json)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, ClassVar, Sequence
+from typing import ClassVar, Sequence
 
 from .._version import __version__
 from .base import BackendSignature, Decoding, Translation
@@ -28,7 +28,8 @@ class PseudoBackend:
     #: Output keeps the source language on purpose: QA skips its language and script checks.
     pseudo_translation: ClassVar[bool] = True
 
-    def __init__(self, model: str | None = None, decoding: Decoding | None = None, **_: Any) -> None:
+    def __init__(self, model: str | None = None, decoding: Decoding | None = None) -> None:
+        # ``model`` is accepted and ignored: every face may name one, pseudo has no weights.
         self.decoding = decoding or Decoding(beams=1)
 
     def signature(self) -> BackendSignature:
