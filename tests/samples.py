@@ -1,4 +1,12 @@
-"""Sentences the backend tests translate with the tiny models (our own text)."""
+"""Sentences the backend tests translate with the tiny models (our own text), and where the shared
+corpus of real Kazakh news text lies."""
+
+from pathlib import Path
+
+#: The shared corpus of real news text, beside the checkout (or beside its folder of worktrees); the tests
+#: that read it skip when it is absent.
+CORPUS = next((folder / "shared" / "corpus" for folder in Path(__file__).resolve().parents[2:4]
+               if (folder / "shared" / "corpus").is_dir()), Path(__file__).resolve().parents[2] / "shared" / "corpus")
 
 KAZAKH = [
     "Қала әкімі жаңа мектеп туралы айтты.",

@@ -64,7 +64,8 @@ def test_directory_tree_is_mirrored_and_a_rerun_skips_everything(tmp_path):
     assert (summary.total, summary.translated, summary.skipped, summary.failed) == (7, 7, 0, 0)
     files = tree(out)
     assert files.pop(ERRORS_NAME) == hashlib.sha256(b"").hexdigest()
-    assert sorted(files) == sorted(f"2019/{n % 3:02d}/article{n}.{lang}.json" for n in range(7) for lang in ("ru", "en"))
+    assert sorted(files) == sorted(
+        f"2019/{n % 3:02d}/article{n}.{lang}.json" for n in range(7) for lang in ("ru", "en"))
     variant = json.loads((out / "2019/01/article4.en.json").read_text(encoding="utf-8"))
     assert variant["language"] == "en" and variant["headline"].startswith("⟦en⟧ ") and "№4" in variant["headline"]
     assert variant["provenance"]["created"] == "2019-11-27T10:03:00+00:00"
@@ -74,7 +75,8 @@ def test_directory_tree_is_mirrored_and_a_rerun_skips_everything(tmp_path):
     assert tree(out) == {**files, ERRORS_NAME: hashlib.sha256(b"").hexdigest()}
 
     # a changed article, a deleted output and new settings are each noticed
-    (tmp_path / "in/2019/00/article3.kk.json").write_text(json.dumps(document(33), ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "in/2019/00/article3.kk.json").write_text(json.dumps(document(33), ensure_ascii=False),
+                                                         encoding="utf-8")
     (out / "2019/02/article5.ru.json").unlink()
     third = run_batch(tmp_path / "in", out, ["ru", "en"], backend="pseudo", progress=False)
     assert (third.translated, third.skipped) == (2, 5)
@@ -111,7 +113,8 @@ def test_jsonl_input_gives_one_document_per_article_and_language(tmp_path):
     assert (summary.total, summary.translated, summary.failed) == (4, 3, 1)
     names = sorted(p.name for p in (tmp_path / "out").glob("*.json"))
     # meta.id when safe and unique, else the line number
-    assert names == sorted(f"{stem}.{lang}.json" for stem in ("news-1", "000003", "000004") for lang in ("ru", "kk-Latn"))
+    assert names == sorted(
+        f"{stem}.{lang}.json" for stem in ("news-1", "000003", "000004") for lang in ("ru", "kk-Latn"))
     assert summary.failures.keys() == {"line 5"}
     rerun = run_batch(source, tmp_path / "out", ["ru", "kk-Latn"], backend="pseudo", progress=False)
     assert (rerun.translated, rerun.skipped, rerun.failed) == (0, 3, 1)

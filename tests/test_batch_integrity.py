@@ -120,8 +120,9 @@ def test_a_reader_bug_on_one_file_does_not_stop_the_batch(tmp_path, pseudo, monk
             raise RecursionError("maximum recursion depth exceeded")
         return real_read(text, source=source, **kwargs)
 
-    monkeypatch.setattr(type(fmt), "read", staticmethod(read) if isinstance(
-        type(fmt).__dict__.get("read"), staticmethod) else lambda self, text, source=None, **kw: read(text, source, **kw))
+    is_static = isinstance(type(fmt).__dict__.get("read"), staticmethod)
+    monkeypatch.setattr(type(fmt), "read", staticmethod(read) if is_static
+                        else lambda self, text, source=None, **kw: read(text, source, **kw))
     out = tmp_path / "out"
     summary = run_batch(source, out, "ru", translator=pseudo, progress=False)
     assert summary.translated == 2 and summary.failed == 1

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 
 def _env() -> dict[str, str]:
-    return dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return dict(os.environ, HF_HUB_OFFLINE="1",
+                PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 def test_bench_translate_quick_runs_the_careful_loop_and_kztranslate(tmp_path):

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from samples import CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 EXAMPLE = ROOT / "examples" / "article.kk.txt"
 # The CLI keeps a translation memory by default; keep the tests' one out of the user's cache.
 MEMORY = Path(tempfile.mkdtemp(prefix="kzt-cli-")) / "memory.sqlite"
 
 
 def kzt(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "KZTRANSLATE_TM": str(MEMORY), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HF_HUB_OFFLINE": "1", "KZTRANSLATE_TM": str(MEMORY),
+                **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "kztranslate", *args],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300,
@@ -121,8 +123,10 @@ def test_default_model_without_weights_exits_4_fast_and_writes_nothing(tmp_path)
 
 def test_names_table_overrides_the_rules(tmp_path):
     article = tmp_path / "a.kk.txt"
-    article.write_text(EXAMPLE.read_text(encoding="utf-8").replace("Дәурен Жақсылықов", "Қасым-Жомарт Тоқаев"), encoding="utf-8")
-    result = kzt("translate", str(article), "--to", "en", "--backend", "pseudo", "--names", str(ROOT / "examples" / "names.tsv"))
+    article.write_text(EXAMPLE.read_text(encoding="utf-8").replace("Дәурен Жақсылықов", "Қасым-Жомарт Тоқаев"),
+                       encoding="utf-8")
+    result = kzt("translate", str(article), "--to", "en", "--backend", "pseudo",
+                 "--names", str(ROOT / "examples" / "names.tsv"))
     assert result.returncode == 0, result.stderr
     assert "Kassym-Jomart Tokayev" in result.stdout.splitlines()
 
@@ -141,7 +145,8 @@ def test_a_real_model_directory_gives_the_same_structure(tmp_path, tiny_models, 
     seed = CORPUS / "seed-baq.kk.txt"
     if not seed.exists():
         pytest.skip("shared corpus not available")
-    result = kzt("translate", str(seed), "--to", "ru,en", "--backend", "transformers", "--model", str(tiny_models[family]),
+    result = kzt("translate", str(seed), "--to", "ru,en", "--backend", "transformers",
+                 "--model", str(tiny_models[family]),
                  "--beams", "1", "--max-new-tokens", "6", "--out-dir", str(tmp_path), "--no-memory")
     assert result.returncode == 0, result.stderr
     source = seed.read_text(encoding="utf-8").split("\n")

@@ -214,7 +214,7 @@ def test_an_article_brings_its_own_glossary_and_a_malformed_one_is_refused():
     assert variant.provenance.meta["glossary"]["name"] == "desk"
     document["meta"]["glossary"] = "see the desk's list"
     broken = get_format("json").read(json.dumps(document, ensure_ascii=False), source="a.json")
-    with pytest.raises(FormatError, match="meta.glossary"):
+    with pytest.raises(FormatError, match=r"meta\.glossary"):
         translator.translate(broken, to="ru")
 
 

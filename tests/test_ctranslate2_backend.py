@@ -14,16 +14,16 @@ import pytest
 pytest.importorskip("ctranslate2", reason="the ctranslate2 backend needs CTranslate2 (a core dependency)")
 pytest.importorskip("transformers")
 
-from kztranslate.cli import main  # noqa: E402
-from kztranslate.engine import Backend, Decoding, default_backend_name, load_backend  # noqa: E402
-from kztranslate.engine.base import MixedBatchBackend  # noqa: E402
-from kztranslate.engine import ctranslate2_backend as ct2_module  # noqa: E402
-from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, physical_cores  # noqa: E402
-from kztranslate.engine.hf_model import piece_scripts  # noqa: E402
-from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
-from kztranslate.errors import ModelUnavailableError, UsageError  # noqa: E402
+from kztranslate.cli import main
+from kztranslate.engine import Backend, Decoding, default_backend_name, load_backend
+from kztranslate.engine import ctranslate2_backend as ct2_module
+from kztranslate.engine.base import MixedBatchBackend
+from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, physical_cores
+from kztranslate.engine.hf_model import piece_scripts
+from kztranslate.engine.transformers_backend import TransformersBackend
+from kztranslate.errors import ModelUnavailableError, UsageError
+from samples import ENGLISH, KAZAKH
 
-from samples import ENGLISH, KAZAKH  # noqa: E402
 #: Directions each tiny model signals (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],
@@ -285,7 +285,8 @@ def test_a_model_is_converted_once_and_the_copy_reused(tiny_models, tmp_path, mo
     }
     monkeypatch.setattr(ct2_module, "_LOADED", {})  # as a new process would
     second = CTranslate2Backend(tiny_models["madlad"], decoding=GREEDY)
-    assert second.translate_batch(KAZAKH[:1], "kk", "ru")[0].text == first.translate_batch(KAZAKH[:1], "kk", "ru")[0].text
+    [again] = second.translate_batch(KAZAKH[:1], "kk", "ru")
+    assert again.text == first.translate_batch(KAZAKH[:1], "kk", "ru")[0].text
     assert len(conversions) == 1 and (converted / "model.bin").stat().st_mtime_ns == stamp
     # int8_float16 stores the same int8 weights: the same conversion
     assert CTranslate2Backend(tiny_models["madlad"], compute_type="int8_float16", device="cpu").ct2_dir == converted
@@ -330,7 +331,9 @@ def test_missing_default_model_offline_fails_fast_like_transformers(tmp_path, mo
         CTranslate2Backend(empty, cache_dir=tmp_path / "cache")
 
 
-def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_commit(tiny_models, tmp_path, monkeypatch):
+def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_commit(
+    tiny_models, tmp_path, monkeypatch
+):
     commit = "0123456789abcdef0123456789abcdef01234567"
     repo = tmp_path / "hub" / "models--facebook--m2m100_418M"
     shutil.copytree(tiny_models["m2m100"], repo / "snapshots" / commit)
@@ -340,7 +343,8 @@ def test_a_preset_in_the_hugging_face_cache_is_converted_under_its_hub_id_and_co
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     backend = CTranslate2Backend("m2m100_418M", decoding=Decoding(beams=1, max_new_tokens=4), cache_dir=tmp_path / "c")
     assert backend.ct2_dir == tmp_path / "c" / f"facebook--m2m100_418M@{commit}-int8"
-    assert backend.signature().to_dict()["model"] == "facebook/m2m100_418M" and backend.signature().to_dict()["model_revision"] == commit
+    assert backend.signature().to_dict()["model"] == "facebook/m2m100_418M"
+    assert backend.signature().to_dict()["model_revision"] == commit
     assert backend.translate_batch(KAZAKH[:1], "kk", "en")[0].meta["output_tokens"] == 4
 
 
@@ -408,9 +412,10 @@ def test_restricting_the_vocabulary_changes_only_outputs_that_leave_the_target_s
     untouched = touched = 0
     for family in ["nllb", "m2m100", "madlad", "marian-multi"]:
         for source, target in DIRECTIONS[family]:
-            make = (lambda **o: TransformersBackend(tiny_models[family], decoding=Decoding(beams=1, max_new_tokens=6),
-                                                     **o)) if backend_class == "transformers" else (
-                lambda **o: ct2(tiny_models[family], cache, Decoding(beams=1, max_new_tokens=6), **o))
+            make = (lambda family=family, **o: TransformersBackend(
+                tiny_models[family], decoding=Decoding(beams=1, max_new_tokens=6), **o)
+            ) if backend_class == "transformers" else (
+                lambda family=family, **o: ct2(tiny_models[family], cache, Decoding(beams=1, max_new_tokens=6), **o))
             free, restricted = make(), make(restrict_vocabulary=True)
             loaded = restricted._load()
             text = loaded.text
@@ -422,7 +427,8 @@ def test_restricting_the_vocabulary_changes_only_outputs_that_leave_the_target_s
             else:
                 targets = [target]
             allowed = text.target_vocabulary(targets, size)
-            assert restricted.signature().to_dict()["vocabulary"] == "target script" and "vocabulary" not in free.signature().to_dict()
+            assert restricted.signature().to_dict()["vocabulary"] == "target script"
+            assert "vocabulary" not in free.signature().to_dict()
             for sentence in texts_for(source)[:3]:
                 free_ids = _output_ids(free, sentence, source, target)
                 restricted_ids = _output_ids(restricted, sentence, source, target)

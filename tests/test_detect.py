@@ -15,7 +15,10 @@ from kztranslate import formats  # noqa: E402
 from kztranslate.document import Article, Block  # noqa: E402
 from kztranslate.errors import FormatError  # noqa: E402
 from kztranslate.formats import (  # noqa: E402
-    available_formats, detect_format, read_article, write_article,
+    available_formats,
+    detect_format,
+    read_article,
+    write_article,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -103,7 +106,8 @@ def test_third_party_format_through_entry_points(tmp_path, monkeypatch):
     article = read_article(tmp_path / "story.cms")
     assert article.headline == "Астанада жаңа мектеп" and article.blocks[1].text == "Бүгін мектеп ашылды."
     article.blocks[1].text = "Сегодня открылась школа."
-    assert write_article(article, tmp_path / "story.ru.cms") == "TITLE: Астанада жаңа мектеп\nСегодня открылась школа.\n"
+    written = write_article(article, tmp_path / "story.ru.cms")
+    assert written == "TITLE: Астанада жаңа мектеп\nСегодня открылась школа.\n"
     assert (tmp_path / "story.ru.cms").read_text(encoding="utf-8").endswith("школа.\n")
 
 

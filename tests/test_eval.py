@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import argparse
+import importlib
 import json
 
 import pytest
@@ -48,7 +48,8 @@ def expected_scores(pairs):
 
 
 def test_json_scores_match_sacrebleu_called_directly(tsv, capsys):
-    code, out = run_eval(["--test-set", str(tsv), "--from", "kk", "--to", "en", "--backend", "pseudo", "--json"], capsys)
+    code, out = run_eval(["--test-set", str(tsv), "--from", "kk", "--to", "en", "--backend", "pseudo", "--json"],
+                         capsys)
     assert code == 0
     result = json.loads(out)
     chrf, bleu, chrf_signature = expected_scores(PAIRS)

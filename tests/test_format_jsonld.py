@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from _format_variants import fake_variant
 from kztranslate.errors import FormatError
 from kztranslate.formats.jsonld import JsonLdFormat, to_jsonld
 from kztranslate.formats.markdown import MarkdownFormat
-
-from _format_variants import fake_variant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

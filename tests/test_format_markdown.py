@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
-import importlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _format_variants import fake_variant
 from kztranslate.document import InlineCode
 from kztranslate.errors import FormatError
 from kztranslate.formats.markdown import MarkdownFormat
-
-from _format_variants import fake_variant
+from samples import CORPUS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 @pytest.fixture(scope="module")

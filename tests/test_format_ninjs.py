@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from _format_variants import fake_variant
 from kztranslate.errors import FormatError
 from kztranslate.formats.ninjs import NinjsFormat
-
-from _format_variants import fake_variant
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ninjs"
 
@@ -154,7 +153,8 @@ def test_every_text_field_is_translated_by_its_kind_and_counts_never_go_stale():
         "associations": [{"name": "photo", "type": "picture", "uri": "urn:photo:1",
                           "headlines": [{"value": "Мектеп ғимараты"}],
                           "descriptions": [{"role": "caption", "value": "Жаңа мектеп ғимараты, Астана."}],
-                          "associations": [{"name": "credit", "uri": "urn:x", "headlines": [{"value": "Сурет авторы"}]}]}],
+                          "associations": [{"name": "credit", "uri": "urn:x",
+                                            "headlines": [{"value": "Сурет авторы"}]}]}],
     }
     fmt = get_format("ninjs")
     text = json.dumps(item, ensure_ascii=False, indent=2)

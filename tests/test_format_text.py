@@ -16,9 +16,8 @@ from kztranslate.formats import get_format
 from kztranslate.formats.text import TextFormat
 from kztranslate.latin import to_latin
 from kztranslate.localize import format_count, localize_furniture, render_dateline
+from samples import CORPUS
 
-CORPUS = next((p / "shared" / "corpus" for p in Path(__file__).resolve().parents[2:4]
-               if (p / "shared" / "corpus").is_dir()), Path(__file__).resolve().parents[2] / "shared" / "corpus")
 FMT = TextFormat()
 
 # Our own sample articles (written for these tests).

@@ -118,7 +118,8 @@ def test_a_page_without_a_charset_declaration_gets_one_in_its_variants():
     '"headline": "Жаңа мектеп", "datePublished": "2019-11-27T10:03:00+05:00"}</script>',
 ])
 def test_the_publication_date_is_found_wherever_the_page_states_it(where):
-    page = f"<html><head><title>Жаңа мектеп</title></head><body>{where}<p>Елордада жаңа мектеп ашылды.</p></body></html>"
+    page = (f"<html><head><title>Жаңа мектеп</title></head><body>{where}"
+            "<p>Елордада жаңа мектеп ашылды.</p></body></html>")
     article = HTML.read(page)
     assert article.published is not None
     assert (article.published.year, article.published.month, article.published.day) == (2019, 11, 27)
@@ -232,7 +233,8 @@ def test_a_property_named_twice_is_refused_with_both_places(fmt):
 
 
 def test_html_elements_lxml_cannot_rebuild_survive_translation():
-    page = '<html><body><p>Бүгін <strқ< class="x">қалада</strқ<> жаңа <a href="/a" a:b:c="1">мектеп</a> ашылды.</p></body></html>'
+    page = ('<html><body><p>Бүгін <strқ< class="x">қалада</strқ<> жаңа <a href="/a" a:b:c="1">мектеп</a> ашылды.</p>'
+            '</body></html>')
     html = get_format("html")
     article = html.read(page, language="kk")
     variant = kzt.Translator("pseudo", memory=None).translate(article, ["ru"])["ru"]

@@ -10,7 +10,11 @@ from kztranslate.errors import FormatError
 from kztranslate.glossary import Glossary, GlossaryEntry
 from kztranslate.protect import restore
 
-TSV = "kk\tru\ten\tkeep\tnote\nАстана\tАстана\tAstana\t\tcapital\nәкім\tаким\takim\t\t\nҚР\tРК\tRK\t\t\nKaspi.kz\t\t\tyes\tbrand\n"
+TSV = ("kk\tru\ten\tkeep\tnote\n"
+       "Астана\tАстана\tAstana\t\tcapital\n"
+       "әкім\tаким\takim\t\t\n"
+       "ҚР\tРК\tRK\t\t\n"
+       "Kaspi.kz\t\t\tyes\tbrand\n")
 
 
 @pytest.fixture()
@@ -25,7 +29,9 @@ def run(glossary, text, source="kk", target="en"):
     return encoded, spans, restore(encoded, spans)[0]
 
 
-@pytest.mark.parametrize("word", ["Астана", "Астанада", "Астананың", "Астанаға", "Астанадағы", "Астанадан", "Астанамен"])
+@pytest.mark.parametrize(
+    "word", ["Астана", "Астанада", "Астананың", "Астанаға", "Астанадағы", "Астанадан", "Астанамен"]
+)
 def test_kazakh_endings_match_the_stem(glossary, word):
     encoded, spans, restored = run(glossary, f"Ол {word} болды.")
     assert encoded == "Ол [[1]] болды."
@@ -43,7 +49,7 @@ def test_capitalized_term_does_not_match_lower_case_and_words_do_not_match_insid
 
 
 def test_short_terms_take_endings_only_after_a_hyphen(glossary):
-    encoded, _, restored = run(glossary, "ҚР-да ҚРда", target="ru")
+    _encoded, _, restored = run(glossary, "ҚР-да ҚРда", target="ru")
     assert restored == "РК ҚРда"
 
 
@@ -57,7 +63,7 @@ def test_pairs_without_a_target_term_are_skipped(glossary):
 
 
 def test_markers_and_placeholders_are_left_alone(glossary):
-    encoded, spans = glossary.apply("<1>Астанада</1> [[1]]", "kk", "en", first=2)
+    encoded, _spans = glossary.apply("<1>Астанада</1> [[1]]", "kk", "en", first=2)
     assert encoded == "<1>[[2]]</1> [[1]]"
 
 
@@ -73,7 +79,8 @@ def test_csv_source_target_and_yaml(tmp_path):
     assert g.apply("Мәжілісте", "kk", "en")[1][0].output == "Mazhilis"
     assert g.apply("Мәжілісте", "kk", "ru") == ("Мәжілісте", [])
     yaml_file = tmp_path / "terms.yaml"
-    yaml_file.write_text("entries:\n  - {kk: Ақорда, ru: Акорда, en: Akorda}\n  - {kk: BAQ.KZ, translate: no}\n", encoding="utf-8")
+    yaml_file.write_text("entries:\n  - {kk: Ақорда, ru: Акорда, en: Akorda}\n  - {kk: BAQ.KZ, translate: no}\n",
+                         encoding="utf-8")
     y = Glossary.load(yaml_file)
     assert restore(*y.apply("Ақордада BAQ.KZ", "kk", "ru"))[0] == "Акорда BAQ.KZ"
 

@@ -92,7 +92,7 @@ def test_empty_code_at_the_end_of_a_span_keeps_its_parent():
     outside = [InlineCode(1, "b", 0, 1), InlineCode(2, "br", 1, 1)]
     assert encode("x", inside) == "<1>x<2/></1>"
     assert encode("x", outside) == "<1>x</1><2/>"
-    text, codes, _ = decode("<1>y<2/></1>", inside, "x")
+    _text, codes, _ = decode("<1>y<2/></1>", inside, "x")
     assert parents(codes) == [None, 0] and codes[1].meta == {"parent": 1}
 
 
@@ -140,7 +140,8 @@ def flatten(nodes):
 
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["drop", "swap", "dup", "script", "invent", "text"]), st.integers(0, 50), st.integers(0, 50)),
+    st.tuples(st.sampled_from(["drop", "swap", "dup", "script", "invent", "text"]),
+              st.integers(0, 50), st.integers(0, 50)),
     max_size=6,
 )
 

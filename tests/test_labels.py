@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+
 import pytest
 
 from kztranslate.errors import UsageError
@@ -79,7 +80,8 @@ def test_label_block_goes_before_the_byline_and_share_trailer(pipeline):
     article.blocks += [Block("byline", "Нұргүл Қалиева"), Block("share", "Бөлісу:")]
     variant = pipeline.Translator(FakeBackend(), label=True).translate(article, "en")["en"]
     label, byline, share = variant.blocks[-3:]
-    assert (label.role, label.text, label.meta["label"]) == ("other", "Machine-translated from Kazakh", MACHINE_TRANSLATION)
+    assert (label.role, label.text, label.meta["label"]) == (
+        "other", "Machine-translated from Kazakh", MACHINE_TRANSLATION)
     assert (byline.role, share.role) == ("byline", "share")
     assert not label.translatable
     # findings still point at their blocks

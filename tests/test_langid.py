@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from pathlib import Path
 
 import pytest
 
+from doubles import BaseFakeBackend
+from kztranslate.engine.base import Decoding, Translation
 from kztranslate.langid import detect_language, detect_sentences, split_attribution
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from samples import CORPUS
 
 # Our own Russian sentences (the corpus has no Russian text), news-like, some with a Kazakh name.
 RUSSIAN = [
@@ -104,7 +104,8 @@ KAZAKH_ARTICLE = [
 OUTPUTS = {
     ("kk", "en", "Әкім жаңа мектепті аралады"): "The akim visited the new school",
     ("kk", "en", "Әкім жаңа мектепті аралады."): "The akim visited the new school.",
-    ("ru", "en", "«Мы сделаем всё возможное для жителей города»"): "“We will do everything possible for the city’s residents”",
+    ("ru", "en", "«Мы сделаем всё возможное для жителей города»"):
+        "“We will do everything possible for the city’s residents”",
     ("kk", "en", ", - деді ол."): ", he said.",
     ("kk", "ru", "Әкім жаңа мектепті аралады"): "Аким посетил новую школу",
     ("kk", "ru", "Әкім жаңа мектепті аралады."): "Аким посетил новую школу.",
@@ -112,30 +113,20 @@ OUTPUTS = {
 }
 
 
-class PairBackend:
+class PairBackend(BaseFakeBackend):
     """Answers by (source, target, text): a segment sent from the wrong language finds no answer."""
 
     name = "pair-fake"
+    model = "pair"
+    decoding = Decoding(beams=1)
 
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, str]] = []
+    def answer(self, text, source, target):
+        return Translation(OUTPUTS[(source, target, text)])
 
-    def signature(self):
-        return {"backend": self.name, "model": "pair", "model_revision": None, "decoding": {"beams": 1}}
-
-    def supports(self, source, target):
-        return source != target
-
-    max_input_tokens = 512
-
-    def count_tokens(self, text, language):
-        return len(text.split())
-
-    def translate_batch(self, texts, source, target):
-        from kztranslate.engine.base import Translation
-
-        self.requests.extend((source, target, t) for t in texts)
-        return [Translation(OUTPUTS[(source, target, t)]) for t in texts]
+    @property
+    def requests(self) -> list[tuple[str, str, str]]:
+        """Every text asked for, as ``(source, target, text)``."""
+        return [(source, target, text) for texts, source, target in self.calls for text in texts]
 
 
 def test_russian_quote_kept_verbatim_in_russian_and_translated_from_russian_in_english(pipeline):

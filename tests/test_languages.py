@@ -138,7 +138,7 @@ def test_parse_targets_canonical_deduplicated_in_order(to, targets):
 
 @pytest.mark.parametrize("to", ["", " , ", [], ["", " "]])
 def test_no_target_is_a_usage_error_saying_how_to_give_one(to):
-    with pytest.raises(UsageError, match="no target language given; use e.g. --to ru,en"):
+    with pytest.raises(UsageError, match=r"no target language given; use e\.g\. --to ru,en"):
         parse_targets(to)
     assert parse_targets(to, required=False) == []
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from kztranslate.latin import CYRILLIC_TO_LATIN, to_cyrillic, to_latin
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from samples import CORPUS
 
 # The table plus the 2021 alphabet and our loanword rules (module docstring): lower, Title, CAPS.
 TABLE = [

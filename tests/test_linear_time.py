@@ -8,7 +8,7 @@ over the limit is measured again at twice the size before the test fails.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

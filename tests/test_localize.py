@@ -15,14 +15,14 @@ from kztranslate.localize import (
     is_furniture,
     is_site_name,
     is_weekday,
-    localize_site_name,
-    split_site_label,
-    split_site_suffix,
     localize_furniture,
+    localize_site_name,
     parse_count,
     parse_dateline,
     render_dateline,
     split_counter,
+    split_site_label,
+    split_site_suffix,
 )
 
 MOMENT = datetime(2019, 11, 27, 10, 3)
@@ -75,10 +75,11 @@ def test_numeric_datelines(text, published, has_time, separator):
     assert found.end == len(text)
 
 
-def test_comma_before_year_is_recorded():
-    assert parse_dateline("November 27, 2019").style.comma_before_year
-    assert not parse_dateline("November 27 2019").style.comma_before_year
-    assert parse_dateline("November 27 2019").published == datetime(2019, 11, 27)
+@pytest.mark.parametrize("text", ["November 27, 2019", "November 27 2019", "27 Қараша, 2019", "27 Қараша 2019"])
+def test_a_comma_before_the_year_is_part_of_the_date(text):
+    found = parse_dateline(text)
+    assert found is not None and found.published == datetime(2019, 11, 27)
+    assert (found.start, found.end) == (0, len(text))
 
 
 def test_end_leaves_room_for_a_counter_and_a_prefix():

@@ -173,7 +173,8 @@ def test_clear_by_model_keeps_post_edits_and_other_models():
 def test_clear_by_pair_includes_its_post_edits():
     memory = filled(TranslationMemory(":memory:"))
     assert memory.clear(pair="kk-ru") == 5
-    assert memory.stats()["by_pair"] == {"kk-en": {"entries": 2, "post_edits": 0}, "ru-kk": {"entries": 0, "post_edits": 1}}
+    assert memory.stats()["by_pair"] == {"kk-en": {"entries": 2, "post_edits": 0},
+                                         "ru-kk": {"entries": 0, "post_edits": 1}}
     assert memory.clear(model="tiny-nllb", pair=("kk", "en")) == 2
     assert memory.clear() == 1
     assert memory.stats()["entries"] == memory.stats()["post_edits"] == memory.stats()["profiles"] == 0
@@ -235,7 +236,8 @@ def test_a_tmx_from_another_tool_is_imported_as_post_edits(tmp_path):
       <tuv xml:lang="ru-RU"><seg>Погода будет тёплой.</seg></tuv>
       <tuv xml:lang="en-US"><seg>The weather will be warm.</seg></tuv>
       <tuv xml:lang="de-DE"><seg>Das Wetter wird warm.</seg></tuv></tu>
-  <tu srclang="ru-RU"><tuv xml:lang="ru-RU"><seg>Цена выросла.</seg></tuv><tuv xml:lang="kk-KZ"><seg>Бағасы өсті.</seg></tuv></tu>
+  <tu srclang="ru-RU"><tuv xml:lang="ru-RU"><seg>Цена выросла.</seg></tuv>
+      <tuv xml:lang="kk-KZ"><seg>Бағасы өсті.</seg></tuv></tu>
 </body></tmx>""",
         encoding="utf-8",
     )

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-for _module in ("segmentation", "localize", "names", "latin"):
-    pytest.importorskip(
-        f"kztranslate.{_module}",
-        reason=f"kztranslate.{_module} (language layer, another branch) is needed by the pipeline",
-    )
-
-from doubles import CountingBackend  # noqa: E402
-from kztranslate.document import Article, Block  # noqa: E402
-from kztranslate.engine.memory import TranslationMemory  # noqa: E402
-from kztranslate.pipeline import Translator  # noqa: E402
-from kztranslate.segmentation import split_sentences  # noqa: E402
+from doubles import CountingBackend
+from kztranslate.document import Article, Block
+from kztranslate.engine.memory import TranslationMemory
+from kztranslate.pipeline import Translator
+from kztranslate.segmentation import split_sentences
 
 PARAGRAPHS = [
     "Астанада жаңа мектеп ашылды. Мектеп үш жүз оқушыға арналған.",

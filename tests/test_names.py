@@ -152,7 +152,7 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         NameTable.load(tmp_path / "missing.tsv")
     (tmp_path / "names.json").write_text("[]", encoding="utf-8")
-    with pytest.raises(InputError, match=".csv"):
+    with pytest.raises(InputError, match=r"\.csv"):
         NameTable.load(tmp_path / "names.json")
     (tmp_path / "empty.csv").write_text("kk,ru\n", encoding="utf-8")
     with pytest.raises(InputError, match="no entries"):

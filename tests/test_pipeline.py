@@ -9,8 +9,8 @@ import pytest
 import kztranslate as kzt
 from kztranslate.engine.pseudo import PseudoBackend
 from kztranslate.formats import get_format
+from samples import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article.kk.txt"
 
 
@@ -114,7 +114,8 @@ def test_one_bad_article_does_not_sink_the_batch():
 
 def test_long_sentence_is_split_to_fit_and_nothing_is_lost():
     backend = RecordingPseudo(limit=6)
-    article = kzt.Article("kk", [kzt.Block("paragraph", "Бір екі үш, төрт бес алты, жеті сегіз тоғыз, он он бір он екі.")])
+    article = kzt.Article(
+        "kk", [kzt.Block("paragraph", "Бір екі үш, төрт бес алты, жеті сегіз тоғыз, он он бір он екі.")])
     variant = kzt.Translator(backend).translate(article, to="ru")["ru"]
     sent = [t for _, _, texts in backend.batches for t in texts]
     assert len(sent) > 1 and all(backend.count_tokens(t, "kk") <= 6 for t in sent)
@@ -131,7 +132,8 @@ def test_truncated_output_is_flagged_not_hidden():
 
 def test_kazakh_latin_target_needs_no_model():
     backend = RecordingPseudo()
-    article = kzt.Article("kk", [kzt.Block("headline", "Қазақстан және Ақмола"), kzt.Block("byline", "Нұргүл Қалиева", meta={"names": ["Нұргүл Қалиева"]})])
+    article = kzt.Article("kk", [kzt.Block("headline", "Қазақстан және Ақмола"),
+                                 kzt.Block("byline", "Нұргүл Қалиева", meta={"names": ["Нұргүл Қалиева"]})])
     variant = kzt.Translator(backend).translate(article, to="kk-Latn")["kk-Latn"]
     assert backend.batches == []
     assert variant.headline == "Qazaqstan jäne Aqmola"
@@ -153,7 +155,8 @@ def test_pseudo_translation_is_not_reported_as_untranslated_but_other_checks_run
 
     class NumberDropping(RecordingPseudo):
         def translate_batch(self, texts, source, target):
-            return [kzt.Translation(t.text.replace("100", "10")) for t in super().translate_batch(texts, source, target)]
+            translated = super().translate_batch(texts, source, target)
+            return [kzt.Translation(t.text.replace("100", "10")) for t in translated]
 
     variant = kzt.Translator(NumberDropping()).translate(article, to="en")["en"]
     assert [f.code for f in variant.qa] == ["number-mismatch"]

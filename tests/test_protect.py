@@ -14,7 +14,8 @@ CASES = [
     ("handle", "Арнамыз: @baq_kz, жазылыңыз.", "@baq_kz"),
     ("hashtag", "Тақырып #Астана2024 бойынша.", "#Астана2024"),
     ("hashtag", "Тег #ҚазақстанЖаңалықтары қойылды.", "#ҚазақстанЖаңалықтары"),
-    ("brand", "«International Fund Global Success of People» қоры құрылды.", "International Fund Global Success of People"),
+    ("brand", "«International Fund Global Success of People» қоры құрылды.",
+     "International Fund Global Success of People"),
     ("brand", "Kaspi.kz арқылы төледі.", "Kaspi.kz"),
     ("brand", "Ол iPhone-ды сатып алды.", "iPhone"),
     ("literal", "Мәтінде [[7]] деген жазу бар.", "[[7]]"),
@@ -58,7 +59,7 @@ def test_inline_markers_and_escapes_are_not_touched():
 
 
 def test_model_that_drops_repeats_or_invents_placeholders():
-    encoded, spans = protect("Сайт: https://a.kz және iPhone туралы.", "kk")
+    _encoded, spans = protect("Сайт: https://a.kz және iPhone туралы.", "kk")
     text, problems = restore("About [[2]] and [[2]] [[9]] on the site.", spans)
     assert text.count("iPhone") == 1 and text.count("https://a.kz") == 1 and "[[" not in text
     assert [p.code for p in problems] == ["placeholder-duplicated", "placeholder-invented", "placeholder-lost"]

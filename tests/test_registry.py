@@ -52,7 +52,8 @@ def test_presets_are_complete_and_consistent():
 ])
 def test_preset_table(name, hub_id, family, license, pairs):
     preset = PRESETS[name]
-    assert (preset.hub_id, preset.family, preset.license, set(preset.language_pairs)) == (hub_id, family, license, pairs)
+    assert (preset.hub_id, preset.family, preset.license, set(preset.language_pairs)) == (
+        hub_id, family, license, pairs)
     assert preset.revision is None
 
 
@@ -117,7 +118,7 @@ def test_one_direction_local_models_trust_the_caller(tmp_path):
 
 
 def test_unusable_directories(tmp_path):
-    with pytest.raises(ModelUnavailableError, match="config.json is missing"):
+    with pytest.raises(ModelUnavailableError, match=r"config\.json is missing"):
         resolve_model(tmp_path)
     with pytest.raises(UsageError, match="cannot tell which model family") as caught:
         resolve_model(_model_dir(tmp_path, "gpt2"))
@@ -160,6 +161,7 @@ def test_models_list_json(capsys):
 
 def test_other_hub_ids_are_resolved_once_their_files_are_found():
     resolved = resolve_model("someone/their-model")
-    assert (resolved.hub_id, resolved.family, resolved.preset, resolved.path) == ("someone/their-model", None, None, None)
+    assert (resolved.hub_id, resolved.family, resolved.preset, resolved.path) == (
+        "someone/their-model", None, None, None)
     with pytest.raises(UsageError, match="not a preset, a Hub id"):
         resolve_model("no such model/at all")

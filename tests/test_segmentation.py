@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kztranslate.errors import UsageError
 from kztranslate.segmentation import split_long, split_sentences
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from samples import CORPUS
 
 CASES = [
-    # pysbd's failures (shared/pitfalls.md): initials with Kazakh capitals, "ж." after a year
+    # where pysbd fails: initials with Kazakh capitals, "ж." after a year
     ("kk", ["Қ. Тоқаев Астанаға келді. ", "Ол 2019 ж. 27 қарашада сөйледі."]),
     ("kk", ["Қ.Тоқаев пен Ә.Н. Назарбаев кездесті. ", "Н.Ә. Назарбаев сөз сөйледі."]),
     ("kk", ["Ғ. Мүсірепов атындағы театр. ", "Ұ. Есенова мен Ү. Серікова келді."]),

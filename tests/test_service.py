@@ -3,8 +3,8 @@ for concurrency, restarts and bad requests."""
 
 from __future__ import annotations
 
-import importlib
 import asyncio
+import importlib
 import json
 import os
 import signal
@@ -25,9 +25,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from kztranslate.formats import get_format  # noqa: E402
 from kztranslate.config import TranslatorConfig  # noqa: E402
 from kztranslate.service import ServiceSettings, create_app  # noqa: E402
+from samples import CORPUS  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ENV = {**os.environ, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"}
 
 
@@ -128,7 +128,8 @@ def test_job_in_process_and_models_health_metrics(client):
 
 
 def test_cors_preflight_and_openapi_schema(client):
-    r = client.options("/v1/translate", headers={"Origin": "https://cms.example", "Access-Control-Request-Method": "POST",
+    r = client.options("/v1/translate", headers={"Origin": "https://cms.example",
+                                                 "Access-Control-Request-Method": "POST",
                                                  "Access-Control-Request-Headers": "authorization,content-type"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://cms.example"
     assert "access-control-allow-origin" not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
@@ -138,7 +139,8 @@ def test_cors_preflight_and_openapi_schema(client):
     translate = spec["paths"]["/v1/translate"]["post"]
     assert translate["security"] and set(spec["components"]["securitySchemes"]) == {"bearerAuth", "apiKeyHeader"}
     for status in ("400", "401", "413", "422", "429"):
-        assert translate["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+        schema = translate["responses"][status]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith("/ErrorResponse")
     assert spec["paths"]["/v1/jobs/{job_id}"]["get"]["responses"]["200"]
     operations = {op["operationId"]: op for ops in spec["paths"].values() for op in ops.values()
                   if not op["operationId"].startswith(("libretranslate_", "deepl_"))}  # (test_compat_clients.py)
@@ -207,7 +209,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.start_timeout = 30.0  # seconds until /readyz answers 200 (a real model loads slower)
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kztranslate", "serve", "--backend", "pseudo", "--port", str(self.port),
              "--db", str(self.db), "--log-level", "warning", *self.extra],
@@ -461,7 +463,8 @@ def test_translation_memory_hits_reach_the_metrics(tmp_path):
         # second pass: the two machine-translated sentences are memory hits now
         again = c.post("/v1/translate", json={"article": article(1), "to": "ru"})
         assert again.status_code == 200
-        assert again.json()["variants"]["ru"]["document"]["blocks"][1]["text"].startswith("Сегодня присутствовал 1 человек.")
+        blocks = again.json()["variants"]["ru"]["document"]["blocks"]
+        assert blocks[1]["text"].startswith("Сегодня присутствовал 1 человек.")
         # an article with nothing for the model leaves the scheduler alone: nothing is counted twice
         empty = {"language": "kk", "blocks": [{"role": "paragraph", "text": "2019"}]}
         assert c.post("/v1/translate", json={"article": empty, "to": "ru"}).status_code == 200

@@ -35,12 +35,12 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"server-{self.port}.log"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kztranslate", "serve", "--backend", "pseudo", "--port", str(self.port),
-             "--db", str(tmp / "service.sqlite"), "--no-auth", "--log-level", "info", *extra],
-            env=ENV, stdout=(log := open(self.log, "wb")), stderr=subprocess.STDOUT,  # uvicorn's access log: stdout
-        )
-        log.close()
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "kztranslate", "serve", "--backend", "pseudo", "--port", str(self.port),
+                 "--db", str(tmp / "service.sqlite"), "--no-auth", "--log-level", "info", *extra],
+                env=ENV, stdout=log, stderr=subprocess.STDOUT,  # uvicorn's access log: stdout
+            )
         deadline = time.monotonic() + 60
         while True:
             assert self.proc.poll() is None, self.log.read_text()
@@ -109,7 +109,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_it_is_all_read(server):
                 if not more:
                     break
                 answer += more
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), answer[:300]
@@ -181,7 +181,8 @@ def test_a_request_past_its_time_budget_gets_a_503_and_the_server_goes_on(tmp_pa
 HOSTILE_BODIES = {
     "nested-article": '{"article": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + ', "to": ["ru"]}',
     "lone-surrogate": '{"content": "\\ud800 Сәлем", "format": "text", "to": ["ru"], "from": "kk"}',
-    "nul-and-controls": '{"content": "Сәлем\\u0000\\u0007\\u001b[31m әлем", "format": "html", "to": ["ru"], "from": "kk"}',
+    "nul-and-controls": '{"content": "Сәлем\\u0000\\u0007\\u001b[31m әлем", "format": "html", "to": ["ru"], '
+                        '"from": "kk"}',
     "long-line": json.dumps({"content": "a@" * 50_000, "format": "markdown", "to": ["ru"], "from": "kk"}),
     "nested-html": json.dumps({"content": "<div>" * 20000 + "Сәлем" + "</div>" * 20000, "format": "html",
                                "to": ["ru"], "from": "kk"}),
@@ -202,7 +203,6 @@ def test_bad_input_is_never_a_500(server, name):
 
 def test_the_shared_backend_keeps_the_backends_capabilities_and_serializes_its_calls():
     from doubles import CountingBackend
-
     from kztranslate.engine.base import Backend, MixedBatchBackend, Redecodable
     from kztranslate.engine.pseudo import PseudoBackend
     from kztranslate.service.batcher import _SharedBackend
@@ -215,7 +215,8 @@ def test_the_shared_backend_keeps_the_backends_capabilities_and_serializes_its_c
         assert isinstance(shared, MixedBatchBackend) == isinstance(backend, MixedBatchBackend)
         assert shared.translate_batch(["Сәлем"], "kk", "ru") == backend.translate_batch(["Сәлем"], "kk", "ru")
         seen = []
-        worker = threading.Thread(target=lambda: seen.append(shared.count_tokens("бір екі", "kk")))
+        worker = threading.Thread(target=lambda seen=seen, shared=shared: seen.append(
+            shared.count_tokens("бір екі", "kk")))
         with lock:  # another lane holds the model: the call waits
             worker.start()
             worker.join(0.2)

@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("schemathesis")
 
-from test_service_hardening import ENV, Server  # noqa: E402
+from test_service_hardening import ENV, Server
 
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
 

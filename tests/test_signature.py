@@ -80,7 +80,8 @@ def test_volatile_settings_never_split_the_key_and_output_settings_always_do():
         BackendSignature(NLLB.backend, "other", NLLB.revision, NLLB.decoding, NLLB.extra),
         BackendSignature(NLLB.backend, NLLB.model, None, NLLB.decoding, NLLB.extra),
         BackendSignature(NLLB.backend, NLLB.model, NLLB.revision, Decoding(beams=5), NLLB.extra),
-        BackendSignature(NLLB.backend, NLLB.model, NLLB.revision, NLLB.decoding, {**NLLB.extra, "compute_type": "float16"}),
+        BackendSignature(NLLB.backend, NLLB.model, NLLB.revision, NLLB.decoding,
+                         {**NLLB.extra, "compute_type": "float16"}),
     ]
     assert len({s.fingerprint() for s in changed} | {base}) == len(changed) + 1
 
@@ -161,7 +162,8 @@ def test_format_short_names_and_context_before_the_version():
     assert short["b"] == "ctranslate2" and short["beam"] == "4" and short["rev"] == NLLB.revision
     assert len(NLLB.format(short=True)) < len(NLLB.format())
     nested = dict(NLLB.extra["target_vocabulary"], size=4)
-    other = BackendSignature(NLLB.backend, NLLB.model, NLLB.revision, NLLB.decoding, {**NLLB.extra, "target_vocabulary": nested})
+    other = BackendSignature(NLLB.backend, NLLB.model, NLLB.revision, NLLB.decoding,
+                             {**NLLB.extra, "target_vocabulary": nested})
     assert parse_stamp(other.format())["target_vocabulary"] != long["target_vocabulary"]
 
 

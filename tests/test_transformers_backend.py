@@ -17,9 +17,9 @@ from kztranslate.errors import ModelUnavailableError, UsageError
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from kztranslate.engine.transformers_backend import TransformersBackend  # noqa: E402
+from kztranslate.engine.transformers_backend import TransformersBackend
+from samples import ENGLISH, KAZAKH
 
-from samples import ENGLISH, KAZAKH  # noqa: E402
 #: A direction each tiny model can signal (the OPUS-MT style model only knows target tokens).
 DIRECTIONS = {"nllb": ("kk", "ru"), "m2m100": ("kk", "ru"), "madlad": ("kk", "ru"), "marian-multi": ("en", "kk")}
 LANGUAGE_TOKEN = re.compile(r"[a-z]{3}_[A-Z][a-z]{3}|__[a-z]{2,3}__|<2[a-z]+>|>>\w+<<")
@@ -248,7 +248,8 @@ def test_with_decoding_shares_the_model_and_changes_only_the_settings(tiny_model
     backend = TransformersBackend(tiny_models["madlad"], decoding=Decoding(beams=1, max_new_tokens=4))
     stronger = backend.with_decoding(Decoding(beams=3, max_new_tokens=6, no_repeat_ngram_size=3))
     assert stronger._load() is backend._load()
-    assert backend.signature().to_dict()["decoding"]["beams"] == 1 and stronger.signature().to_dict()["decoding"]["beams"] == 3
+    assert backend.signature().to_dict()["decoding"]["beams"] == 1
+    assert stronger.signature().to_dict()["decoding"]["beams"] == 3
     assert {k: v for k, v in stronger.signature().to_dict().items() if k != "decoding"} == {
         k: v for k, v in backend.signature().to_dict().items() if k != "decoding"
     }
@@ -352,7 +353,8 @@ def test_a_hub_id_that_is_no_preset_is_found_in_the_cache_and_detected(tiny_mode
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     backend = TransformersBackend("someone/tiny-madlad", decoding=Decoding(beams=1, max_new_tokens=3))
     assert backend.family.name == "madlad"
-    assert backend.signature().to_dict()["model"] == "someone/tiny-madlad" and backend.signature().to_dict()["model_revision"] == commit
+    assert backend.signature().to_dict()["model"] == "someone/tiny-madlad"
+    assert backend.signature().to_dict()["model_revision"] == commit
     assert backend.supports("ru", "kk")
     with pytest.raises(ModelUnavailableError, match=r"someone/other-model.*models--someone--other-model"):
         TransformersBackend("someone/other-model")
@@ -367,7 +369,7 @@ def test_generation_failures_become_backend_errors(tiny_models, monkeypatch):
         raise RuntimeError("CUDA out of memory")
 
     monkeypatch.setattr(backend._load().model, "generate", out_of_memory)
-    with pytest.raises(BackendError, match="failed on a batch of 1 segment.*out of memory") as caught:
+    with pytest.raises(BackendError, match=r"failed on a batch of 1 segment.*out of memory") as caught:
         backend.translate_batch(KAZAKH[:1], "kk", "ru")
     assert isinstance(caught.value.__cause__, RuntimeError) and caught.value.exit_code == 4
 

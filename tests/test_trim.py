@@ -13,18 +13,17 @@ import pytest
 pytest.importorskip("ctranslate2", reason="trimming converts with CTranslate2 (a core dependency)")
 pytest.importorskip("transformers")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from kztranslate.cli import main  # noqa: E402
-from kztranslate.engine import Decoding  # noqa: E402
-from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_checkpoint  # noqa: E402
-from kztranslate.engine.hf_model import ModelText  # noqa: E402
-from kztranslate.engine.memory import memory_signature  # noqa: E402
-from kztranslate.engine.registry import FAMILIES, PRESETS  # noqa: E402
-from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages  # noqa: E402
-from kztranslate.errors import UsageError  # noqa: E402
-
-from samples import ENGLISH, KAZAKH  # noqa: E402
+from kztranslate.cli import main
+from kztranslate.engine import Decoding
+from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_checkpoint
+from kztranslate.engine.hf_model import ModelText
+from kztranslate.engine.memory import memory_signature
+from kztranslate.engine.registry import FAMILIES, PRESETS
+from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages
+from kztranslate.errors import UsageError
+from samples import CORPUS, ENGLISH, KAZAKH
 
 DIRECTIONS = {
     "nllb": [("kk", "ru"), ("kk", "en")],
@@ -32,7 +31,6 @@ DIRECTIONS = {
     "madlad": [("kk", "ru"), ("kk", "en")],
     "marian-multi": [("en", "kk"), ("en", "ru")],
 }
-SHARED_CORPUS = Path("/work/shared/corpus")
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +159,7 @@ def test_greedy_output_is_the_full_models_whenever_it_uses_only_kept_pieces(tiny
 
 
 def test_the_encoder_keeps_the_full_source_vocabulary(tiny_models, conversions):
-    for family, entry in conversions.items():
+    for entry in conversions.values():
         trimmed = Path(entry["halved"])
         full_vocabulary = json.loads((Path(entry["full"]) / "shared_vocabulary.json").read_text())
         assert json.loads((trimmed / "source_vocabulary.json").read_text()) == full_vocabulary
@@ -196,8 +194,8 @@ def test_the_kept_list_holds_alphabets_markers_specials_and_target_codes(family,
         tokenizer.convert_tokens_to_ids(FAMILIES[family].target_prefix(t).strip()) for t in ("kk", "ru", "en")}
     assert not (others & kept), "another language's code was kept"
     assert others or family != "m2m100"  # M2M100's tokenizer knows 100 languages: 97 codes dropped
-    assert [c["name"] for c in trim.corpus][:2] == ["kztranslate.testing.SAMPLE_TEXT",
-                                                     next(c["name"] for c in trim.corpus if c["name"].startswith("babel"))]
+    babel = next(c["name"] for c in trim.corpus if c["name"].startswith("babel"))
+    assert [c["name"] for c in trim.corpus][:2] == ["kztranslate.testing.SAMPLE_TEXT", babel]
     assert all(c["lines"] > 0 and len(c["sha256"]) == 64 for c in trim.corpus)
 
 
@@ -235,13 +233,13 @@ def test_a_corpus_adds_its_pieces_and_is_recorded(tiny_models, tmp_path):
         kept_target_ids(text, ["kk"], config["vocab_size"], 2, [corpus])
 
 
-@pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="the shared news corpus is not on this machine")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared news corpus is not on this machine")
 def test_the_shared_news_corpus_is_covered(tiny_models):
     model = tiny_models["nllb"]
     config = json.loads((model / "config.json").read_text())
     text = ModelText.load(FAMILIES["nllb"], model, "nllb")
-    trim = kept_target_ids(text, ["kk", "ru", "en"], config["vocab_size"], 2, [SHARED_CORPUS])
-    seed = (SHARED_CORPUS / "seed-baq.kk.txt").read_text(encoding="utf-8")
+    trim = kept_target_ids(text, ["kk", "ru", "en"], config["vocab_size"], 2, [CORPUS])
+    seed = (CORPUS / "seed-baq.kk.txt").read_text(encoding="utf-8")
     assert set(text.tokenizer(seed, add_special_tokens=False)["input_ids"]) <= set(trim.ids)
 
 
@@ -261,7 +259,8 @@ def test_the_kept_list_is_recorded_and_keys_the_memory(tiny_models, conversions,
     signature = trimmed.signature().to_dict()
     assert signature["target_vocabulary"]["sha256"] == entry["trim"].digest
     assert "target_vocabulary" not in full.signature().to_dict()
-    keys = {json.dumps(memory_signature(b.signature().to_dict()), sort_keys=True) for b in (full, trimmed, halved_backend)}
+    keys = {json.dumps(memory_signature(b.signature().to_dict()), sort_keys=True)
+            for b in (full, trimmed, halved_backend)}
     assert len(keys) == 3  # a trimmed model never reads what the full one (or another list) wrote
 
 

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 import argparse
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from _format_variants import fake_variant
 from kztranslate.document import Article, Block
 from kztranslate.errors import FormatError, MergeError
 from kztranslate.formats.markdown import MarkdownFormat
 from kztranslate.formats.xliff import XLIFF_NS, export, import_
-
-from _format_variants import fake_variant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NS = {"x": XLIFF_NS, "mda": "urn:oasis:names:tc:xliff:metadata:2.0"}
@@ -46,7 +45,8 @@ def test_export_structure(pair):
     data = {d.get("id"): d.text for d in paragraph.findall("x:originalData/x:data", NS)}
     assert data[pcs[1].get("dataRefEnd")] == '](https://example.kz/мектеп "Мектеп туралы")'
     code = root.find(".//x:unit[@id='b9']/x:segment/x:target/x:ph", NS)
-    assert code is not None and code.get("dataRef") in {d.get("id") for d in root.findall(".//x:unit[@id='b9']//x:data", NS)}
+    data_ids = {d.get("id") for d in root.findall(".//x:unit[@id='b9']//x:data", NS)}
+    assert code is not None and code.get("dataRef") in data_ids
 
 
 def test_unedited_import_changes_nothing(pair):
@@ -208,7 +208,7 @@ XLIFF2_WITH_RANGES = """<?xml version="1.0" encoding="UTF-8"?>
     </unit>
   </file>
 </xliff>
-"""
+"""  # noqa: E501
 
 
 def test_a_translate_no_range_and_unit_are_kept_and_the_rest_translated():

@@ -89,7 +89,8 @@ _ORGANIZATION_WORDS = frozenset(w.casefold() for w in (
 _NAME_PARTICLES = frozenset({"van", "von", "de", "da", "di", "du", "del", "della", "der", "den", "la", "le", "bin",
                              "ibn", "al", "el", "dos", "das", "zu", "ten", "ter"})
 _LETTERS = "A-Za-z" + CYRILLIC_LETTERS + "À-ÖØ-öø-ÿĀ-ž"
-_URL = r"(?:https?://|www\.)[^\s<>\"«»()]+|[" + _LETTERS + r"0-9\-]+(?:\.[" + _LETTERS + r"0-9\-]+)*\.(?:kz|қаз|ru|com|org|net|de|uk|info|news|tv|media)\b(?:/[^\s()]*)?"
+_URL = (r"(?:https?://|www\.)[^\s<>\"«»()]+|[" + _LETTERS + r"0-9\-]+(?:\.[" + _LETTERS + r"0-9\-]+)*"
+        r"\.(?:kz|қаз|ru|com|org|net|de|uk|info|news|tv|media)\b(?:/[^\s()]*)?")
 _TOKENS = re.compile(
     rf"(?P<url>{_URL})"
     r"|(?P<sep>\s*[,;/|·•()\[\]{}]\s*|\s+[-–—]\s+|\s*&\s*)"

@@ -43,6 +43,8 @@ class KZTranslateError(Exception):
     """Base class of kztranslate's errors."""
 
     exit_code = 1
+    #: True for an unexpected failure (a bug) rather than bad input: the faces say so.
+    internal = False
     detail: str | None = None
     """Technical detail behind the message (a library's raw error text); the faces show it only
     when asked (``--verbose``), so the message itself stays one or two short lines."""
@@ -195,5 +197,5 @@ def _map(exc: BaseException, source: str | None, writing: bool) -> KZTranslateEr
         return InputError("the input is too large to process in the memory available; split it into smaller "
                           "files", source=source)
     unexpected = KZTranslateError(f"{source + ': ' if source else ''}unexpected {type(exc).__name__}: {exc}")
-    unexpected.internal = True  # type: ignore[attr-defined] - a bug, not bad input: the faces say so
+    unexpected.internal = True
     return unexpected

@@ -54,7 +54,6 @@ _GERMAN_WORD = re.compile(
     r"(?:stein|mann|berg|burg|feld|hardt|hausen|meier|meyer|rich)$"
 )
 _ROMANCE_WORD = re.compile(r"(?:gli|gn|cc|zz|[cg]h[ei])")
-_PARTICLES = frozenset({"van", "von", "de", "da", "di", "du", "del", "della", "der", "den", "la", "le", "dos", "das"})
 _SHORT_U_BEFORE = frozenset({"ck", "nt", "st", "nn", "mp", "nc", "ng", "tt", "ff", "bb", "dd"})
 _DIGRAPHS = frozenset({"th", "sh", "ch", "ph", "gh", "wh"})
 _LETTER_RUN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

@@ -25,10 +25,11 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import FormatError, InputError, UsageError
 from .inline import TOKEN, escape
@@ -206,7 +207,7 @@ def _cased(output: str, occurrence: str, term: str) -> str:
 
 
 def _yaml_rows(text: str, source: str) -> list[dict[str, Any]]:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs installed
 
     try:
         data = yaml.safe_load(text)
@@ -237,9 +238,7 @@ def _entry(row: dict[str, Any], source: str, number: int) -> GlossaryEntry | Non
             terms[key] = value
         elif key in ("source_language", "target_language"):
             pair[key == "target_language"] = normalize_language(value) if value else None
-        elif key in ("keep", "dnt"):
-            keep = keep or value.lower() in _TRUE
-        elif key == "type":
+        elif key in ("keep", "dnt", "type"):
             keep = keep or value.lower() in _TRUE
         elif key == "translate":
             keep = keep or value.lower() in _FALSE
@@ -256,8 +255,10 @@ def _entry(row: dict[str, Any], source: str, number: int) -> GlossaryEntry | Non
                 f"no term columns; name them after languages ({', '.join(LANGUAGES)}) or source/target",
                 source=source, line=number)
         return None
-    both = pair[0] is not None and pair[1] is not None
-    return GlossaryEntry(terms, keep, (base_language(pair[0]), base_language(pair[1])) if both else None, note, meta)
+    source_language, target_language = pair
+    languages = (base_language(source_language), base_language(target_language)) \
+        if source_language is not None and target_language is not None else None
+    return GlossaryEntry(terms, keep, languages, note, meta)
 
 
 def _is_language(key: str) -> bool:

@@ -135,27 +135,28 @@ def house_case(name: str, printed: str, target: str) -> str:
 _LANGUAGES = ("kk", "ru", "en")
 # Letters of any script (Kazakh, Russian, Latin with diacritics): \w without digits and underscore.
 _WORD = r"[^\W\d_]+"
-_TIME = r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+(?:(?:сағат|sağat|в|at)\s+)?)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+_TIME = (r"(?P<tsep>,\s*|\s*[|•·]\s*|\s+[-–—/]\s+|\s+(?:(?:сағат|sağat|в|at)\s+)?)"
+         r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?")
 _YEAR_SUFFIX = r"(?:\s?(?:ж|г)\.)?"
 _DATE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 27 Қараша 2019, 10:03 · 27 ноября 2019 г. 10:03 · 27 Nov. 2019
     "dmy": re.compile(
-        rf"(?<![\w.])(?P<day>\d{{1,2}})(?:\s+|-)(?P<month>{_WORD})\.?(?P<ycomma>,?)\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}"
+        rf"(?<![\w.])(?P<day>\d{{1,2}})(?:\s+|-)(?P<month>{_WORD})\.?,?\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}"
         rf"(?:{_TIME})?(?![\w:])"
     ),
     # 10:03, 27 қараша 2019 (time first)
     "tdmy": re.compile(
         rf"(?<![\w.:])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?P<tsep>\s*[,|•·]?\s+)(?P<day>\d{{1,2}})(?:\s+|-)"
-        rf"(?P<month>{_WORD})\.?(?P<ycomma>,?)\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}(?![\w:])"
+        rf"(?P<month>{_WORD})\.?,?\s+(?P<year>\d{{4}}){_YEAR_SUFFIX}(?![\w:])"
     ),
     # 2019 жылғы 27 қараша, 10:03 · 2019 жылы 27 қарашада (Kazakh year first; a case ending on the month)
     "ydm": re.compile(
         rf"(?<![\w.])(?P<year>\d{{4}})\s+(?:жылғы|жылы|ж\.)\s+(?P<day>\d{{1,2}})(?:\s+|-)"
-        rf"(?P<month>[^\W\d_]+?)(?:да|де|та|те)?(?P<ycomma>)(?:{_TIME})?(?![\w:])"
+        rf"(?P<month>[^\W\d_]+?)(?:да|де|та|те)?(?:{_TIME})?(?![\w:])"
     ),
     # November 27, 2019, 10:03
     "mdy": re.compile(
-        rf"(?<![\w.])(?P<month>{_WORD})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?P<ycomma>,?)\s+(?P<year>\d{{4}})"
+        rf"(?<![\w.])(?P<month>{_WORD})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
         rf"(?:{_TIME})?(?![\w:])"
     ),
     # 06.07.2021 · 06/07/2021 · 20.03.2026, 20:50
@@ -183,8 +184,6 @@ class DateStyle:
     """Language of the month word (``kk``, ``ru``, ``en``, ``kk-Latn``); None when numeric."""
     month_case: str | None = None
     """Case of the month word: ``lower``, ``capitalized`` or ``upper``; None when numeric."""
-    comma_before_year: bool = False
-    """Whether a comma stands before the year ("November 27, 2019", "27 Қараша, 2019")."""
     separator: str | None = None
     """Separator of a numeric date: ``.``, ``/`` or ``-``; None for a month word."""
 
@@ -324,7 +323,6 @@ def _dateline_from_match(order: str, match: re.Match[str]) -> Dateline | None:
             order="dmy" if order in ("tdmy", "ydm") else order,
             month_language=language,
             month_case=_case_of(groups["month"]),
-            comma_before_year=bool(groups["ycomma"]),
         )
     has_time = groups.get("hour") is not None
     try:
@@ -415,7 +413,6 @@ def _recase_month(text: str, month: int, locale: str, case: str) -> str:
 
 _GROUPED = re.compile(r"\d{1,3}(?:(?P<group>[ \u00a0\u202f\u2009,.'’])\d{3})(?:(?P=group)\d{3})*")
 _DIGITS = re.compile(r"\d+")
-_FIRST_DIGIT = re.compile(r"\d")
 # Eye glyphs some sites print before the view count ("👁 3457", "👁️3457").
 _EYES = ("👁\ufe0f", "👁", "👀")
 # The longest view count we read as exact (a longer digit run is not a counter).
@@ -442,11 +439,10 @@ def split_counter(text: str) -> tuple[str, str, str, str, str] | None:
     word may be glued to the number ("views312"). None when ``text`` is not a counter.
 
     Runs in linear time: the number is the first digit run, the rest is checked with string operations."""
-    first = _FIRST_DIGIT.search(text)
-    if first is None:
+    digits = _DIGITS.search(text)
+    if digits is None:
         return None
-    at = first.start()
-    digits = _DIGITS.match(text, at)
+    at = digits.start()
     grouped = _GROUPED.match(text, at)
     number = grouped if grouped is not None and grouped.end() > digits.end() else digits
     if parse_count(number.group()) is None or at > _MAX_COUNTER_CHARS or len(text) - number.end() > _MAX_COUNTER_CHARS:
@@ -512,10 +508,16 @@ _LEAD = re.compile(rf"[\s{re.escape(_LEAD_CHARS)}]*")
 _TRAIL = re.compile(rf"[\s{re.escape(_TRAIL_CHARS)}]*")
 
 
+def _run_end(pattern: re.Pattern[str], text: str, at: int = 0) -> int:
+    """Where the run of ``pattern`` (one that may match empty) starting at ``at`` ends."""
+    match = pattern.match(text, at)
+    return match.end() if match is not None else at
+
+
 def _edges(text: str) -> tuple[str, str, str]:
     """``text`` as (leading bullets and space, core, trailing punctuation and space), in linear time."""
-    lead = _LEAD.match(text).end()
-    trail = _TRAIL.match(text[::-1]).end()
+    lead = _run_end(_LEAD, text)
+    trail = _run_end(_TRAIL, text[::-1])
     if lead + trail >= len(text):
         return text, "", ""
     return text[:lead], text[lead: len(text) - trail], text[len(text) - trail:]
@@ -546,13 +548,15 @@ def localize_furniture(text: str, source: str | None, target: str) -> str | None
     if concept is not None:
         return lead + _rendered(concept, core, target) + trail
     counted = _COUNTED.fullmatch(core)
-    if counted is not None and _furniture(counted["word"]) is not None:
-        word = _rendered(_furniture(counted["word"]), counted["word"], target)
+    counted_concept = _furniture(counted["word"]) if counted is not None else None
+    if counted is not None and counted_concept is not None:
+        word = _rendered(counted_concept, counted["word"], target)
         return lead + counted["number"] + counted["space"] + word + trail
     contact = _contact_label(text)
     if contact is not None:
         label, value = contact
-        return localize_furniture(label, source, target) + value
+        # the label is contact furniture (_contact_label checked it), so it is localized
+        return (localize_furniture(label, source, target) or label) + value
     if is_site_name(text):
         return localize_site_name(text, target)
     return None
@@ -582,14 +586,14 @@ def _contact_label(text: str) -> tuple[str, str] | None:
 def _label_at_start(text: str) -> tuple[str, str] | None:
     """``text`` split after a label of 1–4 words and its colon (``"Фото: Ақорда"`` → ``("Фото: ",
     "Ақорда")``), or None; linear: only the first characters are looked at."""
-    colon = text.find(":", 0, _MAX_LABEL_CHARS + _SPACE.match(text).end())
+    colon = text.find(":", 0, _MAX_LABEL_CHARS + _run_end(_SPACE, text))
     if colon <= 0:
         return None
     label = text[:colon].strip()
     words = label.replace("-", " ").split()
     if not 1 <= len(words) <= 4 or not all(w.rstrip(".").isalpha() for w in words):
         return None
-    value_at = _SPACE.match(text, colon + 1).end()
+    value_at = _run_end(_SPACE, text, colon + 1)
     if value_at == colon + 1 or value_at == len(text):  # "12:30" (no space after the colon), "Фото:" alone
         return None
     return text[:value_at], text[value_at:]

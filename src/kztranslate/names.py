@@ -122,8 +122,8 @@ def kazakh_to_russian(name: str) -> str:
 def romanize(name: str) -> str:
     """A Kazakh or Russian name in Latin letters as English-language Kazakh media write it
     (passport style, from the Russian form): ``Нұргүл Қалиева → Nurgul Kaliyeva``."""
-    return _WORD.sub(lambda m: _romanize_word(kazakh_to_russian(m.group()), KAZAKH_LETTER.search(m.group()) is not None),
-                     name)
+    return _WORD.sub(
+        lambda m: _romanize_word(kazakh_to_russian(m.group()), KAZAKH_LETTER.search(m.group()) is not None), name)
 
 
 def _romanize_word(name: str, kazakh: bool) -> str:
@@ -169,7 +169,7 @@ def _english_word(word: str, kazakh: bool) -> str:
 
 
 def _english_letters(lower: str, i: int, kazakh: bool) -> tuple[str, int]:
-    if lower.startswith("ss", i) and 0 < i and lower[i - 1] in _EN_VOWELS and lower[i + 2:i + 3] in _EN_VOWELS:
+    if lower.startswith("ss", i) and i > 0 and lower[i - 1] in _EN_VOWELS and lower[i + 2:i + 3] in _EN_VOWELS:
         return "с", 2  # Kassym → Касым: passports double an intervocalic с
     for spelling, cyrillic in _EN_DIGRAPHS:
         if lower.startswith(spelling, i):
@@ -327,7 +327,8 @@ class NameTable:
     _words: dict[tuple[str, str, str], str] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.entries = [{normalize_language(k): v.strip() for k, v in e.items() if v and v.strip()} for e in self.entries]
+        self.entries = [{normalize_language(k): v.strip() for k, v in e.items() if v and v.strip()}
+                        for e in self.entries]
         for number, entry in enumerate(self.entries):
             for language, written in entry.items():
                 self._names.setdefault((language, _key(written)), number)
@@ -421,7 +422,7 @@ def _delimited_rows(text: str, source: str, delimiter: str) -> list[tuple[int, d
 
 
 def _yaml_rows(text: str, source: str) -> list[tuple[int, dict[str, str]]]:
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs installed
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -445,7 +446,8 @@ def _yaml_rows(text: str, source: str) -> list[tuple[int, dict[str, str]]]:
         row: dict[str, str] = {}
         for key, value in item.value:
             if not isinstance(value, yaml.ScalarNode):
-                raise FormatError(f"the name for {key.value!r} must be text", source=source, line=value.start_mark.line + 1)
+                raise FormatError(f"the name for {key.value!r} must be text", source=source,
+                                  line=value.start_mark.line + 1)
             row[_language_of(str(key.value), source, key.start_mark.line + 1)] = str(value.value)
         rows.append((line, row))
     return rows

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .document import Article, Block, Finding, InlineCode, Provenance
 from .errors import FormatError, UsageError
@@ -112,6 +113,7 @@ def prepare_texts(
     prepared: list[PreparedText] = []
     ignore = frozenset(ignore_tags)
     for index, (text, letters) in enumerate(zip(texts, plain)):
+        language: str | None
         if given is not None:
             language, detected = given, False
         else:
@@ -233,7 +235,7 @@ class _XmlState:
 
 
 def _xml_article(text: str, language: str, split: str, ignore: frozenset[str], index: int) -> tuple[Article, Any]:
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False, strip_cdata=True)
     try:
@@ -314,4 +316,5 @@ def _write_xml(variant: Article, state: _XmlState) -> str:
             last = element
 
     build(root, tree(block.text, block.inline))
-    return escape(root.text or "") + "".join(etree.tostring(child, encoding="unicode", with_tail=True) for child in root)
+    return escape(root.text or "") + "".join(etree.tostring(child, encoding="unicode", with_tail=True)
+                                             for child in root)

@@ -61,13 +61,6 @@ _NUMBER_PATTERNS: list[tuple[str, str]] = [
 _BRAND = ("brand", rf"(?<![{_LETTERS}0-9])(?:{_LATIN_WORD})(?: (?:{_LATIN_WORD}))*(?![{_LETTERS}0-9])")
 
 
-def _compile(numbers: bool, latin_names: bool) -> re.Pattern[str]:
-    chosen = _PATTERNS + (_NUMBER_PATTERNS if numbers else []) + ([_BRAND] if latin_names else [])
-    return re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in chosen))
-
-
-_COMPILED = {(n, b): _compile(n, b) for n in (False, True) for b in (False, True)}
-
 _AT = re.compile("@")
 # What a text must hold for a kind of span to be possible in it: patterns that cannot match are left
 # out of the alternation, which the regex engine would otherwise try at every character.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 __all__ = ["TINY_FAMILIES", "SAMPLE_TEXT", "build_tiny_model"]
 
@@ -122,7 +123,9 @@ def build_tiny_model(family: str, outdir: str | Path, *, seed: int = 0) -> Path:
     return outdir
 
 
-def _train_sentencepiece(model_type: str, **ids: int) -> bytes:
+def _train_sentencepiece(model_type: str, **options: Any) -> bytes:
+    """A sentencepiece model trained on :data:`SAMPLE_TEXT`; ``options`` are trainer options (special ids,
+    user-defined symbols)."""
     import sentencepiece
 
     buffer = io.BytesIO()
@@ -135,9 +138,16 @@ def _train_sentencepiece(model_type: str, **ids: int) -> bytes:
         character_coverage=1.0,
         normalization_rule_name="identity",
         minloglevel=2,
-        **ids,
+        **options,
     )
     return buffer.getvalue()
+
+
+def _extract(extractor: Any, model_type: Any) -> dict[str, Any]:
+    """The tokenizer keywords (``vocab``, ``merges``, ``additional_special_tokens``) a
+    ``SentencePieceExtractor`` gives: transformers 5 returns a dict although it annotates a tuple."""
+    extracted: dict[str, Any] = extractor.extract(model_type)
+    return extracted
 
 
 def _m2m100_config(vocab_size: int):
@@ -161,7 +171,7 @@ def _build_nllb(outdir: Path):
     spm_file.write_bytes(_train_sentencepiece("bpe", bos_id=0, pad_id=1, eos_id=2, unk_id=3))
     # transformers 5 NLLB tokenizers are tokenizers-backed BPE: give them the vocabulary and merges
     # (passing the .model as vocab_file maps every word to <unk>).
-    extracted = SentencePieceExtractor(str(spm_file)).extract(BPE)
+    extracted = _extract(SentencePieceExtractor(str(spm_file)), BPE)
     tokenizer = NllbTokenizer(
         vocab=extracted["vocab"],
         merges=extracted["merges"],
@@ -198,13 +208,15 @@ def _build_madlad(outdir: Path):
     spm_file.write_bytes(_train_sentencepiece(
         "unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, user_defined_symbols=["<2kk>", "<2ru>", "<2en>"]
     ))
-    extracted = SentencePieceExtractor(str(spm_file)).extract(Unigram)
+    extracted = _extract(SentencePieceExtractor(str(spm_file)), Unigram)
     user_symbols = [t for t in extracted["additional_special_tokens"] if not t.special]
     tokenizer = T5Tokenizer(vocab=extracted["vocab"], extra_ids=0, additional_special_tokens=user_symbols)
     spm_file.unlink()
+    # decoder_start_token_id is no declared field of T5Config: it reaches the base config as a keyword
+    undeclared: dict[str, Any] = {"decoder_start_token_id": 0}
     config = T5Config(
         vocab_size=len(tokenizer), d_model=_D_MODEL, d_kv=_D_MODEL // _HEADS, d_ff=_FFN, num_layers=_LAYERS,
-        num_decoder_layers=_LAYERS, num_heads=_HEADS, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        num_decoder_layers=_LAYERS, num_heads=_HEADS, pad_token_id=0, eos_token_id=1, **undeclared,
     )
     return T5ForConditionalGeneration(config).eval(), tokenizer
 

@@ -89,9 +89,8 @@ def model_inputs():
     """``model_inputs(path)`` → (article, {target: variant}, texts sent to the model), translated in-process
     with a recording backend (``tests/doubles.CountingBackend``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from doubles import CountingBackend
-
     import kztranslate as kzt
+    from doubles import CountingBackend
 
     cache: dict[Path, tuple] = {}
 

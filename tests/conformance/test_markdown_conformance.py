@@ -25,11 +25,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from _markdown_xliff_helpers import PSEUDO_MARK, corpus, kzt, listed_in_sources
 from kztranslate.formats.markdown import MarkdownFormat
 from kztranslate.langid import detect_language
 from kztranslate.languages import base_language
-
-from _markdown_xliff_helpers import PSEUDO_MARK, corpus, kzt, listed_in_sources
 
 FILES = corpus("markdown")
 TARGETS = ("ru", "en", "kk")
@@ -150,9 +149,8 @@ def test_every_target_is_written_or_explained(translated, path):
 
 @pytest.mark.parametrize("path", FILES, ids=ids)
 def test_nothing_protected_reaches_the_model(path):
-    from doubles import CountingBackend
-
     import kztranslate as kzt_api
+    from doubles import CountingBackend
 
     text = path.read_text(encoding="utf-8")
     article = FORMAT.read(text, source=str(path))

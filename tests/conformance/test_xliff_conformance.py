@@ -27,10 +27,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from _markdown_xliff_helpers import corpus, kzt, listed_in_sources
 from kztranslate.formats import detect_format
 from kztranslate.formats.xliff import XliffFormat
-
-from _markdown_xliff_helpers import corpus, kzt, listed_in_sources
 
 FILES = corpus("xliff")
 FORMAT = XliffFormat()
@@ -235,9 +234,8 @@ def test_apart_from_targets_and_states_the_file_is_unchanged(runs, copy):
 
 @pytest.mark.parametrize("copy", COPIES, ids=ids)
 def test_nothing_inside_a_kept_element_reaches_the_model(copy):
-    from doubles import CountingBackend
-
     import kztranslate as kzt_api
+    from doubles import CountingBackend
     from kztranslate.formats.xliff import retranslate_targets
 
     article = FORMAT.read(copy[2])

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from json.decoder import scanstring
+from itertools import pairwise
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public in the module, absent from typeshed
 from typing import Any
 
 from ..errors import FormatError
@@ -48,6 +49,12 @@ class _Spans:
         self.member: dict[Path, int] = {}
 
 
+def _skip_space(text: str, at: int) -> int:
+    """The first position from ``at`` on that is not JSON whitespace."""
+    match = _WS.match(text, at)
+    return match.end() if match is not None else at
+
+
 def _position(text: str, at: int) -> tuple[int, int]:
     line = text.count("\n", 0, at) + 1
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
@@ -64,7 +71,7 @@ def parse_json(text: str, source: str | None = None, *, offset: int = 0) -> tupl
     Raises :class:`FormatError` (with line and column) for malformed JSON, nesting deeper than
     :data:`MAX_DEPTH` and strings holding lone surrogates."""
     spans = _Spans()
-    at = _WS.match(text, offset).end()
+    at = _skip_space(text, offset)
     # a stack of open containers: [container, path, start, key_pending]
     stack: list[list[Any]] = []
     result: Any = None
@@ -96,10 +103,10 @@ def parse_json(text: str, source: str | None = None, *, offset: int = 0) -> tupl
                     raise _fail(text, at, "expecting a property name in double quotes", source)
                 key_start = at
                 key, at = string(at)
-                at = _WS.match(text, at).end()
+                at = _skip_space(text, at)
                 if text[at:at + 1] != ":":
                     raise _fail(text, at, "expecting ':' after a property name", source)
-                at = _WS.match(text, at + 1).end()
+                at = _skip_space(text, at + 1)
                 if key in frame[0]:
                     # two values for one name: which one counts is up to each reader, and both cannot be kept
                     first = _position(text, spans.member[frame[1] + (key,)])
@@ -118,7 +125,7 @@ def parse_json(text: str, source: str | None = None, *, offset: int = 0) -> tupl
                     raise _fail(text, at, f"nested deeper than {MAX_DEPTH} levels; a news item never is — "
                                 "check the file", source)
                 container: Any = {} if char == "{" else []
-                at = _WS.match(text, at + 1).end()
+                at = _skip_space(text, at + 1)
                 stack.append([container, path, start, char == "{"])
                 if char == "[" and text[at:at + 1] == "]":
                     stack.pop()
@@ -151,10 +158,10 @@ def parse_json(text: str, source: str | None = None, *, offset: int = 0) -> tupl
                 frame[0][frame.pop()] = value
             else:
                 frame[0].append(value)
-            at = _WS.match(text, at).end()
+            at = _skip_space(text, at)
             closing = "}" if isinstance(frame[0], dict) else "]"
             if text[at:at + 1] == ",":
-                at = _WS.match(text, at + 1).end()
+                at = _skip_space(text, at + 1)
                 if isinstance(frame[0], dict):
                     frame[3] = True
                 break
@@ -184,7 +191,7 @@ def load_json(text: str, source: str | None) -> tuple[Any, dict[str, Any]]:
     data, spans = parse_json(body, source)
     end = spans.value[()][1]
     if body[end:].strip(" \t\r\n"):
-        raise _fail(body, _WS.match(body, end).end(), "extra data after the document", source)
+        raise _fail(body, _skip_space(body, end), "extra data after the document", source)
     indent = _INDENT.search(body)
     key_separator = _KEY_SEPARATOR.search(body)
     layout = {
@@ -298,7 +305,7 @@ class _Splicer:
             return self.spans.member[p] if members else self.spans.value[p][0]
 
         separators: dict[Any, str] = {}
-        for before, here in zip(paths, paths[1:]):
+        for before, here in pairwise(paths):
             separators[here[-1]] = self.source[self.spans.value[before][1]:begin(here)]
         closing = self.source[self.spans.value[paths[-1]][1]:end]
         if len(paths) > 1:

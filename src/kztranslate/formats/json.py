@@ -1,4 +1,4 @@
-"""The document JSON format (``shared/conventions.md``): the article model as it is."""
+"""The document JSON format (``docs/document-json.md``): the article model as it is."""
 
 from __future__ import annotations
 

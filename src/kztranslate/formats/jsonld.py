@@ -15,8 +15,9 @@ is published).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from ..document import Article, Block
 from ..errors import FormatError
@@ -110,9 +111,9 @@ def to_jsonld(article: Article, *, translations: Iterable[Article] = ()) -> dict
     if article.headline or "headline" in node:
         node["headline"] = article.headline
     for block in article.blocks:
-        key = block.meta.get("jsonld")
-        if key in ("alternativeHeadline", "description"):
-            node[key] = block.text
+        field = block.meta.get("jsonld")
+        if field in ("alternativeHeadline", "description"):
+            node[field] = block.text
     if "description" not in node and "alternativeHeadline" not in node:
         subheadlines = [b.text for b in article.blocks if b.role == "subheadline"]
         if subheadlines:

@@ -31,7 +31,7 @@ import string
 import unicodedata
 from typing import Any, ClassVar
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # no stubs installed
 
 from ..document import Article, Block, InlineCode
 from ..errors import FormatError, UsageError
@@ -55,7 +55,8 @@ _PAIRED = {"em": "em", "strong": "strong", "s": "s", "link": "a"}
 # Markdown syntax characters; '!' only at a piece's end, where a link's '[' may follow it.
 _ESCAPE = re.compile(r"([\\`*_\[\]<>~]|!\Z)|&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#+=>-])", re.M)
-_MARKERS_ONLY = re.compile("[ \t>]*(?:(?:[-+*]|\\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*(?:\ue000\\d+\ue001[ \t]*)*")
+_MARKERS_ONLY = re.compile(
+    "[ \t>]*(?:(?:[-+*]|\\d{1,9}[.)])[ \t]+)?(?:#{1,6}[ \t]+)?[ \t>]*(?:\ue000\\d+\ue001[ \t]*)*")
 _LEADING_SLOTS = re.compile("(?:\ue000\\d+\ue001[ \t]*\n?[ \t]*)*")
 _SLOT_AT_END = re.compile("\ue000\\d+\ue001\\Z")
 
@@ -156,7 +157,8 @@ class MarkdownFormat:
         # Placeholders opening or closing the content (a task or alert marker, a heading's {#id}, a
         # leading shortcode) stay where they are, outside the text: the layout keeps them.
         whole = content
-        lead = _LEADING_SLOTS.match(content).group()
+        leading = _LEADING_SLOTS.match(content)  # matches empty at worst
+        lead = leading.group() if leading is not None else ""
         trail = _trailing_slots(content, len(lead))
         if content[len(lead):trail].strip():
             content = content[len(lead):trail]
@@ -278,7 +280,8 @@ def _load_yaml(text: str, source: str | None) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         started = ""
         if exc.context and exc.context_mark and exc.problem_mark:  # e.g. a quote opened on another line
-            started = f" {exc.context} that starts at line {exc.context_mark.line + 2}, column {exc.context_mark.column + 1}"
+            started = (f" {exc.context} that starts at line {exc.context_mark.line + 2}, "
+                       f"column {exc.context_mark.column + 1}")
         raise FormatError(
             f"broken YAML front matter: {exc.problem or exc.context}{started}; "
             "fix the front matter between the '---' lines",
@@ -292,7 +295,8 @@ def _load_yaml(text: str, source: str | None) -> dict[str, Any]:
         node = _bad_scalar(text)
         raise FormatError(
             f"broken YAML front matter: {node.value if node else 'a value'!r} is not a valid "
-            f"{_YAML_KIND.get(node.tag, 'value') if node else 'value'} ({exc}); correct it, or quote it to keep it as text",
+            f"{_YAML_KIND.get(node.tag, 'value') if node else 'value'} ({exc}); "
+            "correct it, or quote it to keep it as text",
             source=source,
             line=node.start_mark.line + 2 if node else None,
             column=node.start_mark.column + 1 if node else None,
@@ -837,7 +841,8 @@ def _walk(children: list[Any], parts: list[str], codes: list[InlineCode]) -> Non
                 attrs["title"] = str(token.attrs["title"])
             # unlike HTML's <img>, a Markdown image encloses its alt text: not void
             code = InlineCode(len(codes) + 1, "img", at, at, attrs,
-                              meta={"open": "![", "close": _destination(attrs["src"], attrs.get("title")), "void": False})
+                              meta={"open": "![", "close": _destination(attrs["src"], attrs.get("title")),
+                                    "void": False})
             codes.append(code)
             inner: list[str] = []
             _walk_into(token.children or [], inner, codes, offset=at)

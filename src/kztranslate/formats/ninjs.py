@@ -109,7 +109,7 @@ def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta
     if isinstance(value, str):
         if _HEADLINE_KEY.match(key):
             return [Block("caption" if nested else "headline" if key in ("headline", "headline_main") or
-                          not prefix and key == "headline_simple" else "subheadline", value,
+                          (not prefix and key == "headline_simple") else "subheadline", value,
                           meta={"ninjs": {"path": path}})]
         if key in ("byline", "by"):
             return [Block("byline", value, meta={"ninjs": {"path": path}, "names": [value]})]
@@ -117,7 +117,8 @@ def _field_blocks(key: str, value: Any, lang: str, source: str | None, html_meta
             return [Block("other", value, meta={"ninjs": {"path": path}})]
         description = _DESCRIPTION_KEY.match(key)
         body = _BODY_KEY.match(key)
-        suffix = (description or body).group(1).lower() if (description or body) else None
+        found = description or body
+        suffix = found.group(1).lower() if found else None
         if suffix is None:
             return []
         if suffix in _MARKUP_SUFFIXES:

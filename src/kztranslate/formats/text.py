@@ -106,8 +106,8 @@ _TIME_FIRST = re.compile(r"\d{1,2}:\d{2} ")
 _HASHTAGS = re.compile(r"#[^\W_][\w-]*(?:[ ,]+#[^\W_][\w-]*)*")
 # Words of a subscription prompt, and what it asks to follow.
 _SUBSCRIBE = re.compile(r"жазылыңыз|жазылу|подпис|subscribe|follow us|қосылыңыз", re.IGNORECASE)
-_CHANNELS = re.compile(r"telegram|instagram|facebook|youtube|whatsapp|tiktok|арна|канал|channel|рассылк|newsletter|feed",
-                       re.IGNORECASE)
+_CHANNELS = re.compile(
+    r"telegram|instagram|facebook|youtube|whatsapp|tiktok|арна|канал|channel|рассылк|newsletter|feed", re.IGNORECASE)
 _LANGUAGE_SWITCH = frozenset(
     {"ру", "рус", "қаз", "қз", "каз", "kz", "ru", "en", "eng", "qaz", "qz", "中文", "ўз", "uz", "ق", "ز", "kaz", "kk"}
 )

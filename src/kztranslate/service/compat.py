@@ -23,7 +23,8 @@ from ..plaintext import PreparedText, TextResult, finish_text, prepare_texts
 from .articles import ApiError
 from .store import ApiKey
 
-__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts", "model_pairs", "NO_KEY"]
+__all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts",
+           "model_pairs", "NO_KEY"]
 
 #: The quota and glossary owner of requests made without a key (``serve --no-auth``).
 NO_KEY = ""
@@ -85,9 +86,9 @@ async def read_params(request: Request, body: bytes) -> Params:
         except (AssertionError, ImportError) as exc:  # starlette needs python-multipart for this
             raise Refusal("bad_request", "multipart bodies need the python-multipart package on the server; "
                           "send application/x-www-form-urlencoded or JSON") from exc
-        for name, value in form.multi_items():
-            if isinstance(value, str):
-                params.values.setdefault(name, []).append(value)
+        for name, field in form.multi_items():
+            if isinstance(field, str):  # an uploaded file is not a parameter
+                params.values.setdefault(name, []).append(field)
         return params
     try:
         text = body.decode("utf-8")

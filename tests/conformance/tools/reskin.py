@@ -119,9 +119,7 @@ class Reskinner:
 
     def ld_json(self, raw: str) -> str:
         def value(match: re.Match[str]) -> str:
-            body = re.sub(r"\\u[0-9a-fA-F]{4}|\\.", lambda m: m.group() if m.group().startswith("\\u") else m.group(),
-                          match.group(3))
-            pieces = re.split(r"(\\u[0-9a-fA-F]{4}|\\.)", body)
+            pieces = re.split(r"(\\u[0-9a-fA-F]{4}|\\.)", match.group(3))
             return match.group(1) + match.group(2) + "".join(
                 p if p.startswith("\\") else self.text(p) for p in pieces) + '"'
         keys = "|".join(_LD_KEYS)
@@ -150,7 +148,8 @@ class _Parser(HTMLParser):
         values = dict((k, v or "") for k, v in attrs)
         new = raw
         names = list(_TEXT_ATTRS)
-        if tag == "meta" and _TEXT_META.match(values.get("name") or values.get("property") or values.get("itemprop") or ""):
+        meta_name = values.get("name") or values.get("property") or values.get("itemprop") or ""
+        if tag == "meta" and _TEXT_META.match(meta_name):
             names.append("content")
         for name in names:
             new = re.sub(r'(\s' + re.escape(name) + r'\s*=\s*)("[^"]*"|\'[^\']*\')',
@@ -162,7 +161,8 @@ class _Parser(HTMLParser):
                              lambda m: m.group(1) + m.group(2) + self.set_language + m.group(2), new)
             if tag == "meta" and (values.get("property") or "").lower() == "og:locale":
                 region = {"ru": "ru_RU", "kk": "kk_KZ"}.get(self.set_language, self.set_language)
-                new = re.sub(r'(\scontent\s*=\s*)(["\'])[^"\']*\2', lambda m: m.group(1) + m.group(2) + region + m.group(2), new)
+                new = re.sub(r'(\scontent\s*=\s*)(["\'])[^"\']*\2',
+                             lambda m: m.group(1) + m.group(2) + region + m.group(2), new)
         if new != raw:
             self.edits.append((start, start + len(raw), new))
         self.cdata_kind = None
