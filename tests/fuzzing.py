@@ -28,9 +28,10 @@ import sys
 import time
 import traceback
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kztranslate import formats
 from kztranslate.errors import KZTranslateError
@@ -70,7 +71,7 @@ class Chooser(Protocol):
     def randint(self, low: int, high: int, /) -> int: ...
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 

@@ -22,12 +22,11 @@ import random
 import re
 from pathlib import Path
 
+import fuzzing
 import pytest
+from fuzzing import CRASHERS, FORMATS, check_document
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-import fuzzing
-from fuzzing import CRASHERS, FORMATS, check_document
 
 # Open failures in the format readers/writers, by (format, exception type, message pattern).
 KNOWN: list[tuple[str, str, str, str]] = []
@@ -66,7 +65,7 @@ def random_document(draw, format_name: str) -> str:
 def _check_tolerating_known(format_name: str, text: str) -> None:
     try:
         check_document(format_name, text)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if known(format_name, exc):
             assume(False)  # an open, recorded failure: its crasher replays it
         raise
