@@ -38,9 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="default largest request body per API key (default: 2 MiB)")
     p.add_argument("--request-timeout", type=float, default=120.0, metavar="SECONDS",
                    help="longest a request waits for its translation before a 503 answer (default: 120)")
-    p.add_argument("--heavy-lane", choices=["thread", "process"], default="thread",
-                   help="translate articles over 20,000 characters in a thread sharing the model (default) or in a "
-                   "worker process with its own copy of it (twice the memory; small requests stay fast)")
+    p.add_argument("--heavy-lane", choices=["auto", "thread", "process"], default="auto",
+                   help="translate articles over 20,000 characters in a thread sharing the model or in a worker "
+                   "process with its own copy of it (twice the memory; small requests stay fast); auto (default): "
+                   "a process started at the first such article when there are 2+ cores and the model is on the CPU")
     p.add_argument("--job-chunk-size", type=int, default=8, help="job articles committed together (default: 8)")
     p.add_argument("--job-lease", type=float, default=30.0,
                    help="seconds before a crashed server's unfinished job is taken over (default: 30)")

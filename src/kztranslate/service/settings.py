@@ -57,9 +57,10 @@ class ServiceSettings:
     heavy_article_chars: int = 20_000
     """Articles with more translatable characters than this go to a lane of their own, so a huge article
     does not hold up the small ones queued behind it."""
-    heavy_lane: str = "thread"
+    heavy_lane: str = "auto"
     """Where heavy articles are translated: ``thread`` (shares the loaded model) or ``process`` (a worker
     process with its own copy of the model: twice the memory, but its Python work never slows the small
-    requests down)."""
+    requests down); ``auto``: a process started at the first heavy article on a machine with two or more
+    cores and a CPU model, else a thread (``service.batcher.heavy_lane_kind``)."""
     job_article_delay: float = 0.0
     """For testing only: sleep this many seconds per job article, so a test can stop the server mid-job."""
