@@ -24,6 +24,7 @@ import hashlib
 import json
 import platform
 import random
+import signal
 import sys
 import time
 import traceback
@@ -187,19 +188,21 @@ def failure_kind(exc: BaseException) -> str:
 
 
 def campaign(format_name: str, examples: int, seed: int, *, log=None, save: bool = True,
-             progress_every: int = 5000, known=None) -> dict[str, Any]:
+             progress_every: int = 5000, known=None, seconds: float | None = None) -> dict[str, Any]:
     """Check ``examples`` generated inputs of the format; returns the counts: outcomes (refused /
     read / translated), ``crashes`` (exceptions outside the error tree), ``lost_texts``, ``known``
     (open failures ``known(exc)`` recognizes) and ``kinds`` (each new failure kind with one input,
     saved as a crasher when ``save``). Writes a progress line every ``progress_every`` inputs to
-    ``log``, so an interrupted run still tells how far it got."""
+    ``log``, so an interrupted run still tells how far it got. With ``seconds`` it stops after that
+    long (``stopped`` in the result); so does an interrupt (``KeyboardInterrupt``, SIGTERM from the
+    command line) after the input it is checking."""
     rng = random.Random(seed)
     counts: Counter = Counter()
     kinds: dict[str, str] = {}
     started = time.time()
 
     def line(final: bool) -> dict[str, Any]:
-        record = {"format": format_name, "seed": seed, "inputs": counts.total(),
+        record = {"format": format_name, "seed": seed, "inputs": counts.total() - counts["stopped"],
                   **counts, "kinds": kinds, "seconds": round(time.time() - started, 1), "final": final,
                   "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": _machine()}
         if log is not None:
@@ -207,20 +210,27 @@ def campaign(format_name: str, examples: int, seed: int, *, log=None, save: bool
             log.flush()
         return record
 
-    for number in range(1, examples + 1):
-        text = any_input(rng, format_name)
-        try:
-            counts[check_document(format_name, text)] += 1
-        except Exception as exc:  # noqa: BLE001 - every other exception is what we hunt
-            if known is not None and known(exc):
-                counts["known"] += 1
-                continue
-            counts["lost_texts" if isinstance(exc, LostText) else "crashes"] += 1
-            kind = failure_kind(exc)
-            if kind not in kinds:
-                kinds[kind] = str(save_crasher(format_name, text).relative_to(ROOT)) if save else repr(text[:200])
-        if number % progress_every == 0 and number < examples:
-            line(False)
+    stop_at = started + seconds if seconds is not None else None
+    try:
+        for number in range(1, examples + 1):
+            text = any_input(rng, format_name)
+            try:
+                counts[check_document(format_name, text)] += 1
+            except Exception as exc:  # noqa: BLE001 - every other exception is what we hunt
+                if known is not None and known(exc):
+                    counts["known"] += 1
+                    continue
+                counts["lost_texts" if isinstance(exc, LostText) else "crashes"] += 1
+                kind = failure_kind(exc)
+                if kind not in kinds:
+                    kinds[kind] = str(save_crasher(format_name, text).relative_to(ROOT)) if save else repr(text[:200])
+            if number % progress_every == 0 and number < examples:
+                line(False)
+                if stop_at is not None and time.time() >= stop_at:
+                    counts["stopped"] = 1
+                    break
+    except KeyboardInterrupt:
+        counts["stopped"] = 1
     return line(True)
 
 
@@ -237,9 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: from the clock)")
     parser.add_argument("--log", type=argparse.FileType("a", encoding="utf-8"), default=sys.stdout)
     parser.add_argument("--progress-every", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this long (checked at progress lines)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else time.time_ns() % 2**32
-    result = campaign(args.format, args.examples, seed, log=args.log, progress_every=args.progress_every)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    result = campaign(args.format, args.examples, seed, log=args.log, progress_every=args.progress_every,
+                      seconds=args.seconds)
     return 1 if result.get("crashes") or result.get("lost_texts") else 0
 
 
