@@ -272,6 +272,11 @@ def test_auto_heavy_lane_starts_its_worker_process_at_the_first_heavy_article(tm
         assert heavy.json()["variants"]["ru"]["content"].count("⟦ru⟧") >= 1
         children = _children(live.proc.pid)
         assert bool(children) == (expected == "process")
+        # a huge article is read where it is translated; a refusal there is the same clear answer
+        refused = httpx.post(live.url + "/v1/translate", json={**huge_article(8_000), "format": "docx"}, timeout=120)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "unknown_format", refused.text[:300]
+        assert httpx.post(live.url + "/v1/translate", json={**huge_article(8_000), "format": "html"},
+                          timeout=120).status_code == 200
     finally:
         log = live.stop()
     assert "Traceback" not in log and "leaked" not in log, log

@@ -293,7 +293,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
     async def translate(body: TranslateRequest) -> TranslateResponse:
         targets, source = parse_languages(body.to, body.source)
         batcher = service.ready_batcher()
-        article, format_name = await asyncio.to_thread(read_input, body, source)
+        article, format_name = await batcher.read(body, source)
         try:
             variants = await batcher.translate(article, targets, source)
         except KZTranslateError as exc:

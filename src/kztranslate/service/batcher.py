@@ -62,13 +62,20 @@ class _Lane:
         self.process = process  # a ProcessPoolExecutor holding its own Translator, or None
         self.start_process = start_process  # starts that pool when the lane's first article comes
         self.busy = False  # a pass is running in the worker process
+        self._starting = asyncio.Lock()
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
 
     async def ensure_process(self) -> None:
         """Start the worker process if the lane has one to start; if it fails, the lane stays in its thread."""
-        start, self.start_process = self.start_process, None
-        if start is None:
+        if self.start_process is None:
             return
+        async with self._starting:
+            start, self.start_process = self.start_process, None
+            if start is None:  # started meanwhile
+                return
+            await self._start(start)
+
+    async def _start(self, start: Callable[[], Any]) -> None:
         try:
             self.process = await asyncio.to_thread(start)
             log.info("heavy articles are translated in a worker process")
@@ -139,6 +146,17 @@ def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str 
             return [KZTranslateError(f"{type(exc).__name__}: {exc}")]
         return [_worker_pass([a], targets, source)[0] for a in articles]
     return outcomes
+
+
+def _worker_read(item: Any, source: str | None) -> tuple[Any, ...]:
+    """:func:`~kztranslate.service.articles.read_input` in the worker; an ApiError comes back as its
+    fields (its constructor takes more than the message, so it does not pickle)."""
+    from .articles import read_input
+
+    try:
+        return ("read", *read_input(item, source))
+    except ApiError as exc:
+        return ("error", exc.status, exc.code, exc.message, exc.headers, exc.details)
 
 
 def heavy_worker(backend: str | None, options: dict[str, Any]) -> Any:
@@ -243,6 +261,27 @@ class MicroBatcher:
                            f"the translation took longer than this server's budget of {budget:g} s "
                            "per request; send a shorter article, or use POST /v1/jobs for long ones",
                            headers={"Retry-After": "30"}) from None
+
+    async def read(self, item: Any, source: str | None) -> tuple[Article, str]:
+        """A request's article read off the event loop (``articles.read_input``): in the heavy lane's
+        worker process when the text alone is over the heavy size and the lane has one, so reading a
+        huge article takes no interpreter time from the small requests either; else in a thread."""
+        from .articles import read_input
+
+        lane = self._lanes["heavy"]
+        if len(getattr(item, "content", None) or "") > self.heavy_chars:
+            await lane.ensure_process()
+            if lane.process is not None:
+                loop = asyncio.get_running_loop()
+                try:
+                    answer = await loop.run_in_executor(lane.process, _worker_read, item, source)
+                except Exception:  # noqa: BLE001 - the worker died: read it here
+                    return await asyncio.to_thread(read_input, item, source)
+                if answer[0] == "error":
+                    status, code, message, headers, details = answer[1:]
+                    raise ApiError(status, code, message, headers=headers, details=details)
+                return answer[1], answer[2]
+        return await asyncio.to_thread(read_input, item, source)
 
     def _small_done(self, _future: asyncio.Future) -> None:
         self._small_pending -= 1
