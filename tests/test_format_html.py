@@ -263,7 +263,7 @@ def test_pipeline_translates_a_page_keeping_markup_protected_spans_and_glossary(
         assert bare(out) == bare(source)
         assert '<span class="credit">Kaspi.kz</span>' in out  # a Latin name, protected from the model
         assert variant.provenance.meta["glossary"]["name"] == "terms.tsv"
-        assert not [f for f in variant.qa if f["code"].startswith(("inline", "placeholder"))]
+        assert not [f for f in variant.qa if f.code.startswith(("inline", "placeholder"))]
     assert "⟦en⟧ Astana жаңа мектеп ашылды" in HTML.write(variants["en"])
 
 
@@ -271,11 +271,11 @@ def test_pipeline_repairs_and_reports_what_the_model_lost():
     Translator = _pipeline()
     source = "<p>Толығырақ <a href=\"https://baq.kz\">сайтта</a>: https://baq.kz/news/1 <b>бүгін</b>.</p>"
     variant = Translator(DroppingBackend()).translate(HTML.read(source), ["en"])["en"]
-    codes = {f["code"] for f in variant.qa}
+    codes = {f.code for f in variant.qa}
     assert {"inline-repaired", "placeholder-lost"} <= codes
-    repairs = [f for f in variant.qa if f["code"] in ("inline-repaired", "placeholder-lost")]
-    assert all(f["block"] == 0 and f["severity"] == "warning" for f in repairs)
-    assert any(f["segment"] == 0 for f in variant.qa if f["code"] == "placeholder-lost")
+    repairs = [f for f in variant.qa if f.code in ("inline-repaired", "placeholder-lost")]
+    assert all(f.block == 0 and f.severity == "warning" for f in repairs)
+    assert any(f.segment == 0 for f in variant.qa if f.code == "placeholder-lost")
     out = HTML.write(variant)
     assert elements(out) == [("div", []), ("p", [("lang", "en")]), ("a", [("href", "https://baq.kz")]), ("b", [])]
     assert "https://baq.kz/news/1" in out

@@ -83,7 +83,7 @@ def test_label_block_goes_before_the_byline_and_share_trailer(pipeline):
     assert (byline.role, share.role) == ("byline", "share")
     assert not label.translatable
     # findings still point at their blocks
-    assert all(variant.blocks[f["block"]].role in ("headline", "paragraph") for f in variant.qa)
+    assert all(variant.blocks[f.block].role in ("headline", "paragraph") for f in variant.qa)
 
 
 def test_label_is_last_without_a_share_block_and_absent_by_default(pipeline):

@@ -192,7 +192,7 @@ def test_benchmark_runs_on_both_halves():
 
 def test_post_edits_key_names_as_translation_does():
     from kztranslate.document import Block
-    from kztranslate.pipeline import post_edit_segments
+    from kztranslate.postedit import post_edit_segments
 
     table = NameTable([TOKAYEV])
     source = Block("paragraph", "Тоқаевтың сөзі бүгін жарияланды.")

@@ -48,7 +48,7 @@ def test_hostile_model_output_is_written_and_reads_back_with_the_same_blocks(pat
     assert hostile_blocks == clean_blocks, name
     assert not UNWRITABLE.search(written)
     written.encode("utf-8")  # no lone surrogate left
-    assert any(f["code"] == "output-sanitized" for f in findings)
+    assert any(f.code == "output-sanitized" for f in findings)
 
 
 def test_sanitize_keeps_the_source_line_breaks_and_reports_what_it_removed():

@@ -125,8 +125,8 @@ def test_truncated_output_is_flagged_not_hidden():
     article = kzt.Article("kk", [kzt.Block("paragraph", "Бүгін Астанада жиын өтті.")])
     variant = kzt.Translator(RecordingPseudo(truncate=True)).translate(article, to="en")["en"]
     # (pseudo output is no translation, so QA also reports it as untranslated / wrong script)
-    truncated = [f for f in variant.qa if f["code"] == "truncated"]
-    assert [(f["block"], f["segment"], f["severity"]) for f in truncated] == [(0, 0, "error")]
+    truncated = [f for f in variant.qa if f.code == "truncated"]
+    assert [(f.block, f.segment, f.severity) for f in truncated] == [(0, 0, "error")]
 
 
 def test_kazakh_latin_target_needs_no_model():
@@ -148,7 +148,7 @@ def test_pseudo_translation_is_not_reported_as_untranslated_but_other_checks_run
     article = seed()
     variants = kzt.translate(article, to=["ru", "en"], backend="pseudo", qa="fail")  # would raise on an error finding
     for variant in variants.values():
-        assert not [f for f in variant.qa if f["code"] in ("untranslated", "wrong-script")]
+        assert not [f for f in variant.qa if f.code in ("untranslated", "wrong-script")]
         assert variant.provenance.to_dict()["qa"]["policy"] == "fail"
 
     class NumberDropping(RecordingPseudo):
@@ -156,7 +156,7 @@ def test_pseudo_translation_is_not_reported_as_untranslated_but_other_checks_run
             return [kzt.Translation(t.text.replace("100", "10")) for t in super().translate_batch(texts, source, target)]
 
     variant = kzt.Translator(NumberDropping()).translate(article, to="en")["en"]
-    assert [f["code"] for f in variant.qa] == ["number-mismatch"]
+    assert [f.code for f in variant.qa] == ["number-mismatch"]
 
 
 def test_site_labels_are_localized_and_only_the_rest_goes_to_the_model():

@@ -61,8 +61,8 @@ def test_model_that_drops_repeats_or_invents_placeholders():
     encoded, spans = protect("Сайт: https://a.kz және iPhone туралы.", "kk")
     text, problems = restore("About [[2]] and [[2]] [[9]] on the site.", spans)
     assert text.count("iPhone") == 1 and text.count("https://a.kz") == 1 and "[[" not in text
-    assert [p["code"] for p in problems] == ["placeholder-duplicated", "placeholder-invented", "placeholder-lost"]
-    assert "re-inserted" in problems[-1]["message"]
+    assert [p.code for p in problems] == ["placeholder-duplicated", "placeholder-invented", "placeholder-lost"]
+    assert "re-inserted" in problems[-1].message
 
 
 def test_lost_placeholder_goes_back_at_its_relative_place():

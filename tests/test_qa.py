@@ -186,7 +186,7 @@ def test_summary_and_dict_round_trip():
     ]
     assert Finding.from_dict(findings[1].to_dict()) == findings[1]
     summary = summarize(findings)
-    assert summary == summarize([f.to_dict() for f in findings])
+    assert summary == summarize([Finding.from_dict(f.to_dict()) for f in findings])
     assert summary == {
         "findings": 3, "segments": 3, "worst": "error",
         "by_severity": {"warning": 1, "error": 2},
@@ -210,12 +210,12 @@ def test_done_when_report_names_exactly_the_three_flawed_segments(pipeline):
     from fake_outputs import FLAWED_SEGMENTS, FakeBackend, done_when_article
 
     variant = pipeline.Translator(FakeBackend()).translate(done_when_article(), "en")["en"]
-    assert {(f["block"], f["segment"]) for f in variant.qa} == FLAWED_SEGMENTS
-    by_segment = {(f["block"], f["segment"]): f["code"] for f in variant.qa if f["code"] != "wrong-script"}
+    assert {(f.block, f.segment) for f in variant.qa} == FLAWED_SEGMENTS
+    by_segment = {(f.block, f.segment): f.code for f in variant.qa if f.code != "wrong-script"}
     assert by_segment == {(1, 0): "number-mismatch", (1, 1): "repetition", (2, 0): "untranslated"}
     summary = variant.provenance.to_dict()["qa"]
     assert summary["policy"] == "flag" and summary["segments"] == 3 and summary["worst"] == "error"
-    assert variant.to_dict()["qa"] == variant.qa
+    assert variant.to_dict()["qa"] == [f.to_dict() for f in variant.qa]
 
 
 def test_fail_policy_raises_quality_error_after_translating(pipeline):
@@ -225,7 +225,7 @@ def test_fail_policy_raises_quality_error_after_translating(pipeline):
     with pytest.raises(QualityError) as caught:
         pipeline.Translator(backend, qa="fail").translate(done_when_article(), "en")
     assert caught.value.exit_code == 6
-    assert {(f["block"], f["segment"]) for f in caught.value.findings} == FLAWED_SEGMENTS
+    assert {(f.block, f.segment) for f in caught.value.findings} == FLAWED_SEGMENTS
     assert sum(len(texts) for texts, *_ in backend.calls) == 5  # everything was translated first
 
 
@@ -245,7 +245,7 @@ def test_retry_policy_redecodes_flagged_segments_with_stronger_settings(pipeline
     backend = FakeBackend(strict=False)
     variant = pipeline.Translator(backend, qa="retry").translate(done_when_article(), "en")["en"]
     assert variant.blocks[1].text == "The school has many pupils. Construction of the building took two years."
-    assert {(f["block"], f["segment"]) for f in variant.qa} == {(1, 0), (2, 0)}
+    assert {(f.block, f.segment) for f in variant.qa} == {(1, 0), (2, 0)}
     stronger = {d for *_, d in backend.calls[1:]}
     assert stronger and all(
         d.beams >= 4 and d.repetition_penalty == 1.2 and d.no_repeat_ngram_size == 3 for d in stronger
@@ -271,7 +271,7 @@ def test_truncated_output_is_reported_at_its_position(pipeline):
 
     backend = FakeBackend(truncated=["Сабақтар 1 қыркүйекте басталады."])
     variant = pipeline.Translator(backend).translate(done_when_article(), "en")["en"]
-    assert {(f["block"], f["segment"]) for f in variant.qa if f["code"] == "truncated"} == {(2, 1)}
+    assert {(f.block, f.segment) for f in variant.qa if f.code == "truncated"} == {(2, 1)}
 
 
 def test_unknown_qa_policy_lists_the_choices(pipeline):
@@ -288,8 +288,8 @@ def test_pseudo_backend_with_decoding_shares_itself_but_not_settings():
     backend = PseudoBackend()
     assert isinstance(backend, Redecodable)
     stronger = backend.with_decoding(Decoding(beams=4, repetition_penalty=1.2, no_repeat_ngram_size=3))
-    assert stronger.signature()["decoding"]["beams"] == 4
-    assert backend.signature()["decoding"]["beams"] == 1
+    assert stronger.signature().to_dict()["decoding"]["beams"] == 4
+    assert backend.signature().to_dict()["decoding"]["beams"] == 1
     assert stronger.translate_batch(["Сәлем"], "kk", "en")[0].text == backend.translate_batch(["Сәлем"], "kk", "en")[0].text
 
 
@@ -324,7 +324,7 @@ def test_retry_never_redecodes_memory_hits(pipeline, tmp_path):
     backend = FakeBackend()
     variant = pipeline.Translator(backend, qa="retry", memory=str(memory)).translate(done_when_article(), "en")["en"]
     assert backend.calls == []  # all from memory, and nothing re-decoded
-    assert {(f["block"], f["segment"]) for f in variant.qa} == {(1, 0), (1, 1), (2, 0)}  # still reported
+    assert {(f.block, f.segment) for f in variant.qa} == {(1, 0), (1, 1), (2, 0)}  # still reported
     assert variant.provenance.meta["qa"]["retried"] == 0
 
 

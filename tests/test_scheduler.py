@@ -32,7 +32,8 @@ def test_dedupes_per_pair_and_restores_order():
     requests = requests_for(texts, targets=("ru", "en"))
     scheduler = Scheduler(backend)
 
-    results = scheduler.translate(requests)
+    schedule = scheduler.run(requests)
+    results = schedule.outputs
 
     assert [r.text for r in results] == [backend.expected(q.text, q.target).text for q in requests]
     # each distinct text once per pair, never twice
@@ -40,7 +41,7 @@ def test_dedupes_per_pair_and_restores_order():
         sent = [t for texts_, _, tgt in backend.calls for t in texts_ if tgt == target]
         assert sorted(sent) == sorted(set(texts))
     assert all(r.meta["origin"] == "model" for r in results)
-    stats = scheduler.last_stats
+    stats = schedule.stats
     assert (stats.segments, stats.unique, stats.model_segments, stats.memory_hits) == (12, 6, 6, 0)
     assert stats.batches == len(backend.calls)
 
@@ -95,12 +96,13 @@ def test_memory_hits_never_reach_the_backend():
     assert len(backend.sent) == 10
 
     backend.calls.clear()
-    second = scheduler.translate(requests)
+    schedule = scheduler.run(requests)
+    second = schedule.outputs
 
     assert backend.calls == []
     assert [r.text for r in second] == [r.text for r in first]
     assert {r.meta["origin"] for r in second} == {"memory"}
-    stats = scheduler.last_stats
+    stats = schedule.stats
     assert (stats.memory_hits, stats.model_segments, stats.batches) == (10, 0, 0)
 
 
@@ -141,12 +143,13 @@ def test_post_edit_wins_over_machine_output_and_skips_the_model():
     memory.store_post_edit(PARAGRAPH[1], "Школа рассчитана на триста учеников.", "kk", "ru", backend.signature())
     backend.calls.clear()
 
-    results = scheduler.translate(requests_for(PARAGRAPH))
+    schedule = scheduler.run(requests_for(PARAGRAPH))
+    results = schedule.outputs
 
     assert results[1].text == "Школа рассчитана на триста учеников."
     assert results[1].meta["origin"] == "post_edit"
     assert backend.calls == []
-    assert scheduler.last_stats.post_edits == 1 and scheduler.last_stats.memory_hits == 4
+    assert schedule.stats.post_edits == 1 and schedule.stats.memory_hits == 4
 
 
 def test_post_edit_applies_whatever_the_model():
@@ -205,11 +208,12 @@ def test_truncated_outputs_are_stored_flagged_and_come_back_flagged():
     assert memory.stats()["truncated"] == 4
     backend.calls.clear()
 
-    again = scheduler.translate(requests_for(PARAGRAPH))
+    schedule = scheduler.run(requests_for(PARAGRAPH))
+    again = schedule.outputs
 
     assert backend.calls == []
     assert [(r.text, r.truncated) for r in again] == [(r.text, r.truncated) for r in first]
-    assert scheduler.last_stats.truncated == 4
+    assert schedule.stats.truncated == 4
     # a longer output limit is another key: the model gets a second chance
     roomier = CountingBackend(decoding=Decoding(beams=1, max_new_tokens=256))
     Scheduler(roomier, memory=memory).translate(requests_for(PARAGRAPH))
@@ -261,14 +265,14 @@ def test_a_mixing_backend_gets_one_batch_for_an_article_into_two_languages():
     requests = requests_for(texts, targets=("ru", "en"))
     scheduler = Scheduler(backend)
 
-    results = scheduler.translate(requests)
+    schedule = scheduler.run(requests)
+    results, stats = schedule.outputs, schedule.stats
 
     assert [r.text for r in results] == [backend.expected(q.text, q.target).text for q in requests]
     assert backend.calls == []
     (batch,) = backend.mixed_calls
     assert sorted(batch) == sorted({(q.text, q.source, q.target) for q in requests})  # deduped per pair
     assert [len(text.split()) for text, _, _ in batch] == sorted((len(t.split()) for t, _, _ in batch), reverse=True)
-    stats = scheduler.last_stats
     assert (stats.segments, stats.unique, stats.model_segments, stats.batches) == (14, 12, 12, 1)
     assert stats.meta["padded_tokens"] == 5 * 12  # longest segment × count, counted once
 
@@ -276,10 +280,10 @@ def test_a_mixing_backend_gets_one_batch_for_an_article_into_two_languages():
 def test_a_backend_without_mixed_batches_gets_one_stream_per_pair():
     backend = CountingBackend()
     scheduler = Scheduler(backend)
-    scheduler.translate(requests_for(PARAGRAPH, targets=("ru", "en")))
+    stats = scheduler.run(requests_for(PARAGRAPH, targets=("ru", "en"))).stats
     assert sorted((source, target, len(texts)) for texts, source, target in backend.calls) == [
         ("kk", "en", 5), ("kk", "ru", 5)]
-    assert scheduler.last_stats.batches == 2
+    assert stats.batches == 2
 
 
 def test_mixed_batches_keep_to_the_token_budget_and_the_backends_groups():

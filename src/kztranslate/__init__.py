@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .document import Article, Block, InlineCode, Provenance
-from .engine import Backend, Decoding, Translation, available_backends, load_backend
+from .engine import Backend, BackendSignature, Decoding, Translation, available_backends, load_backend
 from .errors import (
     BackendError,
     BatchError,
@@ -46,6 +46,7 @@ __all__ = [
     "Translator",
     "translate",
     "Backend",
+    "BackendSignature",
     "Decoding",
     "Translation",
     "available_backends",

@@ -45,12 +45,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ._sqlite import Database, Schema
 from ._version import __version__
 from .document import Article
 from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
 from .engine import default_backend_name
-from .languages import LANGUAGES, normalize_language
+from .engine.base import BackendSignature
+from .languages import LANGUAGES, normalize_language, parse_targets, split_language_suffix, strip_language_suffix
 
 __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]
 
@@ -119,30 +121,43 @@ class BatchSummary:
         )
 
 
+def _create_manifest(conn: sqlite3.Connection) -> None:
+    # only when missing: manifests made before versions were recorded have it
+    conn.execute("CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, settings TEXT NOT NULL,"
+                 " outputs TEXT NOT NULL, finished REAL NOT NULL)")
+
+
+_MANIFEST_SCHEMA = Schema(
+    name="batch manifest",
+    tables=frozenset({"done"}),
+    migrations=(_create_manifest,),  # 1: one row per finished item
+    elsewhere=f"delete {MANIFEST_NAME} (every article is then translated again) or write to another output "
+              "directory",
+)
+
+
 class Manifest:
-    """Which articles are done, with which content and settings (SQLite in the output directory)."""
+    """Which articles are done, with which content and settings (SQLite in the output directory,
+    opened through :mod:`kztranslate._sqlite`; its errors name the file and the fix)."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(out_dir / MANIFEST_NAME, timeout=30.0, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS done (key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, settings TEXT NOT NULL,"
-            " outputs TEXT NOT NULL, finished REAL NOT NULL)"
-        )
+        self._file = Database(out_dir / MANIFEST_NAME, _MANIFEST_SCHEMA)
+        self.db = self._file.connect()
 
     def is_done(self, item: BatchItem, settings: str) -> bool:
-        row = self.db.execute("SELECT sha256, settings, outputs FROM done WHERE key = ?", (item.key,)).fetchone()
+        with self._file.errors():
+            row = self.db.execute("SELECT sha256, settings, outputs FROM done WHERE key = ?", (item.key,)).fetchone()
         if row is None or row[0] != item.sha256 or row[1] != settings:
             return False
         return all((self.out_dir / name).is_file() for name in json.loads(row[2]))
 
     def record(self, item: BatchItem, settings: str, outputs: list[str]) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
-            (item.key, item.sha256, settings, json.dumps(outputs, ensure_ascii=False), time.time()),
-        )
+        with self._file.errors(), self._file.transaction(self.db) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?)",
+                (item.key, item.sha256, settings, json.dumps(outputs, ensure_ascii=False), time.time()),
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -177,7 +192,7 @@ def plan_batch(input_path: str | os.PathLike[str], out_dir: str | os.PathLike[st
     for path in files:
         rel = path.relative_to(root)
         stem = rel.name[: -len(path.suffix)] if path.suffix else rel.name
-        stem = _strip_language(stem)
+        stem = strip_language_suffix(stem)
         ext = path.suffix or get_format(format or "text").extensions[0]
         problem = problems.get(path, "")
         digest = ""
@@ -230,13 +245,7 @@ def _editions(items: list[BatchItem], out: Path) -> None:
 
 def _suffix_language(item: BatchItem) -> str | None:
     stem = Path(item.key).name[: -len(item.ext)] if item.ext else Path(item.key).name
-    base, dot, suffix = stem.rpartition(".")
-    if not dot or not base:
-        return None
-    try:
-        return normalize_language(suffix)
-    except UsageError:
-        return None
+    return split_language_suffix(stem)[1]
 
 
 def _walk(root: Path, out: Path, follow_symlinks: bool, problems: dict[Path, str]) -> list[Path]:
@@ -306,9 +315,7 @@ def run_batch(
     """
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}; choose one of: local, ray")
-    targets = [normalize_language(t) for t in (to.split(",") if isinstance(to, str) else to) if str(t).strip()]
-    if not targets:
-        raise UsageError("no target language given; use e.g. --to ru,en")
+    targets = parse_targets(to)
     source = normalize_language(source) if source else None
     out = Path(out_dir)
     started = time.monotonic()
@@ -344,7 +351,7 @@ def run_batch(
                 if not isinstance(outcome, BaseException):
                     try:
                         manifest.record(item, signature, outcome)
-                    except (sqlite3.Error, OSError) as exc:  # disk full: the item is redone next run
+                    except (KZTranslateError, sqlite3.Error, OSError) as exc:  # disk full: redone next run
                         outcome = from_exception(exc, source=str(out / MANIFEST_NAME), writing=True)
                 if isinstance(outcome, BaseException):
                     error = outcome if isinstance(outcome, (KZTranslateError, _RemoteError)) else \
@@ -629,17 +636,6 @@ def _jsonl_id(text: str) -> str | None:
     return found if found and _SAFE_ID.match(found) else None
 
 
-def _strip_language(stem: str) -> str:
-    base, dot, suffix = stem.rpartition(".")
-    if not dot or not base:
-        return stem
-    try:
-        normalize_language(suffix)
-    except UsageError:
-        return stem
-    return base
-
-
 def _known_extensions() -> set[str]:
     found: set[str] = set()
     for name in available_formats():
@@ -669,7 +665,7 @@ def _settings_signature(translator: Any, backend: str | None, options: dict[str,
     # The settings that choose the model, not the loaded model: the Ray driver never loads it, and
     # local and Ray runs must recognize each other's work.
     if translator is not None and backend is None and not options:
-        model: dict[str, Any] = translator.backend.signature()
+        model: dict[str, Any] = BackendSignature.of(translator.backend).to_dict()
     else:
         model = {"backend": backend or default_backend_name(), "options": {k: repr(v) for k, v in sorted(options.items())}}
     raw = json.dumps({"model": model, "targets": targets, "source": source, "format": format,

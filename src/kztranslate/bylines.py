@@ -31,8 +31,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .languages import base_language, normalize_language
-from .protect import CYRILLIC_LETTERS
+from .languages import (
+    CYRILLIC_LETTERS,
+    CYRILLIC_LOWER,
+    CYRILLIC_UPPER,
+    base_language,
+    normalize_language,
+)
 
 __all__ = ["BylinePart", "BYLINE_LABELS", "ORGANIZATIONS", "split_byline", "render_byline", "byline_persons"]
 
@@ -290,7 +295,7 @@ def _is_organization(words: list[str]) -> bool:
             return True  # AFP, ТАСС
     for word in words:
         core = re.sub(r"^(?:Mc|Mac|Di|De|Da|Du|Le|La|O['’])", "", word)
-        if re.search(r"[a-zа-яёәғқңөұүһі][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ]", core):
+        if re.search(f"[a-z{CYRILLIC_LOWER}][A-Z{CYRILLIC_UPPER}]", core):
             return True  # ҚазАқпарат, BelTA
     return False
 

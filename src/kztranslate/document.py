@@ -11,10 +11,15 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ROLES", "TRANSLATED_ROLES", "InlineCode", "Block", "Provenance", "Article"]
+from ._version import __version__
+
+if TYPE_CHECKING:  # engine stays out of the document model's imports at run time
+    from .engine.base import BackendSignature
+
+__all__ = ["ROLES", "TRANSLATED_ROLES", "InlineCode", "Block", "Provenance", "Finding", "Article"]
 
 #: Block roles, in the vocabulary of ``docs/document-json.md``.
 ROLES: tuple[str, ...] = (
@@ -146,6 +151,41 @@ class Provenance:
     meta: dict[str, Any] = field(default_factory=dict)
     """Further facts: glossary in use, QA summary, translation-memory hits, …"""
 
+    @classmethod
+    def from_signature(
+        cls,
+        signature: BackendSignature,
+        source_language: str,
+        target_language: str,
+        *,
+        source_sha256: str = "",
+        machine_translated: bool = True,
+        created: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Provenance:
+        """The provenance of a variant made now by this version with the backend ``signature``
+        (its one-line :meth:`~kztranslate.engine.base.BackendSignature.format` in ``meta["signature"]``)."""
+        return cls(
+            source_language=source_language,
+            target_language=target_language,
+            backend=signature.backend,
+            model=signature.model,
+            model_revision=signature.revision,
+            decoding=signature.decoding.to_dict(),
+            kztranslate_version=__version__,
+            created=created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            source_sha256=source_sha256,
+            machine_translated=machine_translated,
+            meta={"signature": signature.format(), **(meta or {})},
+        )
+
+    def backend_signature(self) -> BackendSignature:
+        """The backend, model, revision and decoding settings recorded here (settings beyond
+        these, such as a compute type, are not recorded in provenance)."""
+        from .engine.base import BackendSignature, Decoding
+
+        return BackendSignature(self.backend, self.model, self.model_revision, Decoding.from_dict(self.decoding))
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "source_language": self.source_language,
@@ -184,6 +224,72 @@ class Provenance:
         )
 
 
+#: Keys of a finding's JSON form (docs/document-json.md); any other key is kept in Finding.extra.
+_FINDING_KEYS = frozenset({"code", "severity", "block", "segment", "message", "meta"})
+
+
+@dataclass(slots=True)
+class Finding:
+    """One thing an editor should look at in a variant: a QA check's result, a placeholder or
+    inline code the model lost, a source that reads as another language (codes: :mod:`kztranslate.qa`)."""
+
+    code: str
+    """Stable machine-readable kind (``number-mismatch``, ``placeholder-lost``, …)."""
+    severity: str
+    """``info``, ``warning`` or ``error``."""
+    block: int | None = None
+    """Index of the block in the variant (None when it concerns no one block)."""
+    segment: int | None = None
+    """Index of the segment within the block."""
+    message: str = ""
+    """What is wrong, for a person."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Evidence: the missing numbers, the repeated phrase, the measured ratio, …"""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys of the JSON form that are not ours (another tool's), kept and written back."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``code``, ``severity``, ``block``, ``segment``, ``message``, and ``meta``
+        when there is evidence."""
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "block": self.block,
+            "segment": self.segment,
+            "message": self.message,
+        }
+        if self.meta:
+            out["meta"] = copy.deepcopy(self.meta)
+        for key, value in self.extra.items():
+            out.setdefault(key, copy.deepcopy(value))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Finding:
+        """A finding from its JSON form; ``TypeError`` naming what is wrong when it is not one."""
+        if not isinstance(data, dict):
+            raise TypeError(f"a QA finding is an object with \"code\" and \"severity\", not {type(data).__name__}")
+        missing = [key for key in ("code", "severity") if not isinstance(data.get(key), str)]
+        if missing:
+            raise TypeError(f"a QA finding needs {' and '.join(repr(k) for k in missing)} (a string): {data!r:.200}")
+        for key in ("block", "segment"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"a QA finding's {key!r} is a number or null, not {value!r:.60}")
+        meta = data.get("meta")
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f"a QA finding's \"meta\" is an object, not {type(meta).__name__}")
+        return cls(
+            code=data["code"],
+            severity=data["severity"],
+            block=data.get("block"),
+            segment=data.get("segment"),
+            message=str(data.get("message", "")),
+            meta=copy.deepcopy(meta or {}),
+            extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _FINDING_KEYS},
+        )
+
+
 # Top-level keys of the JSON form (docs/document-json.md); any other key is kept in Article.extra.
 _ARTICLE_KEYS = frozenset(
     {"language", "headline", "dateline", "published", "views", "byline", "source", "blocks", "meta", "provenance", "qa"}
@@ -208,8 +314,8 @@ class Article:
     """Format-specific and unknown fields, kept verbatim (front matter, ninjs fields, layout)."""
     provenance: Provenance | None = None
     """Set on variants only: how this variant was produced."""
-    qa: list[dict[str, Any]] = field(default_factory=list)
-    """QA findings on a variant (code, severity, block, segment, message)."""
+    qa: list[Finding] = field(default_factory=list)
+    """QA findings on a variant."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level fields of the JSON form that are not ours (a CMS's ``id``, ``category``), kept
     verbatim and written back at the top level."""
@@ -256,9 +362,9 @@ class Article:
         }
         if self.provenance is not None:  # a variant: its QA findings are always listed, even none
             out["provenance"] = self.provenance.to_dict()
-            out["qa"] = copy.deepcopy(self.qa)
+            out["qa"] = [f.to_dict() for f in self.qa]
         elif self.qa:
-            out["qa"] = copy.deepcopy(self.qa)
+            out["qa"] = [f.to_dict() for f in self.qa]
         for key, value in self.extra.items():
             out.setdefault(key, copy.deepcopy(value))
         return out
@@ -287,7 +393,7 @@ class Article:
             source=data.get("source"),
             meta=copy.deepcopy(data.get("meta") or {}),
             provenance=Provenance.from_dict(provenance) if provenance else None,
-            qa=copy.deepcopy(data.get("qa") or []),
+            qa=[Finding.from_dict(f) for f in _list_of(data.get("qa"), "qa")],
             extra={k: copy.deepcopy(v) for k, v in data.items() if k not in _ARTICLE_KEYS},
         )
 
@@ -298,3 +404,11 @@ class Article:
         data.pop("qa", None)
         raw = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _list_of(value: Any, name: str) -> list[Any]:
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"{name!r} is a list, not {type(value).__name__}")
+    return value

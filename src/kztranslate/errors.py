@@ -43,6 +43,9 @@ class KZTranslateError(Exception):
     """Base class of kztranslate's errors."""
 
     exit_code = 1
+    detail: str | None = None
+    """Technical detail behind the message (a library's raw error text); the faces show it only
+    when asked (``--verbose``), so the message itself stays one or two short lines."""
 
 
 class UsageError(KZTranslateError, ValueError):
@@ -88,6 +91,10 @@ class ModelUnavailableError(KZTranslateError):
     """A model's weights cannot be found or loaded; the message says where it looked and how to fix it."""
 
     exit_code = 4
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class BackendError(KZTranslateError):
@@ -173,11 +180,9 @@ def _map(exc: BaseException, source: str | None, writing: bool) -> KZTranslateEr
             return OutputError(f"cannot write: {reason}; check the directory exists and is writable", target=where)
         return InputError(f"cannot read: {reason}; check the path and its permissions", source=where)
     if isinstance(exc, sqlite3.Error):
-        text = str(exc)
-        if "full" in text:  # SQLITE_FULL: "database or disk is full"
-            return OutputError(f"{text}: {_OUTPUT_ERRNOS[_errno.ENOSPC]}", target=source)
-        return InputError(f"a database file cannot be used ({text}); move it aside or choose another one",
-                          source=source)
+        from ._sqlite import map_error
+
+        return map_error(exc, database=source)
     if isinstance(exc, UnicodeEncodeError):
         return InputError(f"text that cannot be written as UTF-8 at character {exc.start} ({exc.reason}, "
                           f"{exc.object[exc.start:exc.end]!r}); remove it from the input", source=source)

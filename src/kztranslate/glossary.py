@@ -32,8 +32,8 @@ from typing import Any, Iterable
 
 from .errors import FormatError, InputError, UsageError
 from .inline import TOKEN, escape
-from .languages import LANGUAGES, base_language, normalize_language
-from .protect import CYRILLIC_LETTERS, PLACEHOLDER, ProtectedSpan, placeholder, relative_place
+from .languages import CYRILLIC_LETTERS, LANGUAGES, base_language, normalize_language
+from .protect import PLACEHOLDER, ProtectedSpan, placeholder, relative_place
 
 __all__ = ["GlossaryEntry", "Glossary", "KAZAKH_SUFFIXES"]
 

@@ -1,4 +1,4 @@
-"""Inline codes between a block and the model: numbered markers out, balanced markup back.
+"""The marker codec: a block's inline codes out to the model as numbered markers, balanced markup back.
 
 A block's inline markup (:class:`~kztranslate.document.InlineCode`) travels through the model as
 numbered XML-like markers: ``<1>…</1>`` around marked text, ``<2/>`` for an empty element such
@@ -10,40 +10,39 @@ be read back as a marker.
 :func:`decode` reads the model's output back and always returns every source code exactly once,
 with its tag, attributes and parent as in the source: markers the model dropped, duplicated,
 reordered or crossed are repaired and reported; markers it invented are dropped; any other
-markup it wrote (``<script>``) is plain text, which writers escape.
+markup it wrote (``<script>``) is plain text, which writers escape. It works in named steps over
+a :class:`Proposal` (what the markers say, then how each code was placed), all iterative, so
+markup nested thousands deep is read back like any other.
 
-Nesting: codes are listed in document order of their start. Which code encloses which follows
-from the offsets, except for an empty code at the very end of a span (``<b>x<br></b>`` and
-``<b>x</b><br>`` have the same offsets): that one counts as outside unless its ``meta["parent"]``
-names the enclosing code's id. :func:`set_parents` writes that key where it is needed.
+Which code encloses which is the markup tree's business (:mod:`kztranslate.markup`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Literal
 
-from .document import InlineCode
+from .document import Finding, InlineCode
+from .markup import Span, children_of, is_void, parents, set_parents, tree
 
 __all__ = [
-    "VOID_TAGS",
     "MARKER",
     "TOKEN",
-    "Span",
-    "is_void",
-    "parents",
-    "set_parents",
-    "tree",
-    "escape",
-    "unescape",
+    "Claim",
+    "Fault",
+    "Mark",
+    "Marks",
+    "Proposal",
+    "Repair",
+    "decode",
     "encode",
     "encode_pieces",
-    "decode",
+    "escape",
+    "propose",
+    "unescape",
 ]
-
-#: Tags that are empty elements unless ``meta["void"]`` says otherwise.
-VOID_TAGS: frozenset[str] = frozenset({"br", "wbr", "img", "hr"})
 
 #: A marker as the model may write it back (spaces tolerated: ``< 1 >``, ``</ 1>``, ``<1 />``).
 MARKER = re.compile(r"<\s*(/)?\s*(\d{1,4})\s*(/)?\s*>")
@@ -56,11 +55,6 @@ _WORD = re.compile(r"\S+")
 _CLOSING_PUNCTUATION = frozenset(".,;:!?…»\"')]")
 
 
-def is_void(code: InlineCode) -> bool:
-    """Whether ``code`` is an empty element (``br``) rather than a span around text."""
-    return bool(code.meta.get("void", code.tag in VOID_TAGS))
-
-
 def escape(text: str) -> str:
     """Escape text so that no part of it reads as a marker."""
     return _NEEDS_ESCAPE.sub(lambda m: {"<": "&lt;", ">": "&gt;"}.get(m.group(), "&amp;"), text)
@@ -71,89 +65,6 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(lambda m: _UNESCAPED[m.group(1)], text)
 
 
-# -- nesting ------------------------------------------------------------------------------
-def _encloses(outer: InlineCode, inner: InlineCode) -> bool:
-    if is_void(outer) or not (outer.start <= inner.start and inner.end <= outer.end):
-        return False
-    # An empty code at the end of a span counts as outside it (see the module docstring).
-    return not (inner.start == inner.end == outer.end)
-
-
-def parents(codes: list[InlineCode]) -> list[int | None]:
-    """Index of each code's enclosing code (None at top level), codes in document order."""
-    found: list[int | None] = []
-    stack: list[int] = []
-    by_id = {c.id: k for k, c in enumerate(codes)}
-    for k, code in enumerate(codes):
-        named = by_id.get(code.meta.get("parent"), -1)
-        if "parent" in code.meta and code.meta["parent"] is None:
-            stack.clear()
-        elif named in stack:
-            del stack[stack.index(named) + 1 :]
-        else:
-            while stack and not _encloses(codes[stack[-1]], code):
-                stack.pop()
-        found.append(stack[-1] if stack else None)
-        if not is_void(code):
-            stack.append(k)
-    return found
-
-
-def set_parents(codes: list[InlineCode], wanted: list[int | None]) -> None:
-    """Write ``meta["parent"]`` (an id, or None for top level) where the offsets alone would give
-    another parent than ``wanted`` (indexes into ``codes``); remove it elsewhere."""
-    for code in codes:
-        code.meta.pop("parent", None)
-    for k, code in enumerate(codes):
-        if parents(codes[: k + 1])[k] != wanted[k]:
-            code.meta["parent"] = codes[wanted[k]].id if wanted[k] is not None else None
-
-
-@dataclass(slots=True)
-class Span:
-    """A code with what it encloses, for writers that rebuild markup."""
-
-    code: InlineCode
-    """The inline code (tag, attributes, meta)."""
-    children: list[str | Span] = field(default_factory=list)
-    """Text and nested spans inside it, in order (empty for void codes)."""
-    index: int = 0
-    """Position of the code in the block's code list (marker number − 1)."""
-
-
-def tree(text: str, codes: list[InlineCode]) -> list[str | Span]:
-    """The block's content as nested text and spans (offsets clamped so it is always well formed)."""
-    up = parents(codes)
-    children: dict[int | None, list[int]] = {None: []}
-    for k, parent in enumerate(up):
-        children.setdefault(parent, []).append(k)
-        children.setdefault(k, [])
-    # Depth first with an explicit stack, so markup nested thousands deep ("*" × 3000) cannot
-    # exhaust the recursion limit. A frame: (where its nodes go, its codes still to place, its end).
-    pos = 0
-    top: list[str | Span] = []
-    stack: list[tuple[list[str | Span], list[int], int]] = [(top, children[None][::-1], len(text))]
-    while stack:
-        out, kids, end = stack[-1]
-        if not kids:
-            stack.pop()
-            if end > pos:
-                out.append(text[pos:end])
-                pos = end
-            continue
-        k = kids.pop()
-        code = codes[k]
-        start = min(max(pos, code.start), end)
-        if start > pos:
-            out.append(text[pos:start])
-        pos = start
-        span = Span(code, [], k)
-        out.append(span)
-        if not is_void(code):
-            stack.append((span.children, children[k][::-1], min(max(pos, code.end), end)))
-    return top
-
-
 # -- encoding -------------------------------------------------------------------------------
 def _render(nodes: Iterable[str | Span]) -> Iterable[str]:
     for is_text, piece in _flatten(nodes):
@@ -162,7 +73,7 @@ def _render(nodes: Iterable[str | Span]) -> Iterable[str]:
 
 def _flatten(nodes: Iterable[str | Span]) -> Iterable[tuple[bool, str]]:
     """``(is_text, piece)`` of a tree in document order: text, or a marker. Iterative, like :func:`tree`."""
-    stack: list[tuple[Any, str | None]] = [(iter(nodes), None)]
+    stack: list[tuple[Iterator[str | Span], str | None]] = [(iter(nodes), None)]
     while stack:
         children, closing = stack[-1]
         node = next(children, None)
@@ -232,18 +143,144 @@ def encode_pieces(text: str, codes: list[InlineCode], pieces: list[str]) -> list
 
 
 # -- decoding -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One marker the model wrote."""
+
+    at: int
+    """Offset in the plain text (markers and escapes read out)."""
+    order: int
+    """Rank among the markers and escapes of the model's output."""
+
+
 @dataclass(slots=True)
-class _Seen:
-    opens: list[tuple[int, int]] = field(default_factory=list)  # (plain offset, token order)
-    closes: list[tuple[int, int]] = field(default_factory=list)
-    empties: list[tuple[int, int]] = field(default_factory=list)
+class Marks:
+    """The markers the model wrote for one source code, in the order it wrote them."""
+
+    opens: list[Mark] = field(default_factory=list)
+    closes: list[Mark] = field(default_factory=list)
+    empties: list[Mark] = field(default_factory=list)
 
 
-def _parse(model_text: str, count: int) -> tuple[str, list[_Seen], list[str]]:
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Where the markers put one code: ``None`` for an end the model left out."""
+
+    start: Mark | None
+    end: Mark | None
+
+    def span(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """The claimed ``(start, end)`` when both ends are there, in order and within ``lo..hi``."""
+        if self.start is None or self.end is None or not lo <= self.start.at <= self.end.at <= hi:
+            return None
+        return self.start.at, self.end.at
+
+
+#: What was wrong with a code's markers, and so how it was placed.
+Fault = Literal[
+    "duplicated-empty", "duplicated-span", "reordered", "crossed", "lost-end", "lost-start",
+    "dropped", "dropped-around-nested", "dropped-around-all",
+]
+
+_HOW: dict[Fault, str] = {
+    "duplicated-empty": "duplicated by the model; kept the first",
+    "duplicated-span": "duplicated by the model; merged into one span",
+    "reordered": "the model changed the order of inline markup (word order may legitimately change; "
+                 "check the links and emphasis)",
+    "crossed": "crossed other markup; kept inside its parent",
+    "lost-end": "lost its end; closed after as many words as in the source",
+    "lost-start": "lost its start; opened as many words before as in the source",
+    "dropped": "dropped by the model; put back at the same relative place as in the source",
+    "dropped-around-nested": "dropped by the model; put back around its nested markup",
+    "dropped-around-all": "dropped by the model; put back around the whole text, as in the source",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """One thing done to the model's markers: ``index`` is the code (for ``reordered``, the first
+    code of the model's order)."""
+
+    index: int
+    fault: Fault
+
+
+@dataclass(frozen=True, slots=True)
+class _Room:
+    """Where a parent's children go: its span in the output and, for guesses, in the source."""
+
+    lo: int
+    hi: int
+    source_lo: int
+    source_hi: int
+
+
+@dataclass(slots=True)
+class Proposal:
+    """What the model's output proposes for a block's inline codes, and how it was made whole.
+
+    :func:`propose` fills it step by step: the plain text and the markers found where
+    (:func:`_read_markers`), each code's claimed span (:func:`_claim`), then the codes placed
+    parent by parent (:class:`_Placer`), with every repair recorded in the order made.
+    """
+
+    codes: list[InlineCode]
+    """The source codes (marker ``n`` is ``codes[n - 1]``)."""
+    text: str
+    """The model's text with markers removed and escapes read back."""
+    marks: list[Marks]
+    """Per source code, the markers found for it."""
+    invented: list[str]
+    """Markers naming no source code, as the model wrote them (dropped)."""
+    claims: list[Claim] = field(default_factory=list)
+    """Per source code, the span its markers give."""
+    repairs: list[Repair] = field(default_factory=list)
+    """What was duplicated, reordered, crossed or dropped, and how each was placed."""
+    placed: list[tuple[int, int, int]] = field(default_factory=list)
+    """``(index, start, end)`` of every code, in the output's document order."""
+
+    def decoded_codes(self) -> list[InlineCode]:
+        """Copies of the source codes at their new offsets, with the source's parents."""
+        up = parents(self.codes)
+        position = {k: i for i, (k, _, _) in enumerate(self.placed)}
+        out = []
+        for k, start, end in self.placed:
+            code = self.codes[k]
+            meta = {key: value for key, value in code.meta.items() if key != "parent"}
+            out.append(InlineCode(code.id, code.tag, start, end, dict(code.attrs), meta))
+        wanted: list[int | None] = []
+        for k, _, _ in self.placed:
+            parent = up[k]
+            wanted.append(position[parent] if parent is not None else None)
+        set_parents(out, wanted)
+        return out
+
+    def problems(self) -> list[Finding]:
+        """The invented markers and the repairs as findings with no block or segment yet; the number
+        of the marker concerned is in ``meta["marker"]`` (none for an invented one)."""
+        found = [
+            Finding("inline-invented", "warning",
+                    message=f"the model wrote a marker {marker!r} that is not in the source; dropped")
+            for marker in self.invented
+        ]
+        for repair in self.repairs:
+            if repair.fault == "reordered":
+                found.append(Finding("inline-reordered", "info", message=_HOW[repair.fault],
+                                     meta={"marker": repair.index + 1}))
+            else:
+                tag = self.codes[repair.index].tag
+                found.append(Finding("inline-repaired", "warning",
+                                     message=f"marker {repair.index + 1} (<{tag}>): {_HOW[repair.fault]}",
+                                     meta={"marker": repair.index + 1}))
+        return found
+
+
+def _read_markers(model_text: str, count: int) -> tuple[str, list[Marks], list[str]]:
+    """The plain text, the markers found for each of ``count`` codes, and the invented ones."""
     plain: list[str] = []
     length = 0
-    seen = [_Seen() for _ in range(count)]
-    notes: list[str] = []
+    marks = [Marks() for _ in range(count)]
+    invented: list[str] = []
     last = 0
     for order, m in enumerate(TOKEN.finditer(model_text)):
         raw = model_text[last : m.start()]
@@ -256,12 +293,59 @@ def _parse(model_text: str, count: int) -> tuple[str, list[_Seen], list[str]]:
             continue
         k = int(m.group(2)) - 1
         if not 0 <= k < count:
-            notes.append(f"the model wrote a marker {m.group()!r} that is not in the source; dropped")
+            invented.append(m.group())
             continue
-        target = seen[k].closes if m.group(1) else seen[k].empties if m.group(3) else seen[k].opens
-        target.append((length, order))
+        found = marks[k]
+        kind = found.closes if m.group(1) else found.empties if m.group(3) else found.opens
+        kind.append(Mark(length, order))
     plain.append(model_text[last:])
-    return "".join(plain), seen, notes
+    return "".join(plain), marks, invented
+
+
+def _by_order(marks: list[Mark]) -> list[Mark]:
+    return sorted(marks, key=lambda mark: mark.order)
+
+
+def _claim(code: InlineCode, marks: Marks) -> tuple[Claim, Fault | None]:
+    """The span one code's markers give, and whether the model wrote too many of them.
+
+    An empty code is where its first marker is. A span opens at its first opening (or empty)
+    marker and closes at the last closing marker after that; ``<1/>`` alone is an empty span.
+    """
+    if is_void(code):
+        first = _by_order(marks.empties + marks.opens)
+        duplicated = len(first) > 1 or bool(marks.closes)
+        start = first[0] if first else None
+        return Claim(start, start), "duplicated-empty" if duplicated else None
+    first = _by_order(marks.opens + marks.empties)
+    start = first[0] if first else None
+    closes = [mark for mark in marks.closes if start is None or mark.order > start.order]
+    if start is not None and start in marks.empties and not closes:
+        closes = [start]
+    duplicated = len(first) > 1 or len(marks.closes) > 1
+    return Claim(start, closes[-1] if closes else None), "duplicated-span" if duplicated else None
+
+
+def _hulls(claims: list[Claim], up: list[int | None]) -> list[tuple[int, int] | None]:
+    """Per code, the smallest range holding every marker claimed by the codes nested in it.
+
+    A child always comes after its parent in document order, so one backward pass suffices.
+    """
+    hull: list[tuple[int, int] | None] = [None] * len(claims)
+    for k in range(len(claims) - 1, -1, -1):
+        parent = up[k]
+        if parent is None:
+            continue
+        points = [mark.at for mark in (claims[k].start, claims[k].end) if mark is not None]
+        inner = hull[k]
+        if inner is not None:
+            points += inner
+        outer = hull[parent]
+        if outer is not None:
+            points += outer
+        if points:
+            hull[parent] = (min(points), max(points))
+    return hull
 
 
 def _words_forward(text: str, pos: int, words: int, limit: int) -> int:
@@ -277,153 +361,161 @@ def _words_forward(text: str, pos: int, words: int, limit: int) -> int:
 
 
 def _words_back(text: str, pos: int, words: int, limit: int) -> int:
+    """Start of the ``words``-th word back from ``pos``, at least ``limit``."""
     starts = [m.start() for m in _WORD.finditer(text, limit, pos)]
     return starts[-words] if 0 < words <= len(starts) else (starts[0] if starts and words else pos)
 
 
+def _relative_spot(text: str, code: InlineCode, room: _Room, gap: tuple[int, int], void: bool) -> int:
+    """Where a dropped code goes: its relative place in the parent, at a word edge, inside the gap."""
+    gap_lo, gap_hi = gap
+    width = room.source_hi - room.source_lo
+    ratio = (code.start - room.source_lo) / width if width > 0 else 0.0
+    guess = room.lo + round(ratio * (room.hi - room.lo))
+    edges = [m.end() if void else m.start() for m in _WORD.finditer(text, gap_lo, gap_hi)]
+    edges = [x for x in edges if (x <= guess if void else x >= guess)]
+    spot = (max(edges) if void else min(edges)) if edges else guess
+    return min(max(spot, gap_lo), gap_hi)
+
+
+class _Placer:
+    """Places the codes of one :class:`Proposal`, parent by parent (the steps of :func:`propose`)."""
+
+    def __init__(self, proposal: Proposal, source_text: str | None) -> None:
+        self.proposal = proposal
+        self.source_text = source_text
+        self.up = parents(proposal.codes)
+        self.kids = children_of(self.up)
+        self.hulls = _hulls(proposal.claims, self.up)
+
+    def source_words(self, k: int) -> int:
+        """How many words code ``k`` spans in the source (at least one)."""
+        code = self.proposal.codes[k]
+        text = self.source_text if self.source_text is not None else self.proposal.text
+        return max(1, len(_WORD.findall(text[code.start : code.end])))
+
+    def place_all(self) -> None:
+        """Every code, depth first in the output's document order, without recursion."""
+        codes = self.proposal.codes
+        source_end = (len(self.source_text) if self.source_text is not None
+                      else max((c.end for c in codes), default=0))
+        pending = self.place_children(None, _Room(0, len(self.proposal.text), 0, source_end))[::-1]
+        while pending:
+            k, start, end = pending.pop()
+            self.proposal.placed.append((k, start, end))
+            if not is_void(codes[k]):
+                room = _Room(start, end, codes[k].start, codes[k].end)
+                pending.extend(self.place_children(k, room)[::-1])
+
+    def place_children(self, parent: int | None, room: _Room) -> list[tuple[int, int, int]]:
+        """The children of ``parent`` placed inside ``room``, in output order: first those the
+        model gave whole and in order, then each of the rest repaired into the gap where the
+        source order puts it."""
+        siblings = self.kids[parent]
+        accepted = self.accept_in_order(siblings, room)
+        if accepted and [k for k in siblings if k in accepted] != list(accepted):
+            self.proposal.repairs.append(Repair(next(iter(accepted)), "reordered"))
+        # the output order as a linked list: after[k] is the code placed after k (None: the first)
+        after: dict[int | None, int | None] = {None: None}
+        previous: int | None = None
+        for k in accepted:
+            after[previous], previous = k, k
+        after[previous] = None
+        spots = dict(accepted)
+        previous = None
+        for k in siblings:
+            if k not in spots:
+                following = after[previous]
+                gap = (spots[previous][1] if previous is not None else room.lo,
+                       spots[following][0] if following is not None else room.hi)
+                spots[k] = self.repair(k, room, gap)
+                after[previous], after[k] = k, following
+            previous = k
+        placed = []
+        k_next = after[None]
+        while k_next is not None:
+            placed.append((k_next, *spots[k_next]))
+            k_next = after[k_next]
+        return placed
+
+    def accept_in_order(self, siblings: list[int], room: _Room) -> dict[int, tuple[int, int]]:
+        """Siblings whose claimed span is whole and inside ``room``, kept greedily left to right
+        so that none overlaps the one before (in the model's order)."""
+        claims = self.proposal.claims
+        whole: list[tuple[int, int, tuple[int, int]]] = []  # (code, rank of its opening marker, span)
+        for k in siblings:
+            claim = claims[k]
+            span = claim.span(room.lo, room.hi)
+            if span is not None and claim.start is not None:
+                whole.append((k, claim.start.order, span))
+        whole.sort(key=lambda item: (item[2][0], item[1]))
+        accepted: dict[int, tuple[int, int]] = {}
+        cursor = room.lo
+        for k, _, span in whole:
+            if span[0] >= cursor:
+                accepted[k] = span
+                cursor = span[1]
+        return accepted
+
+    def repair(self, k: int, room: _Room, gap: tuple[int, int]) -> tuple[int, int]:
+        """Place code ``k``, which the model did not give whole and in order, inside ``gap``
+        (between its placed neighbours), and record how."""
+        code = self.proposal.codes[k]
+        claim = self.proposal.claims[k]
+        text = self.proposal.text
+        gap_lo, gap_hi = gap
+        start = claim.start.at if claim.start is not None and gap_lo <= claim.start.at <= gap_hi else None
+        end = claim.end.at if claim.end is not None and gap_lo <= claim.end.at <= gap_hi else None
+        fault: Fault
+        if is_void(code):
+            if start is None:
+                start, fault = _relative_spot(text, code, room, gap, void=True), "dropped"
+            else:
+                fault = "crossed"
+            end = start
+        elif start is not None and end is not None and start <= end:
+            fault = "crossed"
+        elif start is not None:
+            end, fault = _words_forward(text, start, self.source_words(k), gap_hi), "lost-end"
+        elif end is not None:
+            start, fault = _words_back(text, end, self.source_words(k), gap_lo), "lost-start"
+        else:
+            around = self.hulls[k]
+            if around is not None and gap_lo <= around[0] <= around[1] <= gap_hi:
+                (start, end), fault = around, "dropped-around-nested"
+            elif code.start <= room.source_lo and code.end >= room.source_hi:
+                (start, end), fault = gap, "dropped-around-all"
+            else:
+                start, fault = _relative_spot(text, code, room, gap, void=False), "dropped"
+                end = start if code.start == code.end else _words_forward(text, start, self.source_words(k), gap_hi)
+        self.proposal.repairs.append(Repair(k, fault))
+        return start, end
+
+
+def propose(model_text: str, codes: list[InlineCode], source_text: str | None = None) -> Proposal:
+    """Read the model's output for a block encoded with :func:`encode` into a whole :class:`Proposal`:
+    markers read, spans claimed, duplicates noted, every code placed (see :func:`decode`)."""
+    text, marks, invented = _read_markers(model_text, len(codes))
+    proposal = Proposal(codes, text, marks, invented)
+    for code, found in zip(codes, marks):
+        claim, fault = _claim(code, found)
+        proposal.claims.append(claim)
+        if fault is not None:
+            proposal.repairs.append(Repair(len(proposal.claims) - 1, fault))
+    _Placer(proposal, source_text).place_all()
+    return proposal
+
+
 def decode(
     model_text: str, codes: list[InlineCode], source_text: str | None = None
-) -> tuple[str, list[InlineCode], list[dict[str, Any]]]:
+) -> tuple[str, list[InlineCode], list[Finding]]:
     """Read the model's output for a block encoded with :func:`encode`.
 
     ``source_text`` (the block's source text) helps place a code the model dropped: a span keeps
     as many words as it had in the source. Returns the plain text, every code of ``codes``
     exactly once with its source tag, attributes, meta and parent at its new offsets (document
-    order), and the problems found, each ``{"code", "severity", "marker", "message"}``.
+    order), and the problems found as findings with no block or segment yet, the number of the
+    marker concerned in ``meta["marker"]`` (none for an invented one).
     """
-    text, seen, notes = _parse(model_text, len(codes))
-    problems = [{"code": "inline-invented", "severity": "warning", "marker": None, "message": n} for n in notes]
-    up = parents(codes)
-    kids: dict[int | None, list[int]] = {None: []}
-    for k, parent in enumerate(up):
-        kids.setdefault(parent, []).append(k)
-        kids.setdefault(k, [])
-
-    def report(k: int, code: str, severity: str, message: str) -> None:
-        c = codes[k]
-        problems.append({"code": code, "severity": severity, "marker": k + 1,
-                         "message": f"marker {k + 1} (<{c.tag}>): {message}"})
-
-    # What the model said about each code: (start, end, order) with None for what it left out.
-    proposal: dict[int, tuple[int | None, int | None, int]] = {}
-    for k, c in enumerate(codes):
-        s = seen[k]
-        if is_void(c):
-            marks = sorted(s.empties + s.opens, key=lambda x: x[1])
-            if len(marks) > 1 or s.closes:
-                report(k, "inline-repaired", "warning", "duplicated by the model; kept the first")
-            proposal[k] = (marks[0][0], marks[0][0], marks[0][1]) if marks else (None, None, 10**9 + k)
-            continue
-        opens = sorted(s.opens + s.empties, key=lambda x: x[1])
-        start = opens[0] if opens else None
-        closes = [x for x in s.closes if start is None or x[1] > start[1]]
-        if start is not None and start in s.empties and not closes:
-            closes = [start]
-        end = closes[-1] if closes else None
-        if len(s.opens) + len(s.empties) > 1 or len(s.closes) > 1:
-            report(k, "inline-repaired", "warning", "duplicated by the model; merged into one span")
-        proposal[k] = (start[0] if start else None, end[0] if end else None, start[1] if start else 10**9 + k)
-
-    placed: dict[int, tuple[int, int]] = {}
-    order: list[int] = []
-
-    def hull(k: int) -> tuple[int, int] | None:
-        points = [p for d in descendants(k) for p in proposal[d][:2] if p is not None]
-        return (min(points), max(points)) if points else None
-
-    def descendants(k: int) -> list[int]:
-        out = []
-        for ch in kids[k]:
-            out.append(ch)
-            out.extend(descendants(ch))
-        return out
-
-    def guess(k: int, lo: int, hi: int, src_lo: int, src_hi: int, gap_lo: int, gap_hi: int, void: bool) -> int:
-        """Where a dropped code goes: its relative place in the parent, at a word edge, inside the gap."""
-        ratio = (codes[k].start - src_lo) / (src_hi - src_lo) if src_hi > src_lo else 0.0
-        guess = lo + round(ratio * (hi - lo))
-        edges = [m.end() if void else m.start() for m in _WORD.finditer(text, gap_lo, gap_hi)]
-        edges = [x for x in edges if (x <= guess if void else x >= guess)]
-        spot = (max(edges) if void else min(edges)) if edges else guess
-        return min(max(spot, gap_lo), gap_hi)
-
-    def fit(parent: int | None, lo: int, hi: int, src_lo: int, src_hi: int) -> None:
-        sibs = kids[parent]
-        complete = [k for k in sibs
-                    if proposal[k][0] is not None and proposal[k][1] is not None
-                    and lo <= proposal[k][0] <= proposal[k][1] <= hi]
-        complete.sort(key=lambda k: (proposal[k][0], proposal[k][2]))
-        accepted: list[int] = []
-        cursor = lo
-        for k in complete:
-            if proposal[k][0] >= cursor:
-                accepted.append(k)
-                cursor = proposal[k][1]
-        if [k for k in sibs if k in accepted] != accepted:
-            problems.append({"code": "inline-reordered", "severity": "info", "marker": accepted[0] + 1,
-                             "message": "the model changed the order of inline markup (word order may "
-                                        "legitimately change; check the links and emphasis)"})
-        spots = {k: proposal[k][:2] for k in accepted}
-        sequence = list(accepted)
-        for k in sibs:
-            if k in spots:
-                continue
-            before = [j for j in sibs[: sibs.index(k)] if j in sequence]
-            at = sequence.index(before[-1]) + 1 if before else 0
-            gap_lo = spots[sequence[at - 1]][1] if at else lo
-            gap_hi = spots[sequence[at]][0] if at < len(sequence) else hi
-            s, e, _ = proposal[k]
-            s = None if s is None or not gap_lo <= s <= gap_hi else s
-            e = None if e is None or not gap_lo <= e <= gap_hi else e
-            if is_void(codes[k]):
-                if s is None:
-                    s = guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=True)
-                    how = "dropped by the model; put back at the same relative place as in the source"
-                else:
-                    how = "crossed other markup; kept inside its parent"
-                e = s
-            elif s is not None and e is not None and s <= e:
-                how = "crossed other markup; kept inside its parent"
-            elif s is not None:
-                e = _words_forward(text, s, source_words[k], gap_hi)
-                how = "lost its end; closed after as many words as in the source"
-            elif e is not None:
-                s = _words_back(text, e, source_words[k], gap_lo)
-                how = "lost its start; opened as many words before as in the source"
-            else:
-                around = hull(k)
-                if around and gap_lo <= around[0] <= around[1] <= gap_hi:
-                    s, e = around
-                    how = "dropped by the model; put back around its nested markup"
-                elif codes[k].start <= src_lo and codes[k].end >= src_hi:
-                    s, e = gap_lo, gap_hi
-                    how = "dropped by the model; put back around the whole text, as in the source"
-                else:
-                    s = guess(k, lo, hi, src_lo, src_hi, gap_lo, gap_hi, void=False)
-                    e = s if codes[k].start == codes[k].end else _words_forward(text, s, source_words[k], gap_hi)
-                    how = "dropped by the model; put back at the same relative place as in the source"
-            report(k, "inline-repaired", "warning", how)
-            spots[k] = (s, e)
-            sequence.insert(at, k)
-        for k in sequence:
-            s, e = spots[k]
-            placed[k] = (s, e)
-            order.append(k)
-            if not is_void(codes[k]):
-                fit(k, s, e, codes[k].start, codes[k].end)
-
-    source_end = len(source_text) if source_text is not None else max((c.end for c in codes), default=0)
-    source_words = {
-        k: max(1, len(_WORD.findall(source_text[c.start : c.end])) if source_text is not None
-               else len(_WORD.findall(text[c.start : c.end])))
-        for k, c in enumerate(codes)
-    }
-    fit(None, 0, len(text), 0, source_end)
-    out = [
-        InlineCode(codes[k].id, codes[k].tag, placed[k][0], placed[k][1], dict(codes[k].attrs),
-                   {key: v for key, v in codes[k].meta.items() if key != "parent"})
-        for k in order
-    ]
-    position = {k: i for i, k in enumerate(order)}
-    set_parents(out, [position[up[k]] if up[k] is not None else None for k in order])
-    return text, out, problems
+    proposal = propose(model_text, codes, source_text)
+    return proposal.text, proposal.decoded_codes(), proposal.problems()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .errors import UsageError
-from .languages import LANGUAGES, base_language, normalize_language
+from .languages import LANGUAGES, base_language, needs_model, normalize_language
 
 __all__ = ["MACHINE_TRANSLATION", "TRANSLITERATION", "label_kind", "machine_translation_label", "parse_label"]
 
@@ -51,7 +51,7 @@ def machine_translation_label(source: str, target: str) -> str:
     if source == target:
         raise UsageError(f"a variant in {target!r} from {source!r} is no translation; choose two different languages")
     src, tgt = base_language(source), base_language(target)
-    if src == tgt:
+    if not needs_model(source, target):
         text = _TRANSLITERATED[target]
     else:
         name = _declined(_language_name(src, tgt), tgt)
@@ -66,8 +66,7 @@ def machine_translation_label(source: str, target: str) -> str:
 
 def label_kind(source: str, target: str) -> str:
     """:data:`MACHINE_TRANSLATION`, or :data:`TRANSLITERATION` between the scripts of one language."""
-    same = base_language(normalize_language(source)) == base_language(normalize_language(target))
-    return TRANSLITERATION if same else MACHINE_TRANSLATION
+    return MACHINE_TRANSLATION if needs_model(source, target) else TRANSLITERATION
 
 
 def parse_label(text: str) -> tuple[str, str] | None:

@@ -14,15 +14,16 @@ import re
 from functools import lru_cache
 from typing import Any, Sequence
 
+from .errors import UsageError
+from .languages import CYRILLIC_SCRIPT, KAZAKH_LETTER
+
 __all__ = ["detect_language", "detect_sentences", "split_attribution"]
 
-_KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _KAZAKH_LATIN = re.compile(r"[äğqñöūüışÄĞQÑÖŪÜİŞ]")
 # Letters of the 2021 alphabet that English never writes; a bare "q" is weaker evidence
 # ("Blockquote", "request"), so it only counts when not followed by "u".
 _KAZAKH_LATIN_ONLY = re.compile(r"[äğñöūüışÄĞÑÖŪÜİŞ]")
 _KAZAKH_Q = re.compile(r"[qQ](?![uU])")
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -55,21 +56,21 @@ _DASHES = "-–—"
 def detect_language(text: str) -> str | None:
     """Best guess at the language of ``text`` (a segment or a whole article): ``kk``, ``ru``,
     ``en`` or ``kk-Latn``; None when there is no letter to go by."""
-    cyrillic = len(_CYRILLIC.findall(text))
+    cyrillic = len(CYRILLIC_SCRIPT.findall(text))
     latin = len(_LATIN.findall(text)) + len(_KAZAKH_LATIN.findall(text))
     if not cyrillic and not latin:
         return None
     if cyrillic < latin:
         return "kk-Latn" if _is_kazakh_latin(text) else "en"
-    words = [w for w in _WORD.findall(text) if _CYRILLIC.search(w)]
-    kazakh_words = sum(1 for w in words if _KAZAKH_CYRILLIC.search(w))
+    words = [w for w in _WORD.findall(text) if CYRILLIC_SCRIPT.search(w)]
+    kazakh_words = sum(1 for w in words if KAZAKH_LETTER.search(w))
     if words and kazakh_words / len(words) >= _KAZAKH_WORD_SHARE:
         return "kk"
     return _lingua_language(text) or ("kk" if kazakh_words else "ru")
 
 
 def _is_kazakh_latin(text: str) -> bool:
-    words = [w for w in _WORD.findall(text) if not _CYRILLIC.search(w)]
+    words = [w for w in _WORD.findall(text) if not CYRILLIC_SCRIPT.search(w)]
     marked = sum(1.0 if _KAZAKH_LATIN_ONLY.search(w) else 0.5 if _KAZAKH_Q.search(w) else 0.0 for w in words)
     return bool(words) and marked / len(words) >= _KAZAKH_LATIN_WORD_SHARE
 
@@ -150,6 +151,12 @@ def _lingua_language(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
+    try:
+        from lingua import Language, LanguageDetectorBuilder
+    except ImportError as exc:  # a dependency, but an environment may have lost it
+        raise UsageError(
+            "telling Kazakh from Russian in this text needs lingua-language-detector, which is not installed: "
+            "pip install lingua-language-detector, or name the source language (--from)"
+        ) from exc
 
     return LanguageDetectorBuilder.from_languages(Language.KAZAKH, Language.RUSSIAN, Language.ENGLISH).build()

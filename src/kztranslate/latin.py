@@ -45,6 +45,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .languages import CYRILLIC_LETTERS
+
 __all__ = ["CYRILLIC_TO_LATIN", "to_latin", "to_cyrillic"]
 
 #: Lower-case Kazakh Cyrillic letter → its Latin spelling (see the module docstring).
@@ -70,7 +72,7 @@ def _latin_lower(ch: str) -> str:
     return _LATIN_LOWER.get(ch) or ch.lower()
 
 
-_CYRILLIC_LETTER = re.compile("[" + "".join(CYRILLIC_TO_LATIN) + "".join(CYRILLIC_TO_LATIN).upper() + "]")
+_CYRILLIC_LETTER = re.compile(f"[{CYRILLIC_LETTERS}]")  # the keys of CYRILLIC_TO_LATIN, both cases
 
 
 def to_latin(text: str) -> str:

@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FormatError, InputError, UsageError
-from .languages import normalize_language
+from .languages import KAZAKH_LETTER, normalize_language
 from .latin import convert_cased
 
 __all__ = [
@@ -78,7 +78,6 @@ _KK_FRONT_VOWELS = "әіөүӘІӨҮ"
 _CYRILLIC_VOWELS = "аәеёиоөуұүыіэюя"
 _VOWELS = _CYRILLIC_VOWELS + _CYRILLIC_VOWELS.upper()
 
-_KAZAKH_ONLY = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _KK_TO_RU = str.maketrans("әөұүқғңһіӘӨҰҮҚҒҢҺІ", "аоуукгнхиАОУУКГНХИ")
 _SOFT_L = re.compile(rf"(?<=[{_KK_FRONT_VOWELS}])([лЛ])(?![{_VOWELS}])")
 _Y_BEFORE_I = re.compile(r"([йЙ])[ыіЫІ]")
@@ -123,7 +122,7 @@ def kazakh_to_russian(name: str) -> str:
 def romanize(name: str) -> str:
     """A Kazakh or Russian name in Latin letters as English-language Kazakh media write it
     (passport style, from the Russian form): ``Нұргүл Қалиева → Nurgul Kaliyeva``."""
-    return _WORD.sub(lambda m: _romanize_word(kazakh_to_russian(m.group()), _KAZAKH_ONLY.search(m.group()) is not None),
+    return _WORD.sub(lambda m: _romanize_word(kazakh_to_russian(m.group()), KAZAKH_LETTER.search(m.group()) is not None),
                      name)
 
 

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .document import Article, Block, InlineCode, Provenance
+from .document import Article, Block, Finding, InlineCode, Provenance
 from .errors import FormatError, UsageError
 from .languages import normalize_language
 
@@ -64,7 +64,7 @@ class TextResult:
     target_language: str
     detected: bool
     """Whether ``source_language`` was detected rather than given."""
-    qa: list[dict[str, Any]] = field(default_factory=list)
+    qa: list[Finding] = field(default_factory=list)
     """QA findings of this string's segments (``block`` is its line or element number)."""
     provenance: Provenance | None = None
     """How it was made (None when nothing went to the model pipeline)."""
@@ -284,7 +284,7 @@ def _write_xml(variant: Article, state: _XmlState) -> str:
 
     from lxml import etree
 
-    from .inline import Span, is_void, tree
+    from .markup import Span, is_void, tree
 
     block = next(b for b in variant.blocks if b.meta.get("plain"))
     root = etree.Element(_FRAGMENT_ROOT)

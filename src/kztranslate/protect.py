@@ -21,17 +21,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .document import Finding
 from .inline import TOKEN
-from .languages import base_language
+from .languages import CYRILLIC_LETTERS, base_language
 
 __all__ = [
-    "KAZAKH_LETTERS", "CYRILLIC_LETTERS", "PLACEHOLDER", "ProtectedSpan", "protect", "restore", "placeholder",
+    "PLACEHOLDER", "ProtectedSpan", "protect", "restore", "placeholder",
     "relative_place",
 ]
 
-KAZAKH_LETTERS = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
-#: Character-class body of every Cyrillic letter used in Kazakh and Russian.
-CYRILLIC_LETTERS = "А-Яа-яЁё" + KAZAKH_LETTERS
 _LETTERS = "A-Za-z" + CYRILLIC_LETTERS
 
 #: A placeholder as the model may give it back (``[[3]]``, ``[[ 3 ]]``).
@@ -224,15 +222,16 @@ def _positions(text: str):
     yield last, text[last:], False
 
 
-def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[dict[str, Any]]]:
+def restore(model_text: str, spans: list[ProtectedSpan]) -> tuple[str, list[Finding]]:
     """Put each span's output where the model left its placeholder.
 
     A placeholder the model dropped is re-inserted at its relative position in the source (at a
     word boundary) and reported as ``placeholder-lost``; a repeated one keeps its first place
     (``placeholder-duplicated``); one that was never given out is removed (``placeholder-invented``).
+    The problems are findings with no block or segment (the caller knows where the text goes).
     """
     by_number = {s.number: s for s in spans}
-    problems: list[dict[str, Any]] = []
+    problems: list[Finding] = []
     for span in spans:
         # a source-language ending the model copied after a name ("[[1]]тың" in English) goes
         suffix = span.meta.get("suffix") if span.kind == "name" else None
@@ -281,8 +280,8 @@ def _insert(text: str, piece: str, at: float) -> str:
             + ("" if not after or after.startswith(" ") else " ") + after)
 
 
-def _problem(code: str, message: str) -> dict[str, Any]:
-    return {"code": code, "severity": "warning", "message": message}
+def _problem(code: str, message: str) -> Finding:
+    return Finding(code, "warning", message=message)
 
 
 # -- person names in running text ----------------------------------------------------------------

@@ -26,6 +26,10 @@ output-sanitized     warning  the model's output held characters no format can c
                               (line breaks became spaces) before writing: see ``meta``
 ==================== ======== ===============================================================
 
+Each check is a named rule of :data:`CHECKS` (a :class:`~kztranslate.ruler.Ruler`), named by the
+code it reports (``output-sanitized`` comes from :func:`sanitize_output`, which the pipeline runs
+first); a translator runs its own copy, ``translator.checks``, where checks can be disabled.
+
 Numbers are compared by value, locale-aware: ``3 457`` = ``3457`` = ``3,457``; ``3,5`` = ``3.5``;
 ``2019 ж.`` = ``2019 г.`` = ``2019``;
 ``27 қараша 2019`` = ``27 ноября 2019`` = ``November 27, 2019`` = ``27.11.2019`` (month names
@@ -37,11 +41,27 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-__all__ = ["Finding", "LENGTH_RATIO", "SEVERITIES", "check_segment", "sanitize_output", "summarize"]
+from .document import Finding
+from .languages import CYRILLIC_SCRIPT, script_of
+from .ruler import Ruler
+
+__all__ = [
+    "CHECKS",
+    "LENGTH_RATIO",
+    "SEVERITIES",
+    "Check",
+    "Finding",
+    "Segment",
+    "check_segment",
+    "default_checks",
+    "sanitize_output",
+    "summarize",
+]
 
 #: Severities, mildest first.
 SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
@@ -60,7 +80,6 @@ LENGTH_RATIO: dict[tuple[str, str], float] = {
     ("en", "ru"): 1.1,
 }
 
-_CYRILLIC = re.compile(r"[\u0400-\u04FF\u0500-\u052F]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
 # Runs that are not prose in any language: markup codes, placeholders, URLs, e-mail, handles.
@@ -134,45 +153,140 @@ def sanitize_output(output_text: str, source_text: str) -> tuple[str, dict[str, 
     return output_text, changes
 
 
-@dataclass(slots=True)
-class Finding:
-    """One thing an editor should look at in a translated segment."""
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """What a check sees of one segment: both texts, the languages, and the texts' prose (markup
+    codes, placeholders, URLs, e-mail addresses and handles blanked out)."""
 
-    code: str
-    """Stable machine-readable kind (``number-mismatch``, ``untranslated``, …; see the module doc)."""
-    severity: str
-    """``info``, ``warning`` or ``error``."""
+    source_text: str
+    output_text: str
+    source: str
+    target: str
+    truncated: bool = False
+    expected_terms: Sequence[str] = ()
+    placeholders: Sequence[str] = ()
     block: int | None = None
-    """Index of the block in the variant (None when checked outside an article)."""
     segment: int | None = None
-    """Index of the segment within the block."""
-    message: str = ""
-    """What is wrong, for a person."""
-    meta: dict[str, Any] = field(default_factory=dict)
-    """Evidence: the missing numbers, the repeated phrase, the measured ratio, …"""
+    language_checks: bool = True
+    source_prose: str = ""
+    output_prose: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "code": self.code,
-            "severity": self.severity,
-            "block": self.block,
-            "segment": self.segment,
-            "message": self.message,
-        }
-        if self.meta:
-            out["meta"] = dict(self.meta)
-        return out
+    @property
+    def pair(self) -> tuple[str, str]:
+        """(source, target) without script subtags: ``("kk", "en")`` for kk-Latn → en."""
+        return self.source.split("-")[0], self.target.split("-")[0]
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(
-            code=str(data["code"]),
-            severity=str(data["severity"]),
-            block=data.get("block"),
-            segment=data.get("segment"),
-            message=str(data.get("message", "")),
-            meta=dict(data.get("meta") or {}),
-        )
+    def finding(self, code: str, severity: str, message: str, **meta: Any) -> Finding:
+        return Finding(code, severity, self.block, self.segment, message, meta)
+
+
+#: A QA check: the findings of one segment (none when it is fine).
+Check = Callable[[Segment], list[Finding]]
+
+
+def _check_truncated(seg: Segment) -> list[Finding]:
+    if not seg.truncated:
+        return []
+    return [seg.finding("truncated", "error", "the model's output hit the length limit; the segment may be cut short")]
+
+
+def _check_numbers(seg: Segment) -> list[Finding]:
+    """Numbers, dates, times, amounts, compared by value."""
+    missing, extra = _compare_numbers(_numbers(seg.source_prose), _numbers(seg.output_prose))
+    if missing:
+        return [seg.finding("number-mismatch", "error",
+                            f"number(s) {', '.join(missing)} of the source are missing or changed in the output",
+                            missing=missing, extra=extra)]
+    if extra:
+        return [seg.finding("number-mismatch", "warning", f"the output has number(s) {', '.join(extra)} not in the source",
+                            extra=extra)]
+    return []
+
+
+def _check_terms(seg: Segment) -> list[Finding]:
+    """Glossary terms and protected spans that must appear."""
+    lowered = seg.output_text.casefold()
+    absent = [t for t in seg.expected_terms if t and t.casefold() not in lowered]
+    if not absent:
+        return []
+    return [seg.finding("term-missing", "warning", f"expected term(s) missing: {', '.join(absent)}", terms=absent)]
+
+
+def _check_placeholders(seg: Segment) -> list[Finding]:
+    """Inline codes lost, duplicated or out of order."""
+    problem = _placeholder_problem(seg.source_text, seg.output_text, seg.placeholders) if seg.placeholders else None
+    if not problem:
+        return []
+    return [seg.finding("placeholder-mismatch", "error", problem, placeholders=list(seg.placeholders))]
+
+
+def _check_untranslated(seg: Segment) -> list[Finding]:
+    src_base, tgt_base = seg.pair
+    if not seg.language_checks or src_base == tgt_base:
+        return []
+    unchanged = _normalize(seg.source_text) == _normalize(seg.output_text)
+    if unchanged and _own_script_letters(seg.source_prose, seg.source):
+        return [seg.finding("untranslated", "error", "the output is the source text, untranslated")]
+    if _still_source_language(seg.output_prose, seg.source, seg.target):
+        return [seg.finding("untranslated", "warning", f"the output still reads as {seg.source}, not {seg.target}")]
+    return []
+
+
+def _check_script(seg: Segment) -> list[Finding]:
+    found = _script_problem(seg.output_prose, seg.target) if seg.language_checks else None
+    return [seg.finding("wrong-script", *found)] if found else []
+
+
+def _check_repetition(seg: Segment) -> list[Finding]:
+    repeated = _tandem_repeat(seg.output_prose)
+    if repeated:
+        phrase, times = repeated
+        return [seg.finding("repetition", "error", f"«{phrase}» is repeated {times} times in a row",
+                            phrase=phrase, times=times)]
+    scattered = _scattered_repeat(seg.output_prose, seg.source_prose)
+    if scattered:
+        phrase, times = scattered
+        return [seg.finding("repetition", "warning", f"«{phrase}» occurs {times} times", phrase=phrase, times=times)]
+    return []
+
+
+def _check_length(seg: Segment) -> list[Finding]:
+    src_base, tgt_base = seg.pair
+    expected = LENGTH_RATIO.get((src_base, tgt_base))
+    n_src, n_out = len(seg.source_text.strip()), len(seg.output_text.strip())
+    if not expected or not n_src:
+        return []
+    low, high = expected / 2 * n_src - 8, expected * 2 * n_src + 12
+    if low <= n_out <= high:
+        return []
+    ratio = round(n_out / n_src, 2)
+    side = "shorter" if n_out < low else "longer"
+    return [seg.finding(
+        "length-ratio", "warning",
+        f"the output is {ratio}× the source's length, much {side} than usual for {src_base}→{tgt_base} "
+        f"(about {expected}×); a sentence may be dropped or invented",
+        ratio=ratio, expected=expected,
+    )]
+
+
+#: The checks :func:`check_segment` runs, in order, each named by the code it reports. A
+#: :class:`~kztranslate.pipeline.Translator` runs its own copy (``translator.checks``): disable
+#: one there (``translator.checks.disable("length-ratio")``) and it is not run.
+CHECKS: Ruler[Check] = Ruler([
+    ("truncated", _check_truncated),
+    ("number-mismatch", _check_numbers),
+    ("term-missing", _check_terms),
+    ("placeholder-mismatch", _check_placeholders),
+    ("untranslated", _check_untranslated),
+    ("wrong-script", _check_script),
+    ("repetition", _check_repetition),
+    ("length-ratio", _check_length),
+])
+
+
+def default_checks() -> Ruler[Check]:
+    """A copy of :data:`CHECKS` to switch checks on and off in."""
+    return CHECKS.copy()
 
 
 def check_segment(
@@ -187,6 +301,7 @@ def check_segment(
     block: int | None = None,
     segment: int | None = None,
     language_checks: bool = True,
+    checks: Ruler[Check] | Sequence[Check] | None = None,
 ) -> list[Finding]:
     """Check one segment's translation; returns the findings (empty when nothing is wrong).
 
@@ -195,97 +310,29 @@ def check_segment(
     spans); ``placeholders`` are the inline codes of the segment (``<1>``, ``</1>``, ``[[0]]``),
     which must come back exactly as often as in the source and in the same nesting order.
     ``language_checks=False`` skips the untranslated and wrong-script checks (pseudo-translation
-    keeps the source text on purpose; everything else is still checked).
+    keeps the source text on purpose; everything else is still checked). ``checks``: the enabled
+    checks of this chain run, or these check functions (default: every check of :data:`CHECKS`).
     """
-    findings: list[Finding] = []
-
-    def add(code: str, severity: str, message: str, **meta: Any) -> None:
-        findings.append(Finding(code, severity, block, segment, message, meta))
-
-    src_base, tgt_base = source.split("-")[0], target.split("-")[0]
-    out_prose = _without_non_prose(output_text)
-    src_prose = _without_non_prose(source_text)
-
-    if truncated:
-        add("truncated", "error", "the model's output hit the length limit; the segment may be cut short")
-
-    # -- numbers, dates, times, amounts
-    src_numbers, out_numbers = _numbers(src_prose), _numbers(out_prose)
-    missing, extra = _compare_numbers(src_numbers, out_numbers)
-    if missing:
-        add(
-            "number-mismatch", "error",
-            f"number(s) {', '.join(missing)} of the source are missing or changed in the output",
-            missing=missing, extra=extra,
-        )
-    elif extra:
-        add("number-mismatch", "warning", f"the output has number(s) {', '.join(extra)} not in the source", extra=extra)
-
-    # -- glossary terms, protected spans
-    lowered = output_text.casefold()
-    absent = [t for t in expected_terms if t and t.casefold() not in lowered]
-    if absent:
-        add("term-missing", "warning", f"expected term(s) missing: {', '.join(absent)}", terms=absent)
-
-    # -- inline codes
-    if placeholders:
-        problem = _placeholder_problem(source_text, output_text, placeholders)
-        if problem:
-            add("placeholder-mismatch", "error", problem, placeholders=list(placeholders))
-
-    if language_checks:
-        # -- untranslated
-        unchanged = _normalize(source_text) == _normalize(output_text)
-        if src_base != tgt_base and unchanged and _own_script_letters(src_prose, source):
-            add("untranslated", "error", "the output is the source text, untranslated")
-        elif src_base != tgt_base and _still_source_language(out_prose, source, target):
-            add("untranslated", "warning", f"the output still reads as {source}, not {target}")
-
-        # -- script
-        script_finding = _script_problem(out_prose, target)
-        if script_finding:
-            add("wrong-script", *script_finding)
-
-    # -- repetition
-    repeated = _tandem_repeat(out_prose)
-    if repeated:
-        phrase, times = repeated
-        add("repetition", "error", f"«{phrase}» is repeated {times} times in a row", phrase=phrase, times=times)
-    else:
-        scattered = _scattered_repeat(out_prose, src_prose)
-        if scattered:
-            phrase, times = scattered
-            add("repetition", "warning", f"«{phrase}» occurs {times} times", phrase=phrase, times=times)
-
-    # -- length
-    expected = LENGTH_RATIO.get((src_base, tgt_base))
-    n_src, n_out = len(source_text.strip()), len(output_text.strip())
-    if expected and n_src:
-        low, high = expected / 2 * n_src - 8, expected * 2 * n_src + 12
-        if not low <= n_out <= high:
-            ratio = round(n_out / n_src, 2)
-            side = "shorter" if n_out < low else "longer"
-            add(
-                "length-ratio", "warning",
-                f"the output is {ratio}× the source's length, much {side} than usual for {src_base}→{tgt_base} "
-                f"(about {expected}×); a sentence may be dropped or invented",
-                ratio=ratio, expected=expected,
-            )
-    return findings
+    seg = Segment(
+        source_text, output_text, source, target, truncated, tuple(expected_terms), tuple(placeholders),
+        block, segment, language_checks, _without_non_prose(source_text), _without_non_prose(output_text),
+    )
+    run = (checks or CHECKS).get_rules() if checks is None or isinstance(checks, Ruler) else checks
+    return [finding for check in run for finding in check(seg)]
 
 
-def summarize(findings: Iterable[Finding | dict[str, Any]]) -> dict[str, Any]:
+def summarize(findings: Iterable[Finding]) -> dict[str, Any]:
     """Counts for provenance and the command line:
     ``{"findings", "segments", "worst", "by_severity", "by_code"}``."""
-    items = [f.to_dict() if isinstance(f, Finding) else f for f in findings]
-    by_severity = Counter(f["severity"] for f in items)
+    items = list(findings)
+    by_severity = Counter(f.severity for f in items)
     worst = max(by_severity, key=SEVERITIES.index) if by_severity else None
     return {
         "findings": len(items),
-        "segments": len({(f.get("block"), f.get("segment")) for f in items}),
+        "segments": len({(f.block, f.segment) for f in items}),
         "worst": worst,
         "by_severity": {s: by_severity[s] for s in SEVERITIES if by_severity[s]},
-        "by_code": dict(sorted(Counter(f["code"] for f in items).items())),
+        "by_code": dict(sorted(Counter(f.code for f in items).items())),
     }
 
 
@@ -446,7 +493,7 @@ def _normalize(text: str) -> str:
 def _own_script_letters(text: str, language: str) -> int:
     """Letters of ``language``'s script (a Latin brand name in a Kazakh article has none, and
     rightly comes back as it was)."""
-    return len((_LATIN if language in ("en", "kk-Latn") else _CYRILLIC).findall(text))
+    return len((_LATIN if script_of(language) == "Latn" else CYRILLIC_SCRIPT).findall(text))
 
 
 def _still_source_language(output: str, source: str, target: str) -> bool:
@@ -461,22 +508,22 @@ def _still_source_language(output: str, source: str, target: str) -> bool:
 def _script_problem(output: str, target: str) -> tuple[str, str] | None:
     if _ARABIC.search(output):
         return "error", f"the output contains Arabic script; {target} output must be in {_script_name(target)}"
-    cyrillic, latin = len(_CYRILLIC.findall(output)), len(_LATIN.findall(output))
+    cyrillic, latin = len(CYRILLIC_SCRIPT.findall(output)), len(_LATIN.findall(output))
     if not cyrillic + latin:
         return None
-    wants_latin = target in ("en", "kk-Latn")
+    wants_latin = script_of(target) == "Latn"
     own, other = (latin, cyrillic) if wants_latin else (cyrillic, latin)
     if own < other:
         return "error", f"the output is mostly not in {_script_name(target)}, the script of {target}"
     if wants_latin and cyrillic:
-        words = [w for w in _WORD.findall(output) if _CYRILLIC.search(w)]
+        words = [w for w in _WORD.findall(output) if CYRILLIC_SCRIPT.search(w)]
         return "warning", f"Cyrillic word(s) left in the {target} output: {', '.join(words[:5])}"
     # Latin brand names and URLs inside Cyrillic output are fine.
     return None
 
 
 def _script_name(target: str) -> str:
-    return "Latin script" if target in ("en", "kk-Latn") else "Cyrillic script"
+    return "Latin script" if script_of(target) == "Latn" else "Cyrillic script"
 
 
 # -- repetition -------------------------------------------------------------------------------

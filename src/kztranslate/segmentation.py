@@ -26,18 +26,42 @@ Kazakh capitals ("Қ. Тоқаев") and after "ж." in "2019 ж. 27 қараш�
 :func:`split_long` cuts a sentence that is still too long for the model at clause boundaries
 (``; : ,`` and dashes), packing clauses greedily, and falls back to word boundaries inside a clause
 that is too long on its own.
+
+The pipeline's segments of a block come from :func:`block_pieces` (sentences with inline markup
+as marker codes, long ones split to fit the model), :func:`split_by_language` (a quotation in
+another language is its own segment) and :func:`goes_to_model` (a piece with no letters is kept).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
-from .languages import normalize_language
+from . import inline, langid, protect
+from .document import InlineCode
+from .languages import CYRILLIC_LOWER, base_language, normalize_language
 from .latin import to_latin
 
-__all__ = ["split_sentences", "split_clauses", "split_long", "ABBREVIATIONS"]
+__all__ = [
+    "ABBREVIATIONS",
+    "MAX_SEGMENT_CHARS",
+    "block_pieces",
+    "goes_to_model",
+    "split_by_language",
+    "split_clauses",
+    "split_long",
+    "split_sentences",
+    "strip_edges",
+]
+
+#: The longest segment sent to a model, in characters, whatever its token count: a longer sentence
+#: (a run without spaces, a table flattened into one line) is split — never truncated — so no
+#: segment costs more than a bounded amount of work anywhere (model, QA, memory).
+MAX_SEGMENT_CHARS = 2000
+
+# A segment with no letter in it (a number, a dash) is kept as it is, never sent to a model.
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 #: Known abbreviations per language, lower case, without the final dot:
 #: ``prefix`` never end a sentence, ``terminal`` may (before a capital letter),
@@ -79,7 +103,7 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
 # An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
-_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-zа-яәғқңөұүһіё]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
+_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-z" + CYRILLIC_LOWER + r"]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:
@@ -90,7 +114,7 @@ def _token_start(text: str, end: int) -> int:
     return start
 
 
-@lru_cache(maxsize=None)
+@cache
 def _abbreviations(language: str) -> dict[str, frozenset[str]]:
     """The abbreviation lists ``language`` reads, merged per kind."""
     lists = dict(ABBREVIATIONS)
@@ -260,3 +284,58 @@ def _pack(units: list[str], fits: Callable[[str], bool]) -> list[str]:
     if current:
         packed.append(current)
     return packed
+
+
+# -- the pipeline's segments of a block --------------------------------------------------------------
+
+
+def block_pieces(
+    text: str, codes: list[InlineCode], language: str, fits: Callable[[str], bool], *, whole: bool = False
+) -> list[str]:
+    """A block's text as model segments: its sentences (the whole text with ``whole``), inline
+    markup encoded as marker codes (:func:`kztranslate.inline.encode_pieces`), a sentence that
+    does not ``fit`` split at clause or word boundaries (:func:`split_long`)."""
+    pieces: list[str] = []
+    sentences = [text] if whole else split_sentences(text, language)
+    for sentence in inline.encode_pieces(text, codes, sentences):
+        if fits(sentence):
+            pieces.append(sentence)
+        else:
+            pieces.extend(split_long(sentence, fits))
+    return pieces
+
+
+def split_by_language(pieces: list[str], language: str) -> tuple[list[str], list[str]]:
+    """Each piece with its language (the model's tag); a piece in another language than
+    ``language`` is split from its attribution ("«…», - деді ол."), which stays in ``language``."""
+    out: list[str] = []
+    languages: list[str] = []
+    # markup codes and protected spans (URLs, Latin brand names in Cyrillic text) say nothing of the language
+    plain = [protect.PLACEHOLDER.sub("", protect.protect(inline.MARKER.sub("", p), language)[0]) for p in pieces]
+    for piece, found in zip(pieces, langid.detect_sentences(plain)):
+        other = base_language(found) if found else language
+        if other == language:
+            out.append(piece)
+            languages.append(language)
+            continue
+        before, speech, after = langid.split_attribution(piece)
+        for part, lang in ((before, language), (speech, other), (after, language)):
+            if part:
+                out.append(part)
+                languages.append(lang)
+    return out, languages
+
+
+def goes_to_model(piece: str, language: str, target: str) -> bool:
+    """Whether a piece goes to the model: it has letters of its own (not of markers or escapes:
+    "<--->" is sent as "&lt;---&gt;") and is not already in the target language."""
+    return language != target and bool(_HAS_LETTER.search(inline.unescape(inline.MARKER.sub("", piece))))
+
+
+def strip_edges(text: str) -> tuple[str, str, str]:
+    """``(core, leading whitespace, trailing whitespace)``; the model sees only the core."""
+    core = text.strip()
+    if not core:
+        return "", text, ""
+    start = text.index(core)
+    return core, text[:start], text[start + len(core):]

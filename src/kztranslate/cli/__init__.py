@@ -77,4 +77,6 @@ def _report(exc: BaseException, verbose: bool) -> int:
         print(f"kztranslate: internal error: {error}{hint}, and please report it", file=sys.stderr)
     else:
         print(f"kztranslate: error: {error}", file=sys.stderr)
+    if verbose and error.detail:
+        print(f"kztranslate: detail: {error.detail}", file=sys.stderr)
     return error.exit_code

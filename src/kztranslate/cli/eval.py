@@ -49,6 +49,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import load_backend
+    from ..engine.base import BackendSignature
     from ..languages import normalize_language
 
     sources, references = read_test_set(args.test_set, args.src, args.ref)
@@ -66,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
     backend = load_backend(args.backend, **options)
     hypotheses = translate_segments(backend, sources, source, target)
     result = score(hypotheses, references)
-    result["model"] = backend.signature()
+    signature = BackendSignature.of(backend)
+    result["model"] = signature.to_dict()
     result["pair"] = f"{source}-{target}"
-    result["model_signature"] = model_signature(result["model"], source, target, len(sources))
+    result["model_signature"] = signature.format(pair=result["pair"], n=len(sources))
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -107,14 +109,14 @@ def read_test_set(test_set: str | None, src: str | None, ref: str | None) -> tup
 def translate_segments(backend: Any, sources: list[str], source: str, target: str) -> list[str]:
     """The backend's translation of each source segment (kk-Latn by transliteration around the model)."""
     from ..engine.scheduler import Scheduler, SegmentRequest
-    from ..languages import base_language
+    from ..languages import base_language, needs_model
 
     if source == "kk-Latn":
         from ..latin import to_cyrillic
 
         sources = [to_cyrillic(s) for s in sources]
     src, tgt = base_language(source), base_language(target)
-    if src == tgt:
+    if not needs_model(source, target):
         outputs = list(sources)
     else:
         if not backend.supports(src, tgt):
@@ -137,21 +139,6 @@ def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
         result = metric.corpus_score(hypotheses, [references])
         out[key] = {"score": round(result.score, 2), "text": str(result), "signature": str(metric.get_signature())}
     return out
-
-
-def model_signature(signature: dict[str, Any], source: str, target: str, segments: int) -> str:
-    """Our side of the stamp, in sacrebleu's ``key:value|…`` style."""
-    decoding = signature.get("decoding") or {}
-    parts = {
-        "backend": signature.get("backend"),
-        "model": signature.get("model"),
-        "revision": signature.get("model_revision") or "none",
-        "beams": decoding.get("beams"),
-        "max_new_tokens": decoding.get("max_new_tokens") or "none",
-        "pair": f"{source}-{target}",
-        "n": segments,
-    }
-    return "|".join(f"{k}:{v}" for k, v in parts.items())
 
 
 def _lines(path: str) -> list[str]:

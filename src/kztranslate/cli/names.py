@@ -30,12 +30,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import UsageError
-    from ..languages import normalize_language
+    from ..languages import normalize_language, parse_targets
     from ..names import NameTable, explain_name
 
-    targets = [normalize_language(t) for t in args.to.split(",") if t.strip()]
-    if not targets:
-        raise UsageError("--to needs at least one language: kk, ru, en or kk-Latn")
+    targets = parse_targets(args.to)
     table = NameTable.load(args.table) if args.table else None
     results = []
     for name in args.names:

@@ -9,7 +9,12 @@ from typing import Any
 
 from ..engine import Decoding, available_backends
 from ..errors import BatchError, KZTranslateError, UsageError, from_exception
-from ..languages import LANGUAGES, normalize_language
+from ..languages import (
+    LANGUAGES,
+    normalize_language,
+    parse_targets,
+    strip_language_suffix,
+)
 
 __all__ = ["register", "run", "output_path"]
 
@@ -59,14 +64,7 @@ def output_path(source: Path, language: str, out_dir: Path | None, extension: st
     """``article.kk.txt`` → ``<out_dir>/article.ru.txt``; a language suffix in the name is replaced."""
     name = source.name
     suffix = extension or source.suffix
-    stem = name[: -len(source.suffix)] if source.suffix else name
-    head, dot, last = stem.rpartition(".")
-    if dot:
-        try:
-            normalize_language(last)
-            stem = head
-        except UsageError:
-            pass
+    stem = strip_language_suffix(name[: -len(source.suffix)] if source.suffix else name)
     return (out_dir or source.parent) / f"{stem}.{language}{suffix}"
 
 
@@ -133,12 +131,12 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
         results = translate_texts(translator, texts, target, source=source, markup=args.markup)
         for number, result in enumerate(results, start=1):
             if result.qa:
-                codes = ", ".join(sorted({f["code"] for f in result.qa}))
+                codes = ", ".join(sorted({f.code for f in result.qa}))
                 print(f"text {number} → {target}: QA: {len(result.qa)} finding(s): {codes}", file=sys.stderr)
         answers[target] = results
     if args.json:
         print(json.dumps({target: [{"text": r.text, "source_language": r.source_language, "detected": r.detected,
-                                    "qa": r.qa} for r in results] for target, results in answers.items()},
+                                    "qa": [f.to_dict() for f in r.qa]} for r in results] for target, results in answers.items()},
                          ensure_ascii=False, indent=2))
         return 0
     results = answers[targets[0]]
@@ -151,9 +149,8 @@ def _run_text(args: argparse.Namespace, targets: list[str], source: str | None) 
 
 def run(args: argparse.Namespace) -> int:
     from .. import formats
-    from ..pipeline import _parse_targets
 
-    targets = _parse_targets(args.to)
+    targets = parse_targets(args.to)
     source = normalize_language(args.source) if args.source else None
     if args.text is not None or "-" in args.files:
         return _run_text(args, targets, source)
@@ -280,7 +277,7 @@ def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
     codes = ", ".join(f"{code} ×{n}" for code, n in summary["by_code"].items())
     by_segment: dict[tuple[Any, Any], list[str]] = {}
     for finding in variant.qa:
-        by_segment.setdefault((finding.get("block"), finding.get("segment")), []).append(finding["code"])
+        by_segment.setdefault((finding.block, finding.segment), []).append(finding.code)
     where = [f"block {b} segment {s}: {', '.join(found)}" for (b, s), found in list(by_segment.items())[:_QA_SHOWN]]
     if len(by_segment) > _QA_SHOWN:
         where.append(f"… {len(by_segment) - _QA_SHOWN} more (every finding is in the variant written with --format json)")

@@ -58,30 +58,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _remember(source: Article, variant: Article, merged: Article, memory_path: str | None) -> None:
-    """Store each edited sentence as a human post-edit (see kztranslate.pipeline.post_edit_segments)."""
+    """Store each edited sentence as a human post-edit (see kztranslate.postedit)."""
     from ..engine.memory import TranslationMemory
-    from ..pipeline import post_edit_segments
+    from ..postedit import edited_blocks, remember_post_edits
 
-    edited = [i for i, (old, new) in enumerate(zip(variant.blocks, merged.blocks))
-              if (old.text, [c.to_dict() for c in old.inline]) != (new.text, [c.to_dict() for c in new.inline])]
-    if not edited:
+    if not edited_blocks(variant, merged):
         return
-    provenance = variant.provenance
-    signature = None
-    if provenance is not None and provenance.backend != "unknown":
-        signature = {"backend": provenance.backend, "model": provenance.model,
-                     "model_revision": provenance.model_revision, "decoding": provenance.decoding}
     memory = TranslationMemory(memory_path)
-    stored, skipped = 0, []
-    for index in edited:
-        segments = post_edit_segments(source.blocks[index], merged.blocks[index], source.language, variant.language)
-        if segments is None:
-            skipped.append(f"b{index}")
-            continue
-        for language, source_text, target_text in segments:
-            memory.store_post_edit(source_text, target_text, language, variant.language, signature)
-            stored += 1
-    note = (f"; not stored, their sentences or links no longer match the source one to one: {', '.join(skipped)}"
+    report = remember_post_edits(source, variant, merged, memory)
+    skipped = ", ".join(f"b{index}" for index in report.skipped)
+    note = (f"; not stored, their sentences or links no longer match the source one to one: {skipped}"
             if skipped else "")
-    print(f"kztranslate: {stored} post-edited sentence(s) of {len(edited)} block(s) stored in the translation "
-          f"memory {memory.path}{note}", file=sys.stderr)
+    print(f"kztranslate: {report.stored} post-edited sentence(s) of {len(report.edited)} block(s) stored in the "
+          f"translation memory {memory.path}{note}", file=sys.stderr)

@@ -5,6 +5,8 @@
 copied beside) into ``user_cache_dir("kztranslate")/ct2/<model-id>@<revision>-<quantization>``
 (``$KZTRANSLATE_CT2_CACHE`` or ``cache_dir=`` moves it) and reused from then on; or a directory
 already converted (``model.bin`` + ``config.json`` + the tokenizer files), loaded as it is.
+Translating never imports torch (a bare install runs converted models); converting does, through
+the converter (``kztranslate[torch]``).
 
 Tokenization, target signal, language-token handling and the ``truncated`` flag come from
 :mod:`kztranslate.engine.hf_model`, shared with the transformers backend, so at float32 greedy
@@ -48,7 +50,7 @@ from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
-from .hf_model import HFBackendBase, ModelText, checked_decoding
+from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 from .registry import FAMILIES, ModelFamily, ResolvedModel
 from .trim import TargetTrim, kept_target_ids, parse_languages
 
@@ -112,7 +114,6 @@ class CTranslate2Backend(HFBackendBase):
         restrict_vocabulary: bool = False,
         trim_target: str | Sequence[str] | None = None,
         trim_corpus: Sequence[str | os.PathLike[str]] | None = None,
-        **_options: Any,
     ) -> None:
         self.decoding = checked_decoding(decoding or Decoding())
         self.device, self.device_index = _parse_device(device)
@@ -170,12 +171,12 @@ class CTranslate2Backend(HFBackendBase):
         """The weights stored by the conversion this backend uses."""
         return _STORED.get(self.compute_type, self.compute_type)
 
-    def signature(self) -> dict[str, Any]:
-        signature = {**super().signature(), "compute_type": self.compute_type}
+    def _signature_extra(self) -> dict[str, Any]:
+        extra = {**super()._signature_extra(), "compute_type": self.compute_type}
         trim = self.target_trim()
         if trim is not None:  # it changes outputs, so it keys the translation memory too
-            signature["target_vocabulary"] = trim.signature()
-        return signature
+            extra["target_vocabulary"] = trim.signature()
+        return extra
 
     def target_trim(self) -> TargetTrim | None:
         """The kept target pieces of a trimmed conversion (converting first if need be); None if not trimmed."""
@@ -316,7 +317,7 @@ class CTranslate2Backend(HFBackendBase):
         return loaded
 
     def _load_uncached(self) -> _Loaded:
-        import ctranslate2
+        import ctranslate2  # type: ignore[import-untyped]  # ships no type information
 
         directory = self.convert()
         text = ModelText.load(self.family, directory, self.resolved.name)
@@ -328,9 +329,10 @@ class CTranslate2Backend(HFBackendBase):
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailableError(
                 f"cannot load the CTranslate2 model {self.resolved.name!r} from {directory} on {self.device} "
-                f"({self.compute_type}): {exc}; check the directory holds a complete conversion (model.bin, "
-                "config.json, tokenizer files), reconvert it with `kztranslate models convert`, or choose "
-                f"another --device/compute type ({', '.join(COMPUTE_TYPES)})"
+                f"({self.compute_type}): {short_reason(exc)}\n"
+                "check it is a complete conversion (model.bin, config.json, tokenizer files; `kztranslate models "
+                f"convert` remakes one), or choose another --device or --compute-type ({', '.join(COMPUTE_TYPES)})",
+                detail=one_line(exc),
             ) from exc
         vocabulary = _target_vocabulary(directory)
         trim = _marker_trim(_read_marker(directory))
@@ -359,10 +361,8 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
     """
     if quantization not in COMPUTE_TYPES:
         raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
-    try:
-        from ctranslate2.converters import TransformersConverter
-    except ImportError as exc:
-        raise UsageError("converting needs CTranslate2: pip install 'kztranslate[fast]'") from exc
+    require_torch(f"converting {source_name or source} to CTranslate2")
+    from ctranslate2.converters import TransformersConverter  # type: ignore[import-untyped]
     if output.exists() and not force and any(output.iterdir()):
         raise UsageError(f"{output} exists and is not empty; choose another --output or pass --force")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -373,7 +373,7 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
         if trim is None and trim_target:
             text = ModelText.load(family, source, source_name or str(source))
             trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
-                                   config.get("decoder_start_token_id"), trim_corpus)
+                                   config.get("decoder_start_token_id"), [os.fspath(p) for p in trim_corpus])
         converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim)
         with _M2M100VocabularyFix():
             converter.convert(str(work), quantization=quantization, force=True)
@@ -399,8 +399,9 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
         if isinstance(exc, (UsageError, ModelUnavailableError)):
             raise
         raise ModelUnavailableError(
-            f"cannot convert {source_name or source} to CTranslate2 ({quantization}): {exc}; check the "
-            "directory holds a complete transformers checkpoint with its tokenizer files"
+            f"cannot convert {source_name or source} to CTranslate2 ({quantization}): {short_reason(exc)}\n"
+            "check the directory holds a complete transformers checkpoint with its tokenizer files",
+            detail=one_line(exc),
         ) from exc
     return output
 
@@ -434,7 +435,7 @@ def physical_cores() -> int:
 
 def _parse_device(device: str | None) -> tuple[str, int]:
     if device in (None, "auto"):
-        import ctranslate2
+        import ctranslate2  # type: ignore[import-untyped]  # ships no type information
 
         return ("cuda", 0) if ctranslate2.get_cuda_device_count() > 0 else ("cpu", 0)
     kind, _, index = str(device).partition(":")
@@ -596,7 +597,7 @@ class _M2M100VocabularyFix:
     lacks the language tokens; take every id of the tokenizer instead (filler words past its end)."""
 
     def __enter__(self) -> None:
-        from ctranslate2.converters import transformers as converters
+        from ctranslate2.converters import transformers as converters  # type: ignore[import-untyped]
 
         self._loaders = converters._MODEL_LOADERS
         self._original = self._loaders["M2M100Config"]

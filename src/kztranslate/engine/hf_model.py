@@ -1,7 +1,8 @@
 """What every backend of Hugging Face translation checkpoints shares, whatever runs the weights.
 
 :class:`HFBackendBase` finds a checkpoint (a preset or Hub id through the Hugging Face cache:
-``HF_HOME``/``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, a pinned revision; or a local directory), knows
+``HF_HUB_CACHE``/``HUGGINGFACE_HUB_CACHE``/``TRANSFORMERS_CACHE``/``HF_HOME``, ``HF_HUB_OFFLINE``/
+``TRANSFORMERS_OFFLINE``, a pinned revision; or a local directory), knows
 its family and limits, and implements the parts of the Backend protocol that do not depend on the
 runtime (``signature``, ``supports``, ``with_decoding``, ``max_input_tokens``). :class:`ModelText`
 drives the family's tokenizer: source language, target signal, language tokens, the tokens allowed
@@ -24,10 +25,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Sequence
 
 from ..errors import ModelUnavailableError, UsageError
-from .base import Decoding, Translation
+from .base import BackendSignature, Decoding, Translation
 from .registry import ModelFamily, ResolvedModel, describe_directory, resolve_model
 
-__all__ = ["HFBackendBase", "ModelText", "checked_decoding", "has_weights", "TARGET_SCRIPTS"]
+__all__ = ["HFBackendBase", "ModelText", "checked_decoding", "has_weights", "one_line", "require_torch", "short_reason", "TARGET_SCRIPTS"]
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 _HUB_FILES = ["*.json", "*.model", "*.spm", "*.txt"]
@@ -83,16 +84,13 @@ class HFBackendBase:
         self._output_limit = positions or DEFAULT_OUTPUT_LIMIT
 
     # -- the Backend protocol ------------------------------------------------------------------
-    def signature(self) -> dict[str, Any]:
-        signature = {
-            "backend": self.name,
-            "model": self.resolved.name,
-            "model_revision": self.snapshot_revision,
-            "decoding": self.decoding.to_dict(),
-        }
-        if self.restrict_vocabulary:  # it changes outputs, so it keys the translation memory too
-            signature["vocabulary"] = "target script"
-        return signature
+    def signature(self) -> BackendSignature:
+        extra = self._signature_extra()
+        return BackendSignature(self.name, self.resolved.name, self.snapshot_revision, self.decoding, extra)
+
+    def _signature_extra(self) -> dict[str, Any]:
+        """Settings beyond model and decoding that change the output (so they key the memory too)."""
+        return {"vocabulary": "target script"} if self.restrict_vocabulary else {}
 
     @property
     def snapshot_revision(self) -> str | None:
@@ -141,15 +139,16 @@ class HFBackendBase:
             return self.resolved.path
         hub_id = self.resolved.hub_id
         assert hub_id is not None  # not a directory → a Hub repository
-        cache = _hub_cache_dir()
+        cache, chosen_by = _hub_cache_dir()
         snapshot = _cached_snapshot(hub_id, self.revision, cache)
         if snapshot is not None:
             return snapshot
-        if _offline():
-            raise ModelUnavailableError(self._missing_message(cache, "HF_HUB_OFFLINE is set, so nothing is downloaded"))
-        return self._download(hub_id, cache)
+        offline = _offline_variable()
+        if offline is not None:
+            raise ModelUnavailableError(self._missing_message(cache, chosen_by, f"{offline} forbids downloading"))
+        return self._download(hub_id, cache, chosen_by)
 
-    def _download(self, hub_id: str, cache: Path) -> Path:
+    def _download(self, hub_id: str, cache: Path, chosen_by: str) -> Path:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import GatedRepoError
 
@@ -164,31 +163,57 @@ class HFBackendBase:
                 ))
         except GatedRepoError as exc:
             raise ModelUnavailableError(
-                f"{hub_id} is gated: accept its conditions at https://huggingface.co/{hub_id} and log in "
-                "(`hf auth login`, or set HF_TOKEN) before downloading; or pass --model PATH to a downloaded copy"
+                f"{hub_id} is gated: accept its conditions at https://huggingface.co/{hub_id} and log in\n"
+                "(`hf auth login`, or set HF_TOKEN) to download it, or pass --model PATH to a downloaded copy",
+                detail=one_line(exc),
             ) from exc
         except Exception as exc:  # network, HTTP and file errors all mean: not available
-            reason = " ".join(str(exc).split()).rstrip(".")  # the hub's multi-line advice, as one clause
-            raise ModelUnavailableError(self._missing_message(cache, f"downloading failed: {reason}")) from exc
+            raise ModelUnavailableError(
+                self._missing_message(cache, chosen_by, f"downloading failed ({type(exc).__name__})"),
+                detail=one_line(exc),
+            ) from exc
         if not has_weights(folder):
-            raise ModelUnavailableError(self._missing_message(cache, f"the repository at {folder} has no weights"))
+            raise ModelUnavailableError(self._missing_message(cache, chosen_by, f"the repository at {folder} has no weights"))
         return folder
 
-    def _missing_message(self, cache: Path, reason: str) -> str:
+    def _missing_message(self, cache: Path, chosen_by: str, reason: str) -> str:
+        """Two lines: what is missing where and why, then how to provide it."""
         hub_id = self.resolved.hub_id
         assert hub_id is not None
         preset = self.resolved.preset
-        named = f"model {preset.name!r} ({hub_id}" if preset else f"model ({hub_id}"
+        named = f"model {preset.name!r} ({hub_id})" if preset else f"model {hub_id}"
         revision = f" at revision {self.revision}" if self.revision else ""
         repo_dir = cache / f"models--{hub_id.replace('/', '--')}"
-        home = os.environ.get("HF_HOME") or "unset, so ~/.cache/huggingface"
         return (
-            f"{named}{revision}) is not available: it is not in the Hugging Face cache (looked in {repo_dir}) "
-            f"and {reason}. To fix: pass --model PATH to a downloaded model directory (on a connected machine: "
-            f"`hf download {hub_id} --local-dir PATH`, or `huggingface-cli download` with older huggingface_hub, "
-            f"then copy PATH here); or download it there into the cache (`hf download {hub_id}`), copy that "
-            f"machine's Hugging Face cache here and set HF_HOME to the copy (HF_HOME is {home})"
+            f"{named}{revision} is not in the Hugging Face cache {repo_dir} ({chosen_by}) and {reason}\n"
+            f"to fix: `hf download {hub_id} --local-dir PATH` on a connected machine, copy PATH here and pass "
+            "--model PATH (or copy that machine's cache and point HF_HOME at it)"
         )
+
+
+def require_torch(what: str) -> None:
+    """A :class:`UsageError` saying how to install PyTorch, unless it is installed (without importing it)."""
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise UsageError(
+            f"{what} needs PyTorch, which is not installed: pip install 'kztranslate[torch]'; without it, "
+            "translate with --backend ctranslate2 --model DIR, a model already converted (`kztranslate models convert`)"
+        )
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's whole text as one line (the Hub's errors span several): an error's ``detail``."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def short_reason(exc: BaseException, limit: int = 100) -> str:
+    """The start of an exception's first line, for a message that must stay short."""
+    lines = str(exc).strip().splitlines()
+    first = " ".join(lines[0].split()) if lines else ""
+    if not first:
+        return type(exc).__name__
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
 @dataclass(slots=True)
@@ -215,8 +240,9 @@ class ModelText:
             tokenizer = getattr(transformers, family.tokenizer_class).from_pretrained(directory)
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise ModelUnavailableError(
-                f"cannot load the tokenizer of model {model_name!r} from {directory}: {exc}; check the directory "
-                f"holds the tokenizer files of family {family.name!r} ({family.tokenizer_class})"
+                f"cannot load the tokenizer of model {model_name!r} from {directory} ({short_reason(exc)})\n"
+                f"check the directory holds the tokenizer files of family {family.name!r} ({family.tokenizer_class})",
+                detail=one_line(exc),
             ) from exc
         pattern = re.compile(family.language_token_pattern) if family.language_token_pattern else None
         language_ids = frozenset(
@@ -323,17 +349,39 @@ def _pairs_text(pairs: Sequence[tuple[str, str]] | None) -> str:
     return ", ".join(f"{s} → {t}" for s, t in pairs) if pairs else "any direction"
 
 
-def _offline() -> bool:
-    # Read at call time (huggingface_hub reads it once, at import).
-    return any(os.environ.get(v, "").upper() in {"1", "ON", "YES", "TRUE"} for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+_TRUE = {"1", "ON", "YES", "TRUE"}
+#: Variables that name the Hugging Face hub cache, strongest first: huggingface_hub's two, then the
+#: one transformers 4 read (transformers 5 ignores it; a cache made under it is still found).
+_CACHE_VARIABLES = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE")
 
 
-def _hub_cache_dir() -> Path:
-    """The Hugging Face hub cache, as huggingface_hub computes it, from the environment of now."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
-    return Path(home).expanduser() / "hub"
+def _offline_variable() -> str | None:
+    """The variable that forbids downloads (``HF_HUB_OFFLINE``, else ``TRANSFORMERS_OFFLINE``), or None.
+
+    Read at call time (huggingface_hub reads them once, at import); like huggingface_hub, a set
+    ``HF_HUB_OFFLINE`` decides alone, ``TRANSFORMERS_OFFLINE`` only counts when it is unset."""
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        value = os.environ.get(variable)
+        if value:
+            return variable if value.upper() in _TRUE else None
+    return None
+
+
+def _hub_cache_dir() -> tuple[Path, str]:
+    """The Hugging Face hub cache from the environment of now, and what chose it (a variable's name,
+    or a description of the default)."""
+    for variable in _CACHE_VARIABLES:
+        if os.environ.get(variable):
+            return _expand(os.environ[variable]), variable
+    if os.environ.get("HF_HOME"):
+        return _expand(os.environ["HF_HOME"]) / "hub", "HF_HOME"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return _expand(os.environ["XDG_CACHE_HOME"]) / "huggingface" / "hub", "XDG_CACHE_HOME (HF_HOME unset)"
+    return Path("~/.cache/huggingface/hub").expanduser(), "the default: HF_HOME unset"
+
+
+def _expand(value: str) -> Path:
+    return Path(os.path.expandvars(value)).expanduser()
 
 
 def _cached_snapshot(hub_id: str, revision: str | None, cache: Path) -> Path | None:

@@ -8,8 +8,10 @@ One SQLite file (stdlib ``sqlite3``) holds two tables:
 * ``post_edits``: human corrections, keyed by language pair + normalized source only, so a
   post-edit wins over machine output for that segment whatever model runs next.
 
-Several processes may share the file: it runs in WAL mode with a busy timeout, every write is one
-short ``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection.
+Several processes may share the file: it is opened through :mod:`kztranslate._sqlite` (WAL mode,
+a busy timeout, schema migrations, errors naming the file), every write is one short
+``BEGIN IMMEDIATE`` transaction of UPSERTs, and a forked child opens its own connection. Export and
+import (JSON Lines, TMX) live in :mod:`kztranslate.engine.memory_transfer`.
 
 Every entry carries a checksum of what it says (kind, profile, pair, source and target text,
 truncated flag). An entry that fails it — a damaged disk, a byte changed by hand — is never
@@ -28,17 +30,23 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import FormatError, InputError, UsageError
+from .._sqlite import Database, Migration, Schema, run_script
+from ..errors import InputError, KZTranslateError, UsageError
 from ..languages import normalize_language
-from .base import Translation
+from .base import (
+    VOLATILE_SIGNATURE_KEYS,
+    BackendSignature,
+    Translation,
+    fingerprint_of,
+    memory_signature,
+)
 
 __all__ = [
     "TranslationMemory",
@@ -49,25 +57,23 @@ __all__ = [
     "SCHEMA_VERSION",
     "VOLATILE_SIGNATURE_KEYS",
     "entry_checksum",
+    "SegmentRow",
+    "PostEditRow",
 ]
 
 #: Environment variable that overrides the default memory file.
 ENV_VAR = "KZTRANSLATE_TM"
 
-#: Signature keys (at any depth) that change how fast a backend runs, not what it outputs.
-VOLATILE_SIGNATURE_KEYS = frozenset({
-    "device", "device_index", "threads", "num_threads", "intra_threads", "inter_threads",
-    "batch_size", "max_batch_size", "max_batch_tokens", "load_seconds",
-})
-
-#: Version of the schema this code writes; older files are migrated on open.
-#: 1: profiles, segments, post_edits. 2: a checksum per entry.
-SCHEMA_VERSION = 2
+#: What produced an entry: a backend's signature, or its JSON form as read from an exported file.
+Signature = BackendSignature | Mapping[str, Any]
 
 log = logging.getLogger("kztranslate.memory")
 
-#: Our tables: a database holding other tables and none of these is some other program's.
-_OUR_TABLES = frozenset({"profiles", "segments", "post_edits", "schema_version"})
+#: A machine translation to store: source and target language, source and target text, truncated, created, hits.
+SegmentRow = tuple[str, str, str, str, bool, str, int]
+#: A post-edit to store: source and target text, source and target language, the signature of the model
+#: whose output was edited (None: unknown), created, hits.
+PostEditRow = tuple[str, str, str, str, Signature | None, str, int]
 
 # Bound parameters per statement stay well below SQLite's limit (999 on old builds).
 _CHUNK = 400
@@ -88,19 +94,6 @@ def normalize_segment(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def memory_signature(signature: Mapping[str, Any]) -> dict[str, Any]:
-    """``signature`` without :data:`VOLATILE_SIGNATURE_KEYS` (at any depth)."""
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: strip(v) for k, v in value.items() if k not in VOLATILE_SIGNATURE_KEYS}
-        if isinstance(value, (list, tuple)):
-            return [strip(v) for v in value]
-        return value
-
-    return strip(signature)
-
-
 def parse_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
     """``"kk-ru"``, ``"kk-Latn-en"``, ``"kk:ru"`` or ``("kk", "ru")`` → ``("kk", "ru")``."""
     if isinstance(pair, tuple):
@@ -115,10 +108,6 @@ def parse_pair(pair: str | tuple[str, str]) -> tuple[str, str]:
     raise UsageError(f"cannot read the language pair {pair!r}; write it as SOURCE-TARGET, e.g. kk-ru or ru-kk")
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -129,8 +118,7 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
-    # One statement at a time: executescript() would commit the migration's open transaction.
-    for statement in """
+    run_script(conn, """
         CREATE TABLE profiles (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             fingerprint TEXT NOT NULL UNIQUE,   -- sha256 of the canonical signature JSON
@@ -165,9 +153,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             last_hit TEXT,
             PRIMARY KEY (source_language, target_language, source_key)
         ) WITHOUT ROWID;
-        """.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    """)
 
 
 def entry_checksum(kind: str, profile: int | None, source_language: str, target_language: str,
@@ -192,12 +178,26 @@ def _add_checksums(conn: sqlite3.Connection) -> None:
                         "FROM post_edits").fetchall()
     conn.executemany(
         "UPDATE post_edits SET checksum = ? WHERE source_language = ? AND target_language = ? AND source_key = ?",
-        [(entry_checksum("post_edit", *row, 0), *row[1:4]) for row in rows],
+        [(entry_checksum("post_edit", profile, source, target, key, src_text, tgt_text, 0), source, target, key)
+         for profile, source, target, key, src_text, tgt_text in rows],
     )
 
 
 #: Schema migrations: ``_MIGRATIONS[n]`` takes a file from version n to n + 1.
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1, _add_checksums]
+#: 1: profiles, segments, post_edits. 2: a checksum per entry.
+_MIGRATIONS: tuple[Migration, ...] = (_create_v1, _add_checksums)
+
+#: Version of the schema this code writes; older files are migrated on open.
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_SCHEMA = Schema(
+    name="translation memory",
+    tables=frozenset({"profiles", "segments", "post_edits", "schema_version"}),
+    migrations=_MIGRATIONS,
+    elsewhere=f"choose another file with --memory / ${ENV_VAR}",
+    # files made before the shared SQLite layer keep their version here, and older releases read it
+    version_table="schema_version",
+)
 
 
 class TranslationMemory:
@@ -211,6 +211,7 @@ class TranslationMemory:
         self.in_ram = str(path) == ":memory:"
         self.path: Path | None = None if self.in_ram else Path(path).expanduser() if path else default_memory_path()
         self.busy_timeout = busy_timeout
+        self._db = Database(self._where(), _SCHEMA, busy_timeout=busy_timeout)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
@@ -245,7 +246,7 @@ class TranslationMemory:
         texts: Sequence[str],
         source: str,
         target: str,
-        signature: Mapping[str, Any],
+        signature: Signature,
         *,
         record_hits: bool = True,
     ) -> list[Translation | None]:
@@ -336,7 +337,7 @@ class TranslationMemory:
         translations: Sequence[Translation | str],
         source: str,
         target: str,
-        signature: Mapping[str, Any],
+        signature: Signature,
     ) -> int:
         """Store machine output for ``texts`` (same order); a translation's ``truncated`` flag is kept.
         Returns the number of rows written."""
@@ -379,23 +380,24 @@ class TranslationMemory:
         target_text: str,
         source: str,
         target: str,
-        signature: Mapping[str, Any] | None = None,
+        signature: Signature | None = None,
     ) -> None:
         """Store a human correction of ``source_text``; it wins over machine output for the pair
         from now on, whatever the model. ``signature``: the model whose output was edited, if known."""
         if not normalize_segment(source_text) or not target_text.strip():
             raise UsageError("a post-edit needs a non-empty source and target text")
         source, target = parse_pair((source, target))
-        self._store_post_edits([(source_text, target_text, source, target, signature, _now(), 0)])
-
-    def _store_post_edits(self, rows: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]]) -> None:
         with self._transaction(write=True) as conn:
-            values = []
-            for src_text, tgt_text, source, target, signature, created, hits in rows:
-                profile = None if signature is None else self._ensure_profile(conn, signature)
-                key = normalize_segment(src_text)
-                values.append((source, target, key, src_text, tgt_text, profile, created, hits,
-                               entry_checksum("post_edit", profile, source, target, key, src_text, tgt_text, 0)))
+            self._write_post_edits(conn, [(source_text, target_text, source, target, signature, _now(), 0)])
+
+    def _write_post_edits(self, conn: sqlite3.Connection, rows: Sequence[PostEditRow]) -> None:
+        values = []
+        for src_text, tgt_text, source, target, signature, created, hits in rows:
+            profile = None if signature is None else self._ensure_profile(conn, signature)
+            key = normalize_segment(src_text)
+            values.append((source, target, key, src_text, tgt_text, profile, created, hits,
+                           entry_checksum("post_edit", profile, source, target, key, src_text, tgt_text, 0)))
+        if values:
             conn.executemany(
                 "INSERT INTO post_edits (source_language, target_language, source_key, source_text, target_text, "
                 "profile, created, hits, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -499,52 +501,35 @@ class TranslationMemory:
         ``format``: ``"jsonl"`` (default) or ``"tmx"`` (TMX 1.4, for CAT tools; default for a
         ``.tmx`` path). A JSON line is ``{"type": "segment" | "post_edit", "source_language",
         "target_language", "source_text", "target_text", "signature", "truncated", "created", "hits"}``;
-        TMX carries the same facts in ``<prop type="x-kztranslate-…">`` and ``usagecount``.
+        TMX carries the same facts in ``<prop type="x-kztranslate-…">`` and ``usagecount``
+        (:mod:`kztranslate.engine.memory_transfer`).
         """
-        path = Path(path)
-        write = _WRITERS[_transfer_format(path, format)]
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "w", encoding="utf-8") as out, self._transaction(write=False) as conn:
-                count = write(self._records(conn), out)
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        return count
+        from .memory_transfer import export_memory
+
+        return export_memory(self, path, format)
 
     def import_(self, path: str | os.PathLike[str], format: str | None = None) -> int:
         """Read entries from a file written by :meth:`export` (JSONL or TMX); imported entries
         replace matching ones. A TMX from another tool is read as human translations (post-edits)
         for every supported language pair in it. Returns the count; a malformed record stops the
         import before anything is written."""
-        path = Path(path)
-        segments: dict[str, tuple[Mapping[str, Any], list[tuple[str, str, str, str, bool, str, int]]]] = {}
-        post_edits: list[tuple[str, str, str, str, Mapping[str, Any] | None, str, int]] = []
-        for where, record in _READERS[_transfer_format(path, format)](path):
-            try:
-                kind = record["type"]
-                source, target = parse_pair((record["source_language"], record["target_language"]))
-                src_text, tgt_text = record["source_text"], record["target_text"]
-                if not (isinstance(src_text, str) and isinstance(tgt_text, str)):
-                    raise ValueError("source_text and target_text must be strings")
-                signature = record.get("signature")
-                created = str(record.get("created") or _now())
-                hits = int(record.get("hits") or 0)
-                if kind == "segment" and isinstance(signature, dict):
-                    rows = segments.setdefault(_canonical(memory_signature(signature)), (signature, []))[1]
-                    rows.append((source, target, src_text, tgt_text, bool(record.get("truncated")), created, hits))
-                elif kind == "post_edit" and (signature is None or isinstance(signature, dict)):
-                    post_edits.append((src_text, tgt_text, source, target, signature, created, hits))
-                else:
-                    raise ValueError(f"unknown record type {kind!r} or a missing signature")
-            except (ValueError, KeyError, TypeError, AttributeError, UsageError) as exc:
-                raise FormatError(
-                    f"{where}not a kztranslate memory record ({exc}); "
-                    "expected a file written by `kztranslate tm export`",
-                    source=str(path), line=record.get("_line") if isinstance(record, dict) else None,
-                ) from exc
+        from .memory_transfer import import_memory
+
+        return import_memory(self, path, format)
+
+    @contextmanager
+    def records(self) -> Iterator[Iterator[dict[str, Any]]]:
+        """Every entry as a transfer record (the JSON line of :meth:`export`), read from one
+        consistent snapshot: a read transaction stays open while the caller iterates."""
+        with self._transaction(write=False) as conn:
+            yield self._records(conn)
+
+    def store_records(self, segments: Sequence[tuple[Mapping[str, Any], Sequence[SegmentRow]]],
+                      post_edits: Sequence[PostEditRow]) -> int:
+        """Store imported entries in one transaction, replacing matching ones; returns the count.
+        ``segments``: ``(signature, rows)`` per profile; a row keeps its ``created`` and ``hits``."""
         with self._transaction(write=True) as conn:
-            for signature, rows in segments.values():
+            for signature, rows in segments:
                 profile = self._ensure_profile(conn, signature)
                 conn.executemany(
                     "INSERT INTO segments (profile, source_language, target_language, source_key, source_text, "
@@ -557,9 +542,8 @@ class TranslationMemory:
                       entry_checksum("segment", profile, s, t, normalize_segment(st), st, tt, tr))
                      for s, t, st, tt, tr, c, h in rows],
                 )
-        if post_edits:
-            self._store_post_edits(post_edits)
-        return sum(len(rows) for _, rows in segments.values()) + len(post_edits)
+            self._write_post_edits(conn, post_edits)
+        return sum(len(rows) for _, rows in segments) + len(post_edits)
 
     @staticmethod
     def _records(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
@@ -581,16 +565,17 @@ class TranslationMemory:
                 }
 
     # -- connection ---------------------------------------------------------------------------
-    def _profile_id(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int | None:
+    def _profile_id(self, conn: sqlite3.Connection, signature: Signature) -> int | None:
         row = conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (_fingerprint(signature)[0],)).fetchone()
         return row[0] if row else None
 
-    def _ensure_profile(self, conn: sqlite3.Connection, signature: Mapping[str, Any]) -> int:
+    def _ensure_profile(self, conn: sqlite3.Connection, signature: Signature) -> int:
         fingerprint, canonical = _fingerprint(signature)
+        record = _signature_dict(signature)
         conn.execute(
             "INSERT INTO profiles (fingerprint, signature, backend, model, model_revision) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (fingerprint) DO NOTHING",
-            (fingerprint, canonical, signature.get("backend"), signature.get("model"), signature.get("model_revision")),
+            (fingerprint, canonical, record.get("backend"), record.get("model"), record.get("model_revision")),
         )
         return conn.execute("SELECT id FROM profiles WHERE fingerprint = ?", (fingerprint,)).fetchone()[0]
 
@@ -598,15 +583,10 @@ class TranslationMemory:
     def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         """One short transaction; writers take the write lock up front (BEGIN IMMEDIATE) so the
         busy timeout applies instead of a deadlock error on lock upgrade."""
-        with self._lock, self._errors():
+        with self._lock, self._db.errors():
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
+            with self._db.transaction(conn, write=write):
                 yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.execute("COMMIT")
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is not None:
@@ -614,25 +594,13 @@ class TranslationMemory:
                 return self._conn
             self._inherited.append(self._conn)
             self._conn = None
-        target = ":memory:" if self.in_ram else str(self.path)
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
                 self._create()
             self._refuse_empty()
-        conn = sqlite3.connect(target, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            _refuse_foreign(conn, self._where())  # before WAL mode, which rewrites the file's header
-            if not self.in_ram:
-                self._use_wal(conn)
-                conn.execute("PRAGMA synchronous = NORMAL")
-            _migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn, self._pid = conn, os.getpid()
-        return conn
+        self._conn, self._pid = self._db.connect(), os.getpid()
+        return self._conn
 
     def _create(self) -> None:
         """Make a new memory complete under a temporary name, then link it into place: a file at
@@ -640,16 +608,11 @@ class TranslationMemory:
         assert self.path is not None
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
         try:
-            conn = sqlite3.connect(str(temporary), isolation_level=None)
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                _migrate(conn)
-            finally:
-                conn.close()
+            Database(temporary, _SCHEMA, busy_timeout=self.busy_timeout).connect().close()
             os.link(temporary, self.path)
         except FileExistsError:
             pass  # another process made it first: use theirs
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, KZTranslateError):
             pass  # no hard links here, or no room: SQLite creates the file in place instead
         finally:
             for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
@@ -670,174 +633,14 @@ class TranslationMemory:
                 source=self._where(),
             )
 
-    def _use_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch the file to WAL once. The switch needs an exclusive lock and SQLite reports a
-        conflict at once instead of waiting, so retry until the busy timeout runs out."""
-        deadline = time.monotonic() + self.busy_timeout
-        while True:
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        where = ":memory:" if self.in_ram else str(self.path)
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise InputError(
-                    f"the translation memory stayed busy for {self.busy_timeout:g} s ({exc}); another process holds "
-                    f"it: retry, raise busy_timeout, or use another file (--memory / ${ENV_VAR})",
-                    source=where,
-                ) from exc
-            raise InputError(
-                f"cannot use the translation memory ({exc}); check the path is writable, or choose another "
-                f"with --memory / ${ENV_VAR}",
-                source=where,
-            ) from exc
-        except sqlite3.DatabaseError as exc:
-            raise InputError(
-                f"not a usable translation memory ({exc}); move the file aside or choose another with "
-                f"--memory / ${ENV_VAR}",
-                source=where,
-            ) from exc
+def _signature_dict(signature: Signature) -> Mapping[str, Any]:
+    """The JSON form of a signature (a dict from an exported file is taken as it is)."""
+    return signature.to_dict() if isinstance(signature, BackendSignature) else signature
 
 
-# -- transfer formats (JSON Lines, TMX 1.4) ---------------------------------------------------------
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_PROP = "x-kztranslate-"
-
-
-def _transfer_format(path: Path, format: str | None) -> str:
-    chosen = (format or ("tmx" if path.suffix.lower() == ".tmx" else "jsonl")).lower()
-    if chosen not in _WRITERS:
-        raise UsageError(f"unknown memory file format {format!r}; choose one of: {', '.join(_WRITERS)}")
-    return chosen
-
-
-def _write_jsonl(records: Iterator[dict[str, Any]], out: Any) -> int:
-    count = 0
-    for count, record in enumerate(records, 1):
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return count
-
-
-def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the memory file: {exc}", source=str(path)) from exc
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise FormatError(
-                f"not JSON ({exc}); expected one JSON object per line", source=str(path), line=number
-            ) from exc
-        if isinstance(record, dict):
-            record["_line"] = number
-        yield "", record
-
-
-def _write_tmx(records: Iterator[dict[str, Any]], out: Any) -> int:
-    import xml.etree.ElementTree as ET
-
-    from .._version import __version__
-
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n')
-    header = ET.Element("header", {
-        "creationtool": "kztranslate", "creationtoolversion": __version__, "datatype": "plaintext",
-        "segtype": "sentence", "adminlang": "en", "srclang": "*all*", "o-tmf": "kztranslate",
-    })
-    out.write(f"  {ET.tostring(header, encoding='unicode')}\n  <body>\n")
-    count = 0
-    for count, record in enumerate(records, 1):
-        tu = ET.Element("tu", {"srclang": record["source_language"], "usagecount": str(record["hits"])})
-        if record["created"]:
-            tu.set("creationdate", datetime.fromisoformat(record["created"]).strftime("%Y%m%dT%H%M%SZ"))
-        props = {"type": record["type"], "truncated": "true" if record["truncated"] else None,
-                 "signature": None if record["signature"] is None else _canonical(record["signature"])}
-        for name, value in props.items():
-            if value is not None:
-                ET.SubElement(tu, "prop", {"type": _PROP + name}).text = value
-        for language, text in ((record["source_language"], record["source_text"]),
-                               (record["target_language"], record["target_text"])):
-            ET.SubElement(ET.SubElement(tu, "tuv", {_XML_LANG: language}), "seg").text = text
-        out.write(f"    {ET.tostring(tu, encoding='unicode')}\n")
-    out.write("  </body>\n</tmx>\n")
-    return count
-
-
-def _read_tmx(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Our own ``tu``s back as records; a ``tu`` of another tool (no kztranslate props) as
-    post-edits from its source language into each other supported language."""
-    import xml.etree.ElementTree as ET
-
-    def language(tag: str | None) -> str | None:
-        try:
-            return normalize_language(tag) if tag else None
-        except UsageError:
-            return None  # "*all*", or a language kztranslate does not translate
-
-    default_source = None
-    number = 0
-    try:
-        for event, element in ET.iterparse(path, events=("start", "end")):
-            if event == "start" and element.tag == "header":
-                default_source = element.get("srclang")
-            if event != "end" or element.tag != "tu":
-                continue
-            number += 1
-            props = {p.get("type", ""): p.text or "" for p in element.findall("prop")}
-            variants: dict[str, str] = {}
-            for tuv in element.findall("tuv"):
-                seg, tag = tuv.find("seg"), language(tuv.get(_XML_LANG) or tuv.get("lang"))
-                if seg is not None and tag:
-                    # inline markup elements (bpt, ept, ph, …) are dropped, their surrounding text kept
-                    variants[tag] = (seg.text or "") + "".join(child.tail or "" for child in seg)
-            source = language(element.get("srclang")) or language(default_source)
-            created = element.get("creationdate")
-            if created:
-                created = datetime.strptime(created, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat()
-            hits = element.get("usagecount") or 0
-            element.clear()
-            targets = [lang for lang in variants if lang != source and variants[lang].strip()]
-            where = f"translation unit {number}: "
-            if _PROP + "type" in props:
-                signature = props.get(_PROP + "signature")
-                yield where, {
-                    "type": props[_PROP + "type"], "source_language": source,
-                    "target_language": targets[0] if len(targets) == 1 else None,
-                    "source_text": variants.get(source), "target_text": variants[targets[0]] if targets else None,
-                    "signature": None if signature is None else json.loads(signature),
-                    "truncated": props.get(_PROP + "truncated") == "true", "created": created, "hits": hits,
-                }
-            elif source in variants and variants[source].strip():
-                for target in targets:
-                    yield where, {
-                        "type": "post_edit", "source_language": source, "target_language": target,
-                        "source_text": variants[source], "target_text": variants[target], "signature": None,
-                        "created": created, "hits": 0,
-                    }
-    except (ET.ParseError, OSError, ValueError) as exc:
-        raise FormatError(f"not a readable TMX file ({exc})", source=str(path)) from exc
-
-
-_WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Any], int]] = {"jsonl": _write_jsonl, "tmx": _write_tmx}
-_READERS: dict[str, Callable[[Path], Iterator[tuple[str, dict[str, Any]]]]] = {"jsonl": _read_jsonl, "tmx": _read_tmx}
-
-
-def _fingerprint(signature: Mapping[str, Any]) -> tuple[str, str]:
-    canonical = _canonical(memory_signature(signature))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), canonical
+def _fingerprint(signature: Signature) -> tuple[str, str]:
+    return fingerprint_of(_signature_dict(signature))
 
 
 def _intact(checksum: str | None, kind: str, profile: int | None, source: str, target: str, key: str,
@@ -854,45 +657,3 @@ def _storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _refuse_foreign(conn: sqlite3.Connection, where: str) -> None:
-    """Some other program's database is not turned into a memory (nor is its data touched)."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE 'sqlite_%'")}
-    if tables and not tables & _OUR_TABLES:
-        listed = ", ".join(sorted(tables)[:5])
-        raise InputError(
-            f"this SQLite file is not a kztranslate translation memory (it holds the tables {listed}); "
-            f"choose another file with --memory / ${ENV_VAR}",
-            source=where,
-        )
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    if _schema_version(conn) == SCHEMA_VERSION:
-        return
-    conn.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file right now
-    try:
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        current = _schema_version(conn)
-        if current > SCHEMA_VERSION:
-            raise UsageError(
-                f"the translation memory has schema version {current}, newer than this kztranslate "
-                f"understands ({SCHEMA_VERSION}); upgrade kztranslate or use another file"
-            )
-        for step in range(current, SCHEMA_VERSION):
-            _MIGRATIONS[step](conn)
-        conn.execute("DELETE FROM schema_version")
-        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.execute("COMMIT")
-
-
-def _schema_version(conn: sqlite3.Connection) -> int:
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if not exists:
-        return 0
-    return conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, ClassVar, Sequence
+from typing import ClassVar, Sequence
 
 from .._version import __version__
-from .base import Decoding, Translation
+from .base import BackendSignature, Decoding, Translation
 
 __all__ = ["PseudoBackend"]
 
@@ -28,16 +28,12 @@ class PseudoBackend:
     #: Output keeps the source language on purpose: QA skips its language and script checks.
     pseudo_translation: ClassVar[bool] = True
 
-    def __init__(self, model: str | None = None, decoding: Decoding | None = None, **_: Any) -> None:
+    def __init__(self, model: str | None = None, decoding: Decoding | None = None) -> None:
+        # ``model`` is accepted and ignored: every face may name one, pseudo has no weights.
         self.decoding = decoding or Decoding(beams=1)
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "backend": self.name,
-            "model": f"pseudo-{__version__}",
-            "model_revision": None,
-            "decoding": self.decoding.to_dict(),
-        }
+    def signature(self) -> BackendSignature:
+        return BackendSignature(self.name, f"pseudo-{__version__}", None, self.decoding)
 
     def with_decoding(self, decoding: Decoding) -> PseudoBackend:
         clone = copy.copy(self)

@@ -12,6 +12,7 @@ Nothing here imports torch or transformers, so ``kztranslate models`` stays fast
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from itertools import permutations
@@ -237,13 +238,13 @@ PRESETS: dict[str, ModelPreset] = {
 DEFAULT_MODEL: str = next(name for name, preset in PRESETS.items() if preset.default)
 
 
-def resolve_model(name_or_path: str | Path | None = None) -> ResolvedModel:
+def resolve_model(name_or_path: str | os.PathLike[str] | None = None) -> ResolvedModel:
     """Resolve a preset name, a Hub id or a local model directory (default: :data:`DEFAULT_MODEL`).
 
     Raises :class:`UsageError` listing the presets for a name that is none of these, and
-    :class:`ModelUnavailableError` for a directory that holds no model.
+    :class:`ModelUnavailableError` for a path that is no directory or a directory that holds no model.
     """
-    text = str(name_or_path) if name_or_path is not None else DEFAULT_MODEL
+    text = os.fspath(name_or_path) if name_or_path is not None else DEFAULT_MODEL
     preset = _find_preset(text)
     if preset is not None:
         return ResolvedModel(
@@ -252,6 +253,12 @@ def resolve_model(name_or_path: str | Path | None = None) -> ResolvedModel:
     path = Path(text).expanduser()
     if path.is_dir():
         return describe_directory(path)
+    if path.exists() or _looks_like_path(text):
+        what = "not a directory" if path.exists() else "no such directory"
+        raise ModelUnavailableError(
+            f"model directory {path}: {what}; pass --model PATH to a downloaded model directory, "
+            "or a preset name (see `kztranslate models`)"
+        )
     if _HUB_ID.fullmatch(text):
         return ResolvedModel(None, hub_id=text)
     raise UsageError(
@@ -269,6 +276,14 @@ def describe_directory(path: Path, hub_id: str | None = None) -> ResolvedModel:
 
 
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def _looks_like_path(text: str) -> bool:
+    """Whether ``--model`` names a file-system path rather than a preset or a Hub id (``owner/name``):
+    absolute, home- or dot-relative, or with more separators than a Hub id has."""
+    if text.startswith(("~", "./", "../", ".\\", "..\\")) or Path(text).is_absolute():
+        return True
+    return text.count("/") + text.count("\\") > 1
 
 
 def _find_preset(text: str) -> ModelPreset | None:

@@ -4,13 +4,14 @@ language pairs where the backend decodes mixed batches), restore order."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any
 
-from .base import Backend, MixedBatchBackend, Translation
+from .base import Backend, BackendSignature, MixedBatchBackend, Translation
 from .memory import TranslationMemory
 
-__all__ = ["SegmentRequest", "Scheduler", "ScheduleStats"]
+__all__ = ["Schedule", "ScheduleStats", "Scheduler", "SegmentRequest"]
 
 #: One unique segment to translate: (text, source, target).
 _Item = tuple[str, str, str]
@@ -59,6 +60,16 @@ class ScheduleStats:
         }
 
 
+@dataclass(slots=True)
+class Schedule:
+    """The result of one :meth:`Scheduler.run` call."""
+
+    outputs: list[Translation]
+    """One output per request, in request order."""
+    stats: ScheduleStats
+    """What the call did."""
+
+
 class Scheduler:
     """Collects segments of all articles and targets of a call and runs them in few, full batches.
 
@@ -80,29 +91,36 @@ class Scheduler:
         self.memory = memory if memory is None or isinstance(memory, TranslationMemory) else TranslationMemory(memory)
         self.max_batch_tokens = max_batch_tokens
         self.max_batch_size = max_batch_size
-        self.last_stats = ScheduleStats()
-        """Stats of the latest :meth:`translate` call."""
 
     def translate(
         self,
         requests: Sequence[SegmentRequest],
         progress: Callable[[int], None] | None = None,
     ) -> list[Translation]:
-        """Translate every request; the result list is in request order. Each result's
-        ``meta["origin"]`` says where it came from: ``"model"``, ``"memory"`` or ``"post_edit"``.
+        """The outputs of :meth:`run`, without its statistics."""
+        return self.run(requests, progress).outputs
+
+    def run(
+        self,
+        requests: Sequence[SegmentRequest],
+        progress: Callable[[int], None] | None = None,
+    ) -> Schedule:
+        """Translate every request: the outputs in request order, and what this call did (its
+        :class:`ScheduleStats`). Each output's ``meta["origin"]`` says where it came from:
+        ``"model"``, ``"memory"`` or ``"post_edit"``. ``progress(n)`` is called as ``n`` more
+        requests are answered.
 
         A :class:`MixedBatchBackend` gets the segments of every pair sorted together and batched
         across pairs (within its :meth:`~MixedBatchBackend.batch_group`); any other backend gets one
         batch stream per (source, target) pair."""
         stats = ScheduleStats(segments=len(requests))
-        self.last_stats = stats
         results: list[Translation | None] = [None] * len(requests)
         # Identical segments of the same pair are translated once.
         where: dict[_Item, list[int]] = {}
         for index, request in enumerate(requests):
             where.setdefault((request.text, request.source, request.target), []).append(index)
         stats.unique = len(where)
-        signature = self.backend.signature() if self.memory is not None else {}
+        signature = BackendSignature.of(self.backend) if self.memory is not None else None
 
         def deliver(item: _Item, output: Translation) -> None:
             for index in where[item]:
@@ -110,7 +128,7 @@ class Scheduler:
             stats.truncated += output.truncated
 
         pending = list(where)
-        if self.memory is not None:
+        if self.memory is not None and signature is not None:
             pending = []
             for (source, target), items in _by_pair(where).items():
                 stored = self.memory.lookup_many([text for text, _, _ in items], source, target, signature)
@@ -124,17 +142,17 @@ class Scheduler:
             if progress and len(pending) < len(where):
                 progress(len(requests) - sum(len(where[item]) for item in pending))
 
-        mixed = isinstance(self.backend, MixedBatchBackend)
+        mixed = self.backend if isinstance(self.backend, MixedBatchBackend) else None
         streams: dict[Hashable, list[_Item]] = {}
         for item in pending:
-            key = self.backend.batch_group(item[1], item[2]) if mixed else item[1:]
+            key = mixed.batch_group(item[1], item[2]) if mixed is not None else item[1:]
             streams.setdefault(key, []).append(item)
         lengths = {item: self.backend.count_tokens(item[0], item[1]) for item in pending}
         for items in streams.values():
             items.sort(key=lengths.__getitem__, reverse=True)
             for batch in self._batches(items, lengths):
-                if mixed:
-                    outputs = self.backend.translate_mixed(batch)  # type: ignore[attr-defined]
+                if mixed is not None:
+                    outputs = mixed.translate_mixed(batch)
                 else:
                     outputs = self.backend.translate_batch([text for text, _, _ in batch], *batch[0][1:])
                 stats.batches += 1
@@ -143,7 +161,7 @@ class Scheduler:
                 for item, output in zip(batch, outputs, strict=True):
                     output.meta["origin"] = "model"
                     deliver(item, output)
-                if self.memory is not None:
+                if self.memory is not None and signature is not None:
                     # Stored per batch, so an interrupted run keeps what it finished. Truncated
                     # outputs are stored flagged and come back flagged (QA reports them again): the
                     # key holds the decoding settings, so rerunning would cut them the same way,
@@ -154,10 +172,10 @@ class Scheduler:
                                                [produced[item] for item in items_of_pair], source, target, signature)
                 if progress:
                     progress(sum(len(where[item]) for item in batch))
-        missing = results.count(None)
-        if missing:
-            raise RuntimeError(f"backend returned no output for {missing} segment(s)")
-        return results  # type: ignore[return-value]
+        outputs = [output for output in results if output is not None]
+        if len(outputs) < len(results):
+            raise RuntimeError(f"backend returned no output for {len(results) - len(outputs)} segment(s)")
+        return Schedule(outputs, stats)
 
     def _batches(self, items: list[_Item], lengths: dict[_Item, int]) -> Iterator[list[_Item]]:
         """Cut ``items`` (longest first) into batches whose padded cost, longest × count, stays within

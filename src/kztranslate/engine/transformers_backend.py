@@ -1,7 +1,7 @@
 """The transformers backend: sequence-to-sequence translation models on PyTorch.
 
 The model is a preset of :mod:`kztranslate.engine.registry` (fetched through the Hugging Face
-cache: ``HF_HOME``/``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, a pinned revision) or a local directory.
+cache, see :mod:`kztranslate.engine.hf_model` for the variables honoured; a pinned revision) or a local directory.
 The cache is checked before anything touches the network, so missing weights offline fail in
 well under a second with a message saying where we looked and how to provide them.
 
@@ -18,7 +18,8 @@ encodes each distinct segment of a call once, then decodes it into every target 
 those states (``generate(encoder_outputs=...)``). Families that put the target on the input
 (MADLAD, OPUS-MT) have nothing to share and keep one batch per pair.
 
-torch and transformers are imported only when a model is loaded.
+torch and transformers are imported only when a model is loaded; without torch installed the
+constructor says how to install it (``kztranslate[torch]``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any, ClassVar, Hashable, Sequence
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
-from .hf_model import HFBackendBase, ModelText, checked_decoding
+from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 
 __all__ = ["TransformersBackend"]
 
@@ -85,8 +86,8 @@ class TransformersBackend(HFBackendBase):
         device: str | None = None,
         dtype: str | None = None,
         restrict_vocabulary: bool = False,
-        **_options: Any,
     ) -> None:
+        require_torch("the transformers backend")
         self.decoding = checked_decoding(decoding or Decoding())
         self.device = device
         if dtype is not None and str(dtype) not in DTYPES:
@@ -242,9 +243,10 @@ class TransformersBackend(HFBackendBase):
             model.to(device).eval()
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise ModelUnavailableError(
-                f"cannot load model {self.resolved.name!r} from {self.model_dir} on {device} ({dtype}): {exc}; "
-                "check the directory holds a complete model (config, weights, tokenizer files) of family "
-                f"{self.family.name!r}, or choose another --device/--dtype"
+                f"cannot load model {self.resolved.name!r} from {self.model_dir} on {device} ({dtype}): "
+                f"{short_reason(exc)}\ncheck the directory holds a complete model (config, weights, tokenizer "
+                f"files) of family {self.family.name!r}, or choose another --device or --dtype",
+                detail=one_line(exc),
             ) from exc
         return _Loaded(model, text, threading.Lock())
 

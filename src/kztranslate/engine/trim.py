@@ -97,8 +97,8 @@ def parse_languages(value: str | Iterable[str]) -> tuple[str, ...]:
 
 def alphabet(languages: Sequence[str]) -> str:
     """Every single character the kept languages are written with: letters, digits, punctuation."""
+    from ..languages import KAZAKH_LETTERS
     from ..latin import CYRILLIC_TO_LATIN
-    from ..protect import KAZAKH_LETTERS
 
     letters = set(string.ascii_letters)  # English, and the Latin words of Kazakh and Russian news
     cyrillic = "".join(chr(c) for c in range(ord("А"), ord("я") + 1)) + "Ёё"

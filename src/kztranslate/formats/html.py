@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Iterator
 
 from ..document import Article, Block, InlineCode
 from ..errors import FormatError, UsageError
-from ..inline import VOID_TAGS, Span, is_void, set_parents, tree
+from ..markup import VOID_TAGS, Span, is_void, set_parents, tree
 from ..langid import detect_language
 from ..languages import language_or_verbatim, normalize_language
 

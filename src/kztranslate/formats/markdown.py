@@ -770,7 +770,7 @@ def _trailing_slots(content: str, start: int) -> int:
 
 
 def _nesting(codes: list[InlineCode]) -> int:
-    from ..inline import parents
+    from ..markup import parents
 
     depth: list[int] = []
     for parent in parents(codes):

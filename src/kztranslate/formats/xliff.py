@@ -42,7 +42,7 @@ from typing import Any, ClassVar
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
-from ..inline import Span, is_void, tree
+from ..markup import Span, is_void, tree
 from ..languages import LANGUAGES, language_or_verbatim, normalize_language
 
 __all__ = ["XLIFF_NS", "XLIFF12_NS", "XliffFormat", "check_target", "retranslate_targets", "export", "import_"]
@@ -138,7 +138,7 @@ def _end_data(code: InlineCode) -> str:
 
 
 def _fill(element: Any, text: str, codes: list[InlineCode]) -> None:
-    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element`` (nesting as kztranslate.inline sees it)."""
+    """Write ``text`` with ``codes`` as nested <pc>/<ph> under ``element`` (nesting as kztranslate.markup sees it)."""
     from lxml import etree
 
     def put(parent: Any, piece: str) -> None:

@@ -22,9 +22,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
+from ..engine.base import BackendSignature
 from ..errors import KZTranslateError, from_exception
 from ..formats import available_formats
-from ..languages import LANGUAGES, base_language
+from ..languages import LANGUAGES, language_pairs
 from .articles import ApiError, api_error_for, parse_languages, read_input, render_variants
 from .batcher import MicroBatcher, heavy_lane_kind, heavy_worker
 from .compat_deepl import deepl_router
@@ -348,14 +349,11 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
     async def models() -> ModelsResponse:
         service.ready_batcher()
         backend = service.translator.backend
-        signature = backend.signature()
-        pairs = [
-            (s, t) for s in LANGUAGES for t in LANGUAGES
-            if s != t and (base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))
-        ]
+        signature = BackendSignature.of(backend)
+        pairs = language_pairs(backend.supports)
         info = ModelInfo(
-            backend=signature.get("backend", backend.name), model=signature.get("model"),
-            model_revision=signature.get("model_revision"), decoding=signature.get("decoding", {}), pairs=pairs,
+            backend=signature.backend, model=signature.model,
+            model_revision=signature.revision, decoding=signature.decoding.to_dict(), pairs=pairs,
         )
         return ModelsResponse(models=[info], languages=list(LANGUAGES), formats=available_formats())
 
@@ -367,7 +365,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
              summary="200 once the model is loaded")
     async def readyz() -> HealthResponse:
         service.ready_batcher()
-        return HealthResponse(status="ready", detail=service.translator.backend.signature().get("model"))
+        return HealthResponse(status="ready", detail=BackendSignature.of(service.translator.backend).model)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response,
              responses={200: {"description": "Prometheus text exposition format",

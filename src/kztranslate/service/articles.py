@@ -17,7 +17,7 @@ from ..errors import (
     UsageError,
 )
 from ..formats import available_formats, detect_format, get_format
-from ..languages import LANGUAGES, normalize_language
+from ..languages import LANGUAGES, normalize_language, parse_targets
 from .schemas import ArticleInput
 
 log = logging.getLogger("kztranslate.service")
@@ -46,9 +46,8 @@ class ApiError(Exception):
 
 def parse_languages(to: list[str] | str, source: str | None) -> tuple[list[str], str | None]:
     """Canonical target tags (deduplicated, in order) and source tag; 400 ``unknown_language`` otherwise."""
-    raw = to.split(",") if isinstance(to, str) else list(to)
     try:
-        targets = list(dict.fromkeys(normalize_language(t) for t in raw if str(t).strip()))
+        targets = parse_targets(to, required=False)
         source = normalize_language(source) if source else None
     except UsageError as exc:
         raise ApiError(400, "unknown_language", str(exc)) from exc

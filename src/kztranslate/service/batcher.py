@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import Article
+from ..engine.scheduler import ScheduleStats
 from ..errors import KZTranslateError
 from .articles import ApiError
 from .metrics import ServiceMetrics
@@ -235,8 +236,6 @@ class MicroBatcher:
         # A small request passes between the event loop and its lane's thread many times; while the
         # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
-        self._counted_stats: Any = None
-        self._stats_lock = threading.Lock()
 
     async def translate(self, article: Article, targets: list[str], source: str | None, *,
                         time_budget_s: float | None = None) -> dict[str, Article]:
@@ -357,29 +356,25 @@ class MicroBatcher:
         # The pipeline's ``progress(finished, total)``: ``finished`` segments have just been translated.
         self.metrics.segments.inc(finished)
 
-    def _count_cache_hits(self) -> None:
-        # A scheduler with a translation memory reports each call's ``last_stats``; a pass that
-        # sent nothing to the scheduler leaves the previous pass's stats there, counted already.
-        stats = getattr(getattr(self.translator, "scheduler", None), "last_stats", None)
-        with self._stats_lock:
-            if stats is None or stats is self._counted_stats:
-                return
-            self._counted_stats = stats
-        self.metrics.cache_hits.labels("memory").inc(getattr(stats, "memory_hits", 0))
-        self.metrics.cache_hits.labels("post_edit").inc(getattr(stats, "post_edits", 0))
+    def _count_cache_hits(self, stats: list[ScheduleStats]) -> None:
+        # What the translation memory answered in a pass's scheduler call (none when nothing was sent).
+        for one in stats:
+            self.metrics.cache_hits.labels("memory").inc(one.memory_hits)
+            self.metrics.cache_hits.labels("post_edit").inc(one.post_edits)
 
     def _pass(self, items: list[_Pending], targets: tuple[str, ...], source: str | None) -> list[Any]:
         """One model pass over ``items``; per-item outcomes (variants or the exception)."""
+        stats: list[ScheduleStats] = []
         try:
             outcomes = [o for o, _ in self.translator.pipe(
                 [(item.article, None) for item in items], list(targets), source=source, as_tuples=True,
-                progress=self._count_segments,
+                progress=self._count_segments, on_stats=stats.append,
             )]
         except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - find the article that caused it
             if len(items) == 1:
                 return [exc]
             return [self._pass([item], targets, source)[0] for item in items]
-        self._count_cache_hits()
+        self._count_cache_hits(stats)
         for item, outcome in zip(items, outcomes):
             if not isinstance(outcome, KZTranslateError):
                 chars = sum(len(b.text) for b in item.article.blocks if b.translatable)

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 
 from ..errors import FormatError, KZTranslateError, UsageError
-from ..languages import LANGUAGES, base_language
+from ..languages import language_pairs
 from ..plaintext import PreparedText, TextResult, finish_text, prepare_texts
 from .articles import ApiError
 from .store import ApiKey
@@ -186,8 +186,7 @@ def model_pairs(service: Any) -> list[tuple[str, str]]:
     if translator is None or service.batcher is None:
         raise Refusal("unavailable", "the model is still loading; retry in a few seconds", headers={"Retry-After": "5"})
     backend = translator.backend
-    return [(s, t) for s in LANGUAGES for t in LANGUAGES if s != t and (
-        base_language(s) == base_language(t) or backend.supports(base_language(s), base_language(t)))]
+    return language_pairs(backend.supports)
 
 
 def count_error(service: Any, code: str) -> None:

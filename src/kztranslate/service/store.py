@@ -1,6 +1,7 @@
 """SQLite storage of the service: jobs, their articles and results, and API keys.
 
-One file, WAL mode and a busy timeout, so several server processes can share it. Results are
+One file, opened through :mod:`kztranslate._sqlite` (WAL mode, a busy timeout, versioned
+migrations), so several server processes can share it. Results are
 one row per (job, article) with a primary key: writing a result twice is a no-op, so a job
 resumed after a crash finishes every article exactly once. A job is claimed with a lease
 (``lease_owner``, ``lease_expires``) in one ``BEGIN IMMEDIATE`` transaction, so two workers never
@@ -17,13 +18,15 @@ import sqlite3
 import threading
 import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from .._sqlite import Database, Schema, run_script
 from ..errors import UsageError
 
-__all__ = ["Store", "ApiKey", "JobRecord"]
+__all__ = ["ApiKey", "JobRecord", "Store"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -92,6 +95,24 @@ CREATE INDEX IF NOT EXISTS glossaries_owner ON glossaries(key_id, created);
 _KEY_PREFIX = "kzt"
 
 
+def _create_jobs_and_keys(conn: sqlite3.Connection) -> None:
+    # version 1; each table only when missing, as files made before versions were recorded have them
+    run_script(conn, _SCHEMA)
+
+
+def _create_compat_tables(conn: sqlite3.Connection) -> None:
+    # version 2: quotas and glossaries of the compatible routes
+    run_script(conn, _COMPAT_SCHEMA)
+
+
+_STORE_SCHEMA = Schema(
+    name="service database",
+    tables=frozenset({"api_keys", "jobs", "job_articles", "job_results", "key_quotas", "glossaries"}),
+    migrations=(_create_jobs_and_keys, _create_compat_tables),
+    elsewhere="choose another file with --db / $KZTRANSLATE_DB",
+)
+
+
 @dataclass(slots=True)
 class ApiKey:
     """An API key's record (never the key itself: only a salted hash is stored)."""
@@ -125,29 +146,29 @@ class JobRecord:
 
 
 class Store:
-    """Thread-safe access to the service database (one connection per thread)."""
+    """Thread-safe access to the service database (one connection per thread).
+
+    Opening the file raises our errors (naming it and the fix); a failure of one operation later
+    is left as the ``sqlite3`` error, for the service to answer as a server fault and the command
+    line to report through :func:`~kztranslate.errors.from_exception`."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = Database(self.path, _STORE_SCHEMA)
         self._local = threading.local()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-            db.executescript(_COMPAT_SCHEMA)
+        self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            db = self._db.connect()
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db
 
-    def _transaction(self) -> "_Tx":
-        return _Tx(self._connect())
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock is taken up front."""
+        return self._db.transaction(self._connect(), write=True)
 
     # -- API keys -----------------------------------------------------------------------------
     def create_key(
@@ -305,14 +326,6 @@ class Store:
             "SELECT idx, ok, variants, error, attempt FROM job_results WHERE job_id = ? ORDER BY idx", (job_id,)
         )
 
-    def count_results(self, job_id: str) -> tuple[int, int]:
-        """``(articles done, of which failed)``."""
-        row = self._connect().execute(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(1 - ok), 0) AS failed FROM job_results WHERE job_id = ?", (job_id,)
-        ).fetchone()
-        return int(row["n"]), int(row["failed"])
-
-
     # -- character quotas (DeepL's /v2/usage, 456 when used up) ------------------------------
     def set_character_limit(self, key_id: str, limit: int | None) -> None:
         """Limit the characters a key may have translated through the compatible routes (None: no limit)."""
@@ -380,20 +393,6 @@ class Store:
 def _glossary(row: sqlite3.Row) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "dictionaries": json.loads(row["dictionaries"]),
             "created": row["created"]}
-
-
-class _Tx:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): the write lock is taken up front."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 def _hash(salt: bytes, secret: str) -> bytes:
