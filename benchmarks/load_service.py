@@ -6,10 +6,14 @@ Starts a real server (uvicorn, pseudo backend unless --backend/--model say other
 2. sends the same small load again while --heavy-clients clients keep posting huge articles
    (--heavy-kb of text each, hostile: one long run of letters without spaces and a long sentence) and
    records the small requests' latencies again ("mixed").
-Prints p50/p95 of the small requests in both runs and the ratio p95 mixed / p95 alone (target ≤ 2).
+One heavy article is sent first, as a warm-up (with ``--heavy-lane auto`` it starts the heavy
+lane's worker process: a one-time cost the steady state does not have). With ``--rounds N`` the
+two runs alternate N times and the latencies of each kind are pooled. Prints p50/p95 of the small
+requests in both runs and the ratio p95 mixed / p95 alone (target ≤ 2), with the date, the machine
+and its load average before the run.
 
     python benchmarks/load_service.py [--small 300] [--concurrency 8] [--heavy-clients 2] [--heavy-kb 60]
-                                      [--heavy-lane thread|process] [--json]
+                                      [--heavy-lane auto|thread|process] [--rounds 1] [--json]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import platform
 import socket
 import statistics
 import subprocess
@@ -80,15 +85,23 @@ async def heavy_load(url: str, clients: int, kb: int, stop: asyncio.Event, done:
 
 async def measure(url: str, args: argparse.Namespace) -> dict:
     await small_load(url, 20, args.concurrency)  # warm-up
-    alone = await small_load(url, args.small, args.concurrency)
-    stop, heavy_times = asyncio.Event(), []
-    heavy = asyncio.create_task(heavy_load(url, args.heavy_clients, args.heavy_kb, stop, heavy_times))
-    await asyncio.sleep(1.0)  # the heavy requests are being parsed and translated
-    mixed = await small_load(url, args.small, args.concurrency)
-    stop.set()
-    await heavy
+    async with httpx.AsyncClient(base_url=url, timeout=600) as c:
+        (await c.post("/v1/translate", json=heavy_article(args.heavy_kb))).raise_for_status()
+    alone: list[float] = []
+    mixed: list[float] = []
+    heavy_times: list[float] = []
+    for _ in range(args.rounds):
+        alone += await small_load(url, args.small, args.concurrency)
+        stop = asyncio.Event()
+        heavy = asyncio.create_task(heavy_load(url, args.heavy_clients, args.heavy_kb, stop, heavy_times))
+        await asyncio.sleep(1.0)  # the heavy requests are being parsed and translated
+        mixed += await small_load(url, args.small, args.concurrency)
+        stop.set()
+        await heavy
     result = {
-        "small_requests": args.small, "concurrency": args.concurrency, "heavy_clients": args.heavy_clients,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+        "small_requests": args.small, "rounds": args.rounds, "concurrency": args.concurrency,
+        "heavy_clients": args.heavy_clients,
         "heavy_kb": args.heavy_kb, "heavy_lane": args.heavy_lane, "heavy_requests_done": len(heavy_times),
         "heavy_seconds_median": round(statistics.median(heavy_times), 2) if heavy_times else None,
         "alone": {"p50_ms": round(percentile(alone, 50) * 1000, 1), "p95_ms": round(percentile(alone, 95) * 1000, 1)},
@@ -96,6 +109,12 @@ async def measure(url: str, args: argparse.Namespace) -> dict:
     }
     result["p95_ratio"] = round(result["mixed"]["p95_ms"] / result["alone"]["p95_ms"], 2)
     return result
+
+
+def machine() -> str:
+    """This machine in a few words: host, cores, load average (1, 5, 15 min) when the run began."""
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{platform.node()}, {os.cpu_count()} cores, load average {load} at start"
 
 
 def main() -> int:
@@ -106,10 +125,12 @@ def main() -> int:
     parser.add_argument("--heavy-kb", type=int, default=60, help="size of a huge article in KB (default: 60)")
     parser.add_argument("--backend", default="pseudo")
     parser.add_argument("--model")
-    parser.add_argument("--heavy-lane", choices=["thread", "process"], default="thread",
-                        help="the server's --heavy-lane (default: thread)")
+    parser.add_argument("--heavy-lane", choices=["auto", "thread", "process"], default="auto",
+                        help="the server's --heavy-lane (default: auto, the server's default)")
+    parser.add_argument("--rounds", type=int, default=1, help="alone/mixed runs, alternated and pooled (default: 1)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
+    started_on = machine()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -133,12 +154,14 @@ def main() -> int:
                     return 1
                 time.sleep(0.2)
             result = asyncio.run(measure(url, args))
+            result["machine"] = started_on
         finally:
             server.terminate()
             server.wait(timeout=30)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
+        print(f"{result['date']}, {result['machine']}, --heavy-lane {args.heavy_lane}, {args.rounds} round(s)")
         print(f"small requests alone: p50 {result['alone']['p50_ms']} ms, p95 {result['alone']['p95_ms']} ms")
         print(f"with {args.heavy_clients} clients posting {args.heavy_kb} KB articles "
               f"({result['heavy_requests_done']} done, median {result['heavy_seconds_median']} s): "

@@ -2,8 +2,8 @@
 campaign behind ``-m fuzz``, and the replay of every crasher found so far.
 
 Each example is a seed document (the test fixtures) mutated — hostile pieces spliced in, ranges
-deleted or copied — or a random document built from a small grammar of the format; it must keep
-the invariants of :func:`fuzzing.check_document`.
+deleted or copied — or a random document built from a small grammar of the format
+(:mod:`fuzzing` holds the generators); it must keep the invariants of :func:`fuzzing.check_document`.
 
 Known open failures (``KNOWN``: format, exception type, message pattern) are kept as crashers in
 ``tests/fuzz_crashers/<format>/`` and replayed as expected failures; the property tests skip
@@ -11,30 +11,25 @@ examples that fail the same known way, so a new kind of failure still fails the 
 once its crasher replays green.
 
 ``KZTRANSLATE_FUZZ_EXAMPLES=N python -m pytest -m fuzz`` runs N examples per format (default
-100,000) with a random seed, and saves each new failing input as a crasher.
+100,000) with a random seed (``KZTRANSLATE_FUZZ_SEED`` fixes it) and saves each new kind of failure
+as a crasher; ``python tests/fuzzing.py FORMAT`` runs the same campaign outside pytest.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import random
 import re
-from collections import Counter
 from pathlib import Path
 
+import fuzzing
 import pytest
+from fuzzing import CRASHERS, FORMATS, check_document
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fuzzing import CRASHERS, FORMATS, SEEDS, check_document, save_crasher
-
 # Open failures in the format readers/writers, by (format, exception type, message pattern).
 KNOWN: list[tuple[str, str, str, str]] = []
-
-HOSTILE = ["\x00", "\\ud800", "\\u0000", "\x1b", "\u2028", "\n", "\n\n", "<", ">", "&", "<p>", "</p>", "<!--", "-->",
-           "{", "}", "[", "]", '"', "\\", "---\n", "+++\n", "#", "*", "`", "```", "|", "\t", "ә", "Қ", "1 000",
-           "27 қараша 2019, 10:03", "http://x.kz", "a@b.kz", "[[1]]", "<1>", "&amp;", "\r\n", " ", "»", "«", ":",
-           "- ", "> ", "![a](b)", "[a](b)", "{{< x >}}", "\ufeff", "\u200b", "e\u0301", "деді", "\u202e"]
 
 
 def known(format_name: str, exc: BaseException) -> str | None:
@@ -44,56 +39,33 @@ def known(format_name: str, exc: BaseException) -> str | None:
     return None
 
 
+class _Draw:
+    """hypothesis' ``draw`` as the generators' chooser, so hypothesis can shrink a failing input."""
+
+    def __init__(self, draw) -> None:
+        self.draw = draw
+
+    def choice(self, seq):
+        return self.draw(st.sampled_from(seq))
+
+    def randint(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+
 @st.composite
 def mutated(draw, format_name: str) -> str:
-    text = draw(st.sampled_from(SEEDS[format_name])).read_text(encoding="utf-8")
-    for _ in range(draw(st.integers(1, 4))):
-        at = draw(st.integers(0, len(text)))
-        op = draw(st.sampled_from(["splice", "splice", "delete", "copy"]))
-        if op == "splice":
-            text = text[:at] + draw(st.sampled_from(HOSTILE)) * draw(st.sampled_from([1, 1, 2, 50])) + text[at:]
-        elif op == "delete":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
-        else:
-            start = draw(st.integers(0, len(text)))
-            text = text[:at] + text[start:start + draw(st.integers(1, 200))] + text[at:]
-    return text
-
-
-_WORDS = st.sampled_from(["Астана", "қала", "жаңа", "мектеп", "ашылды", "2019", "ж.", "Қ.", "Тоқаев", "«Kaspi.kz»",
-                          "деді", "ол", "3 457", "%", "https://baq.kz/a", "—", ",", ".", "!", "?", "әкім", "Ұлттық"])
-_SENTENCE = st.lists(_WORDS, min_size=1, max_size=12).map(" ".join)
+    return fuzzing.mutated_seed(_Draw(draw), format_name)
 
 
 @st.composite
 def random_document(draw, format_name: str) -> str:
-    """A document of the format built from scratch: headline, paragraphs, lists, links."""
-    title = draw(_SENTENCE)
-    paragraphs = draw(st.lists(_SENTENCE, min_size=1, max_size=6))
-    if format_name == "text":
-        return "\n\n".join([title, "27 Қараша 2019, 10:03 3457", *paragraphs, "Нұргүл Қалиева"]) + "\n"
-    if format_name == "markdown":
-        items = "\n".join(f"- {p}" for p in paragraphs[:2])
-        return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n# {title}\n\n" + \
-            "\n\n".join(paragraphs) + f"\n\n{items}\n"
-    if format_name == "html":
-        body = "".join(f"<p>{p} <a href=\"https://x.kz/{i}\">{p[:5]}</a></p>" for i, p in enumerate(paragraphs))
-        return f"<!doctype html><html lang=\"kk\"><head><meta charset=\"utf-8\"><title>{title}</title></head>" \
-               f"<body><article><h1>{title}</h1>{body}</article></body></html>"
-    if format_name == "json":
-        return json.dumps({"language": "kk", "blocks": [{"role": "headline", "text": title}] + [
-            {"role": "paragraph", "text": p} for p in paragraphs]}, ensure_ascii=False)
-    if format_name == "ninjs":
-        return json.dumps({"uri": "urn:x", "type": "text", "language": "kk", "headline": title,
-                           "body_text": "\n\n".join(paragraphs)}, ensure_ascii=False)
-    return json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "inLanguage": "kk",
-                       "headline": title, "articleBody": "\n\n".join(paragraphs)}, ensure_ascii=False)
+    return fuzzing.random_document(_Draw(draw), format_name)
 
 
 def _check_tolerating_known(format_name: str, text: str) -> None:
     try:
         check_document(format_name, text)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if known(format_name, exc):
             assume(False)  # an open, recorded failure: its crasher replays it
         raise
@@ -128,30 +100,34 @@ def test_random_documents_keep_every_text_and_block(format_name):
 @pytest.mark.parametrize("format_name", FORMATS)
 def test_fuzz_campaign(format_name):
     examples = int(os.environ.get("KZTRANSLATE_FUZZ_EXAMPLES", "100000"))
+    seed = int(os.environ.get("KZTRANSLATE_FUZZ_SEED") or random.randrange(2**32))
+    report = os.environ.get("KZTRANSLATE_FUZZ_REPORT")  # the counts as JSON lines, for the README's numbers
+    with open(report or os.devnull, "a", encoding="utf-8") as log:
+        result = fuzzing.campaign(format_name, examples, seed, log=log,
+                                  known=lambda exc: known(format_name, exc) is not None)
+    assert not result.get("crashes") and not result.get("lost_texts"), \
+        f"seed {seed}: new failures, saved as crashers: {result['kinds']}"
 
-    counts: Counter = Counter()
 
-    @settings(max_examples=examples, derandomize=False, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(st.one_of(mutated(format_name), random_document(format_name)))
-    def run(text: str) -> None:
-        try:
-            counts[check_document(format_name, text)] += 1
-        except Exception as exc:  # noqa: BLE001
-            if known(format_name, exc):
-                counts["known failure"] += 1
-                assume(False)
-            counts["new failure"] += 1
-            save_crasher(format_name, text)
-            raise
+def test_campaign_counts_every_input_and_tells_crashes_from_lost_texts(monkeypatch):
+    clean = fuzzing.campaign("json", 40, seed=7, save=False)
+    assert clean["inputs"] == 40 and clean["final"]
+    assert clean.get("crashes", 0) == 0 and clean.get("lost_texts", 0) == 0
+    assert clean.get("refused", 0) + clean.get("read", 0) + clean.get("translated", 0) == 40
 
-    try:
-        run()
-    finally:  # how many inputs each outcome had, for the README's numbers
-        report = os.environ.get("KZTRANSLATE_FUZZ_REPORT")
-        if report:
-            with open(report, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"format": format_name, **counts}) + "\n")
+    def broken(format_name: str, text: str) -> str:
+        if len(text) % 3 == 0:
+            raise ValueError("not in our error tree")
+        if len(text) % 3 == 1:
+            raise fuzzing.LostText("a block went missing")
+        return "read"
+
+    monkeypatch.setattr(fuzzing, "check_document", broken)
+    counted = fuzzing.campaign("json", 60, seed=7, save=False)
+    assert counted["crashes"] + counted["lost_texts"] + counted["read"] == 60
+    assert counted["crashes"] and counted["lost_texts"]
+    assert sorted(kind.split(" at ")[0] for kind in counted["kinds"]) == ["LostText", "ValueError"]
+    assert len(counted["kinds"]) == 2  # one bug found many times is one kind
 
 
 # -- replay of every crasher found so far ------------------------------------------------------------

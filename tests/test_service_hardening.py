@@ -236,7 +236,8 @@ def test_heavy_articles_in_a_worker_process_and_no_process_left_behind(tmp_path)
         children = subprocess.run(["pgrep", "-P", str(live.proc.pid)], capture_output=True, text=True).stdout.split()
         assert children, "no worker process"
     finally:
-        live.stop()
+        log = live.stop()
+    assert "Traceback" not in log and "leaked" not in log, log
     deadline = time.monotonic() + 15
     while True:
         left = [pid for pid in children if _running(pid)]
@@ -244,6 +245,46 @@ def test_heavy_articles_in_a_worker_process_and_no_process_left_behind(tmp_path)
             break
         time.sleep(0.2)
     assert not left, f"worker processes left running: {left}"
+
+
+def test_auto_heavy_lane_starts_its_worker_process_at_the_first_heavy_article(tmp_path, monkeypatch):
+    from kztranslate.service import batcher
+
+    monkeypatch.setattr(batcher, "usable_cores", lambda: 1)
+    assert batcher.heavy_lane_kind("auto") == "thread"  # one core: a worker would only compete with the small requests
+    monkeypatch.setattr(batcher, "usable_cores", lambda: 2)
+    assert batcher.heavy_lane_kind("auto") == "process"
+    assert batcher.heavy_lane_kind("auto", "cuda:0") == "thread"
+    assert batcher.heavy_lane_kind("thread") == "thread" and batcher.heavy_lane_kind("process", "cuda") == "process"
+    with pytest.raises(ValueError):
+        batcher.heavy_lane_kind("fiber")
+    monkeypatch.undo()
+
+    expected = batcher.heavy_lane_kind("auto")
+    live = Server(tmp_path)  # the default: --heavy-lane auto
+    try:
+        small = httpx.post(live.url + "/v1/translate", json={"content": "Сәлем, әлем!", "format": "text",
+                                                             "to": ["ru"], "from": "kk"}, timeout=60)
+        assert small.status_code == 200
+        children = _children(live.proc.pid)
+        assert not children, "a worker process before any heavy article"
+        heavy = httpx.post(live.url + "/v1/translate", json=huge_article(8_000), timeout=120)
+        assert heavy.status_code == 200, heavy.text[:300]
+        assert heavy.json()["variants"]["ru"]["content"].count("⟦ru⟧") >= 1
+        children = _children(live.proc.pid)
+        assert bool(children) == (expected == "process")
+        # a huge article is read where it is translated; a refusal there is the same clear answer
+        refused = httpx.post(live.url + "/v1/translate", json={**huge_article(8_000), "format": "docx"}, timeout=120)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "unknown_format", refused.text[:300]
+        assert httpx.post(live.url + "/v1/translate", json={**huge_article(8_000), "format": "html"},
+                          timeout=120).status_code == 200
+    finally:
+        log = live.stop()
+    assert "Traceback" not in log and "leaked" not in log, log
+
+
+def _children(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], check=False, capture_output=True, text=True).stdout.split()
 
 
 def _running(pid: str) -> bool:

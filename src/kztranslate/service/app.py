@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
@@ -26,7 +27,7 @@ from ..errors import KZTranslateError, from_exception
 from ..formats import available_formats
 from ..languages import LANGUAGES, language_pairs
 from .articles import ApiError, api_error_for, parse_languages, read_input, render_variants
-from .batcher import MicroBatcher
+from .batcher import MicroBatcher, heavy_lane_kind, heavy_worker
 from .compat_deepl import deepl_router
 from .compat_libretranslate import libretranslate_router
 from .jobs import JobWorker
@@ -84,6 +85,7 @@ class _Service:
 
     async def run(self) -> None:
         """Load the model (in a thread: /healthz answers meanwhile), then batch and run jobs until cancelled."""
+        built_here = self.translator is None  # a worker process can build the same one from the settings
         if self.translator is None:
             from ..pipeline import Translator
 
@@ -96,17 +98,27 @@ class _Service:
                 return
         self.metrics.model_ready.set(1)
         s = self.settings
-        heavy_process = None
-        if s.heavy_lane == "process":
-            from .batcher import heavy_worker
-
-            try:
-                heavy_process = await asyncio.to_thread(heavy_worker, s.translation)
-            except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
-                log.error("the heavy-article worker process did not start (%s); heavy articles use a thread", exc)
+        # The heavy lane's worker process: started now when asked for by name (the model loads before
+        # the service reports ready), at the first heavy article when chosen by ``auto``.
+        heavy_process = start_heavy_process = None
+        lane = heavy_lane_kind(s.heavy_lane, s.translation.device)
+        if s.heavy_lane == "auto" and not built_here:
+            lane = "thread"
+        if lane == "process":
+            start_heavy_process = functools.partial(heavy_worker, s.translation)
+            if s.heavy_lane == "process":
+                try:
+                    heavy_process = await asyncio.to_thread(start_heavy_process)
+                except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
+                    log.error("the heavy-article worker process did not start (%s); heavy articles use a thread",
+                              exc)
+                start_heavy_process = None
+        log.info("heavy articles (over %d characters) are translated in a %s (--heavy-lane %s)",
+                 s.heavy_article_chars, "worker process" if lane == "process" else "thread", s.heavy_lane)
         self.batcher = MicroBatcher(
             self.translator, self.metrics, window_s=s.batch_window_ms / 1000, max_articles=s.max_batch_articles,
             time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars, heavy_process=heavy_process,
+            start_heavy_process=start_heavy_process,
         )
         self.worker = JobWorker(self.store, self.batcher, s, self.metrics)
         await asyncio.gather(self.batcher.run(), self.worker.run())
@@ -281,7 +293,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
     async def translate(body: TranslateRequest) -> TranslateResponse:
         targets, source = parse_languages(body.to, body.source)
         batcher = service.ready_batcher()
-        article, format_name = await asyncio.to_thread(read_input, body, source)
+        article, format_name = await batcher.read(body, source)
         try:
             variants = await batcher.translate(article, targets, source)
         except KZTranslateError as exc:

@@ -6,17 +6,23 @@ loop stays free). While the model is busy, new requests pile up and form the nex
 
 There are two lanes, each with its queue, collector and thread: articles over ``heavy_chars``
 translatable characters go to the heavy lane, so a huge article does not hold up the small ones
-queued behind it. The lanes share one loaded model; its calls are serialized batch by batch (a
-lock around the backend), so a heavy pass and small passes interleave between model batches.
-A request waits at most ``time_budget_s`` for its result, then gets a 503.
+queued behind it. In threads the lanes share one loaded model; its calls are serialized batch by
+batch (a lock around the backend), so a heavy pass and small passes interleave between model
+batches. The heavy lane can instead run in a worker process with its own copy of the model
+(:func:`heavy_lane_kind` decides, :func:`heavy_worker` starts it), so its Python work never holds
+the interpreter lock the small requests need. A request waits at most ``time_budget_s`` for its
+result, then gets a 503.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +33,11 @@ from ..engine.scheduler import ScheduleStats
 from ..errors import KZTranslateError
 from .articles import ApiError
 from .metrics import ServiceMetrics
+from .settings import HEAVY_LANES
 
-__all__ = ["MicroBatcher", "SWITCH_INTERVAL_S"]
+__all__ = ["HEAVY_LANES", "SWITCH_INTERVAL_S", "MicroBatcher", "heavy_lane_kind", "heavy_worker"]
+
+log = logging.getLogger("kztranslate.service")
 
 #: The interpreter's thread switch interval while a service runs (see MicroBatcher).
 SWITCH_INTERVAL_S = 0.0005
@@ -47,11 +56,63 @@ class _Pending:
 class _Lane:
     """One queue of articles, its collector task and its model thread (or worker process)."""
 
-    def __init__(self, name: str, process: Any = None) -> None:
+    def __init__(self, name: str, process: Any = None, start_process: Callable[[], Any] | None = None) -> None:
         self.name = name
         self.queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self.process = process  # a ProcessPoolExecutor holding its own Translator, or None
-        self.thread = process or ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+        self.start_process = start_process  # starts that pool when the lane's first article comes
+        self.busy = False  # a pass is running in the worker process
+        self._starting = asyncio.Lock()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kztranslate-model-{name}")
+
+    async def ensure_process(self) -> None:
+        """Start the worker process if the lane has one to start; if it fails, the lane stays in its thread."""
+        if self.start_process is None:
+            return
+        async with self._starting:
+            start, self.start_process = self.start_process, None
+            if start is None:  # started meanwhile
+                return
+            await self._start(start)
+
+    async def _start(self, start: Callable[[], Any]) -> None:
+        try:
+            self.process = await asyncio.to_thread(start)
+            log.info("heavy articles are translated in a worker process")
+        except Exception as exc:  # noqa: BLE001 - serve heavy articles in a thread rather than not at all
+            log.error("the heavy-article worker process did not start (%s); heavy articles use a thread", exc)
+
+    def shutdown(self) -> None:
+        self.thread.shutdown(wait=False, cancel_futures=True)
+        if self.process is None:
+            return
+        workers = list(getattr(self.process, "_processes", {}).values())
+        if self.busy:  # a heavy pass in progress is not waited for
+            for worker in workers:
+                worker.terminate()
+        # an idle pool shuts down cleanly and at once (its queues released: no leaked semaphores)
+        self.process.shutdown(wait=True, cancel_futures=True)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def heavy_lane_kind(setting: str, device: str | None = None) -> str:
+    """Where heavy articles go: ``thread`` or ``process``. ``auto`` means a worker process when it can
+    help — at least two usable cores, so the worker and the small requests run side by side, and a
+    model on the CPU (a GPU model's calls leave the interpreter lock free anyway, and a second copy
+    would take GPU memory) — else a thread."""
+    if setting not in HEAVY_LANES:
+        raise ValueError(f"unknown heavy lane {setting!r}; choose one of: {', '.join(HEAVY_LANES)}")
+    if setting != "auto":
+        return setting
+    on_cpu = (device or "cpu").lower().startswith("cpu")
+    return "process" if usable_cores() >= 2 and on_cpu else "thread"
 
 
 # -- the heavy lane in a worker process: its own interpreter, so its Python work takes no GIL time
@@ -85,6 +146,17 @@ def _worker_pass(articles: list[Article], targets: tuple[str, ...], source: str 
             return [KZTranslateError(f"{type(exc).__name__}: {exc}")]
         return [_worker_pass([a], targets, source)[0] for a in articles]
     return outcomes
+
+
+def _worker_read(item: Any, source: str | None) -> tuple[Any, ...]:
+    """:func:`~kztranslate.service.articles.read_input` in the worker; an ApiError comes back as its
+    fields (its constructor takes more than the message, so it does not pickle)."""
+    from .articles import read_input
+
+    try:
+        return ("read", *read_input(item, source))
+    except ApiError as exc:
+        return ("error", exc.status, exc.code, exc.message, exc.headers, exc.details)
 
 
 def heavy_worker(config: TranslatorConfig) -> Any:
@@ -140,7 +212,11 @@ class MicroBatcher:
     """Gathers articles for ``window_s`` (at most ``max_articles``) and translates them together."""
 
     def __init__(self, translator: Any, metrics: ServiceMetrics, *, window_s: float, max_articles: int,
-                 time_budget_s: float = math.inf, heavy_chars: int = 20_000, heavy_process: Any = None) -> None:
+                 time_budget_s: float = math.inf, heavy_chars: int = 20_000, heavy_process: Any = None,
+                 start_heavy_process: Callable[[], Any] | None = None) -> None:
+        """``heavy_process``: a running worker pool (:func:`heavy_worker`) for the heavy lane;
+        ``start_heavy_process``: a function that starts one, called when the first heavy article
+        comes (the lane uses its thread if it fails); neither: the heavy lane is a thread."""
         self.translator = translator
         self.metrics = metrics
         self.window_s = window_s
@@ -154,7 +230,8 @@ class MicroBatcher:
         self._small_idle = threading.Event()
         self._small_idle.set()
         _share(translator, self._give_way)
-        self._lanes = {"small": _Lane("small"), "heavy": _Lane("heavy", heavy_process)}
+        self._lanes = {"small": _Lane("small"),
+                       "heavy": _Lane("heavy", heavy_process, None if heavy_process else start_heavy_process)}
         # A small request passes between the event loop and its lane's thread many times; while the
         # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
@@ -183,6 +260,27 @@ class MicroBatcher:
                            "per request; send a shorter article, or use POST /v1/jobs for long ones",
                            headers={"Retry-After": "30"}) from None
 
+    async def read(self, item: Any, source: str | None) -> tuple[Article, str]:
+        """A request's article read off the event loop (``articles.read_input``): in the heavy lane's
+        worker process when the text alone is over the heavy size and the lane has one, so reading a
+        huge article takes no interpreter time from the small requests either; else in a thread."""
+        from .articles import read_input
+
+        lane = self._lanes["heavy"]
+        if len(getattr(item, "content", None) or "") > self.heavy_chars:
+            await lane.ensure_process()
+            if lane.process is not None:
+                loop = asyncio.get_running_loop()
+                try:
+                    answer = await loop.run_in_executor(lane.process, _worker_read, item, source)
+                except Exception:  # noqa: BLE001 - the worker died: read it here
+                    return await asyncio.to_thread(read_input, item, source)
+                if answer[0] == "error":
+                    status, code, message, headers, details = answer[1:]
+                    raise ApiError(status, code, message, headers=headers, details=details)
+                return answer[1], answer[2]
+        return await asyncio.to_thread(read_input, item, source)
+
     def _small_done(self, _future: asyncio.Future) -> None:
         self._small_pending -= 1
         if self._small_pending <= 0:
@@ -199,15 +297,13 @@ class MicroBatcher:
             await asyncio.gather(*(self._collect(lane) for lane in self._lanes.values()))
         finally:
             for lane in self._lanes.values():
-                workers = list(getattr(lane.process, "_processes", {}).values()) if lane.process else []
-                lane.thread.shutdown(wait=False, cancel_futures=True)
-                for worker in workers:  # a heavy pass in progress is not waited for
-                    worker.terminate()
+                lane.shutdown()
 
     async def _collect(self, lane: _Lane) -> None:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await lane.queue.get()]
+            await lane.ensure_process()
             deadline = loop.time() + self.window_s
             while len(batch) < self.max_articles:
                 remaining = deadline - loop.time()
@@ -240,13 +336,16 @@ class MicroBatcher:
     async def _process_pass(self, lane: _Lane, items: list[_Pending], targets: tuple[str, ...],
                             source: str | None) -> list[Any]:
         loop = asyncio.get_running_loop()
+        lane.busy = True  # stays set if the server stops meanwhile: shutdown then ends the worker
         try:
             outcomes = await loop.run_in_executor(lane.process, _worker_pass, [i.article for i in items],
                                                   targets, source)
         except Exception as exc:  # noqa: BLE001 - the worker process died: these articles fail, the lane goes on
             from ..errors import BackendError
 
+            lane.busy = False
             return [BackendError(f"the heavy-article worker failed ({type(exc).__name__}: {exc})")] * len(items)
+        lane.busy = False
         for item, outcome in zip(items, outcomes):
             if not isinstance(outcome, BaseException):
                 self.metrics.articles.inc(len(outcome))

@@ -57,10 +57,11 @@ class ServiceSettings:
     heavy_article_chars: int = 20_000
     """Articles with more translatable characters than this go to a lane of their own, so a huge article
     does not hold up the small ones queued behind it."""
-    heavy_lane: str = "thread"
+    heavy_lane: str = "auto"
     """Where heavy articles are translated: ``thread`` (shares the loaded model) or ``process`` (a worker
     process with its own copy of the model: twice the memory, but its Python work never slows the small
-    requests down)."""
+    requests down); ``auto``: a process started at the first heavy article on a machine with two or more
+    cores and a CPU model, else a thread (``service.batcher.heavy_lane_kind``)."""
     job_article_delay: float = 0.0
     """For testing only: sleep this many seconds per job article, so a test can stop the server mid-job."""
 
@@ -108,7 +109,9 @@ _FLAGS: dict[str, tuple[str, str | None, Any, str]] = {
                               "longest a request waits for its translation before a 503 answer"),
     "heavy_lane": ("--heavy-lane", "LANE", str,
                    ("translate articles over --heavy-article-chars in a thread sharing the model (thread) or in a "
-                    "worker process with its own copy of it (process: twice the memory; small requests stay fast)")),
+                    "worker process with its own copy of it (process: twice the memory; small requests stay fast); "
+                    "auto: a process started at the first such article when there are 2+ cores and the model is on "
+                    "the CPU")),
     "heavy_article_chars": ("--heavy-article-chars", "N", int, "articles larger than this go to the heavy lane"),
     "job_chunk_size": ("--job-chunk-size", "N", int, "job articles committed together"),
     "job_lease_seconds": ("--job-lease", "SECONDS", float,
@@ -117,7 +120,9 @@ _FLAGS: dict[str, tuple[str, str | None, Any, str]] = {
     "job_article_delay": ("--job-article-delay", "SECONDS", float,
                           "for testing only: sleep this long per job article (to stop a server mid-job)"),
 }
-_CHOICES = {"heavy_lane": ("thread", "process")}
+#: Where heavy articles are translated (``--heavy-lane``).
+HEAVY_LANES = ("auto", "thread", "process")
+_CHOICES = {"heavy_lane": HEAVY_LANES}
 
 
 def _default(name: str) -> Any:
