@@ -27,8 +27,8 @@ import pytest
 pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
-from test_service import Server, _cli  # noqa: E402  (the real-server helpers)
 from kztranslate.config import TranslatorConfig  # noqa: E402
+from test_service import Server, _cli  # noqa: E402  (the real-server helpers)
 
 KK = "Астанада халықаралық жиын өтті. Оған 45 елден қонақ келді."
 RU = "В Астане прошло международное собрание, приехали гости из многих стран."

@@ -22,11 +22,12 @@ import random
 import re
 from pathlib import Path
 
-import fuzzing
 import pytest
-from fuzzing import CRASHERS, FORMATS, check_document
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+import fuzzing
+from fuzzing import CRASHERS, FORMATS, check_document
 
 # Open failures in the format readers/writers, by (format, exception type, message pattern).
 KNOWN: list[tuple[str, str, str, str]] = []

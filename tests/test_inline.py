@@ -252,7 +252,7 @@ def test_decode_of_any_text_keeps_every_character_and_every_code(nodes, model_te
     for k, start, end in proposal.placed:  # a code not reported is where the model's markers put it
         claim = proposal.claims[k]
         whole = claim.start is not None and claim.end is not None
-        assert k in repaired or whole and (start, end) == (claim.start.at, claim.end.at)
+        assert k in repaired or (whole and (start, end) == (claim.start.at, claim.end.at))
 
 
 _HOSTILE_CODE = st.builds(

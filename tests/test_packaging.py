@@ -12,11 +12,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.requirements import Requirement
 
 from kztranslate.cli import main

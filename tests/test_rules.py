@@ -7,9 +7,9 @@ import json
 from datetime import datetime
 
 import pytest
-from fake_outputs import FLAWED_SEGMENTS, FakeBackend, done_when_article
 
 import kztranslate as kzt
+from fake_outputs import FLAWED_SEGMENTS, FakeBackend, done_when_article
 from kztranslate import plan, qa
 from kztranslate.document import Finding
 from kztranslate.engine.scheduler import ScheduleStats

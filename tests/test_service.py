@@ -22,8 +22,8 @@ httpx = pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from kztranslate.formats import get_format  # noqa: E402
 from kztranslate.config import TranslatorConfig  # noqa: E402
+from kztranslate.formats import get_format  # noqa: E402
 from kztranslate.service import ServiceSettings, create_app  # noqa: E402
 from samples import CORPUS  # noqa: E402
 

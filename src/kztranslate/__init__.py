@@ -26,7 +26,9 @@ from .errors import (
     QualityError,
     UsageError,
 )
-from .formats import available_formats, read_article as read, write_article as write
+from .formats import available_formats
+from .formats import read_article as read
+from .formats import write_article as write
 from .languages import LANGUAGES
 
 if TYPE_CHECKING:  # resolved lazily at run time by __getattr__ below; visible to type checkers here

@@ -39,19 +39,20 @@ import re
 import sqlite3
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ._sqlite import Database, Schema
 from ._version import __version__
 from .config import TranslatorConfig
 from .document import Article
+from .engine.base import BackendSignature
 from .errors import InputError, KZTranslateError, UsageError, from_exception
 from .formats import available_formats, decode_input, detect_format, get_format, write_atomic
-from .engine.base import BackendSignature
 from .languages import LANGUAGES, normalize_language, parse_targets, split_language_suffix, strip_language_suffix
 
 __all__ = ["BatchItem", "BatchSummary", "Manifest", "plan_batch", "run_batch", "MANIFEST_NAME", "ERRORS_NAME"]

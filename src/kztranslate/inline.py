@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from .document import Finding, InlineCode
 from .markup import Span, children_of, is_void, parents, set_parents, tree

@@ -11,8 +11,9 @@ detector fed the whole sentence answers for only one of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from .errors import UsageError
 from .languages import CYRILLIC_SCRIPT, KAZAKH_LETTER

@@ -43,7 +43,7 @@ the reading that native Kazakh words need (best effort, documented):
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .languages import CYRILLIC_LETTERS
 

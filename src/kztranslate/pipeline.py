@@ -24,9 +24,9 @@ from typing import Any, overload
 
 from . import langid, names, protect, segmentation
 from .assemble import finish, place
+from .config import MAX_BATCH_TOKENS, TranslatorConfig
 from .document import Article, Finding
 from .engine import Backend, Decoding, load_backend
-from .config import MAX_BATCH_TOKENS, TranslatorConfig
 from .engine.memory import TranslationMemory
 from .engine.scheduler import Scheduler, ScheduleStats, SegmentRequest
 from .errors import KZTranslateError, QualityError, UsageError

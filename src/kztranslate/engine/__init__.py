@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import inspect
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .._registry import load_class, registered
 from ..errors import UsageError

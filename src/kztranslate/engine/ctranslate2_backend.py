@@ -44,9 +44,10 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Hashable, Sequence
+from typing import Any, ClassVar
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation

@@ -20,9 +20,10 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar
 
 from ..errors import ModelUnavailableError, UsageError
 from .base import BackendSignature, Decoding, Translation

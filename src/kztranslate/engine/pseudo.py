@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 from .._version import __version__
 from .base import BackendSignature, Decoding, Translation

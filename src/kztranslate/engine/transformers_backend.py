@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Hashable, Sequence
+from typing import Any, ClassVar
 
 from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation

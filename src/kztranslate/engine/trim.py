@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..errors import UsageError
 

@@ -26,15 +26,16 @@ from __future__ import annotations
 import copy
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from ..document import Article, Block, InlineCode
 from ..errors import FormatError, UsageError
-from ..markup import VOID_TAGS, Span, is_void, set_parents, tree
 from ..langid import detect_language
 from ..languages import language_or_verbatim, normalize_language
+from ..markup import VOID_TAGS, Span, is_void, set_parents, tree
 
 __all__ = ["HtmlFormat"]
 
@@ -169,9 +170,9 @@ class HtmlFormat:
                 embedded.setdefault(where, []).append(block)
             else:
                 placed.append((slots[where], block))
-        changed = [(slot, block) for slot, block in placed if slot.kind == "attr" and block.text != slot.text or
-                   slot.kind != "attr" and (block.text, [c.to_dict() for c in block.inline]) !=
-                   (slot.text, [c.to_dict() for c in slot.codes])]
+        changed = [(slot, block) for slot, block in placed if (slot.kind == "attr" and block.text != slot.text) or
+                   (slot.kind != "attr" and (block.text, [c.to_dict() for c in block.inline]) !=
+                   (slot.text, [c.to_dict() for c in slot.codes]))]
         scripts = {n: blocks for n, blocks in embedded.items()
                    if [(b.text, b.role) for b in blocks] != [(b.text, b.role) for b in slots[n].meta["article"].blocks]}
         labelled = any((b.meta.get("html") or {}).get("slot") is None and "label" in b.meta for b in article.blocks)
@@ -369,7 +370,7 @@ def _sample(blocks: list[Block], limit: int = 20_000) -> str:
 
 
 def _tag(slot: _Slot) -> str:
-    return slot.attr and f"meta[{slot.attr}]" or slot.element.tag
+    return (slot.attr and f"meta[{slot.attr}]") or slot.element.tag
 
 
 def _language_holders(root: Any, fragment: bool) -> list[Any]:
@@ -758,8 +759,7 @@ def _serialize(root: Any, fragment: bool, source: str) -> str:
     if originals:
         out = re.sub(f"kzt{nonce}-([0-9]+)-", lambda m: _escape_value(originals[int(m.group(1))]), out)
     if booleans:
-        out = re.sub(f'kzt{nonce}b([0-9]+)="x"', lambda m: '{}="{}"'.format(
-            booleans[int(m.group(1))][0], _escape_value(booleans[int(m.group(1))][1])), out)
+        out = re.sub(f'kzt{nonce}b([0-9]+)="x"', lambda m: f'{booleans[int(m.group(1))][0]}="{_escape_value(booleans[int(m.group(1))][1])}"', out)
     return out
 
 

@@ -42,8 +42,8 @@ from typing import Any, ClassVar
 
 from ..document import Article, Block, InlineCode, Provenance
 from ..errors import FormatError, MergeError, UsageError
-from ..markup import Span, is_void, tree
 from ..languages import LANGUAGES, language_or_verbatim, normalize_language
+from ..markup import Span, is_void, tree
 
 __all__ = ["XLIFF_NS", "XLIFF12_NS", "XliffFormat", "check_target", "retranslate_targets", "export", "import_"]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import json
+import logging
 from typing import Any
 
 from ..document import Article
@@ -81,7 +80,7 @@ def read_input(item: ArticleInput, source: str | None) -> tuple[Article, str]:
         return fmt.read(text, source="request", language=source), name
     except KZTranslateError as exc:
         raise api_error_for(exc) from exc
-    except (Exception, RecursionError, MemoryError) as exc:  # noqa: BLE001 - a reader failing on odd input
+    except (Exception, RecursionError, MemoryError) as exc:
         log.error("the %s reader failed on a request", name, exc_info=exc)
         raise ApiError(422, "unreadable_content", f"the {name} content could not be read ({type(exc).__name__}: "
                        f"{exc}); check it is well-formed {name}") from exc

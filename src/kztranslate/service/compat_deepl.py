@@ -18,17 +18,26 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 from datetime import datetime, timezone
 from typing import Any
-
-import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..languages import LANGUAGES, base_language
-from .compat import Caller, Params, Refusal, admit, count_error, model_pairs, prepare, read_body, read_params, \
-    translate_texts
+from .compat import (
+    Caller,
+    Params,
+    Refusal,
+    admit,
+    count_error,
+    model_pairs,
+    prepare,
+    read_body,
+    read_params,
+    translate_texts,
+)
 
 log = logging.getLogger("kztranslate.service")
 

@@ -15,16 +15,25 @@ with an empty list per text: kztranslate makes one translation per sentence.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..languages import LANGUAGES, base_language, normalize_language
-from .compat import Caller, Params, Refusal, admit, count_error, model_pairs, prepare, read_body, read_params, \
-    translate_texts
+from .compat import (
+    Caller,
+    Params,
+    Refusal,
+    admit,
+    count_error,
+    model_pairs,
+    prepare,
+    read_body,
+    read_params,
+    translate_texts,
+)
 
 log = logging.getLogger("kztranslate.service")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import logging
+import math
 import os
 import socket
 import uuid
@@ -55,7 +55,7 @@ class JobWorker:
                 self.metrics.jobs.labels("started" if job.attempts == 1 else "resumed").inc()
                 try:
                     await self._run_job(job)
-                except Exception:  # noqa: BLE001 - e.g. the database is locked for too long: retry later
+                except Exception:
                     log.exception("job %s stopped; it is resumed when its lease runs out", job.id)
                     await asyncio.sleep(self.settings.job_poll_seconds)
                 self._current = None
@@ -92,7 +92,7 @@ class JobWorker:
             error = api_error_for(exc)
         except ApiError as exc:
             error = exc
-        except Exception as exc:  # noqa: BLE001 - a bug on one article must not stop the job
+        except Exception as exc:
             log.exception("job %s article %d failed", job.id, index)
             error = ApiError(500, "internal_error", f"{type(exc).__name__}: {exc}")
         self.metrics.errors.labels(error.code).inc()

@@ -40,7 +40,7 @@ class ArticleInput(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _one_source(self) -> "ArticleInput":
+    def _one_source(self) -> ArticleInput:
         if (self.article is None) == (self.content is None):
             raise ValueError("give exactly one of 'article' (a document JSON object) or 'content' (text)")
         return self
