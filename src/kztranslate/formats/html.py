@@ -613,7 +613,7 @@ def _read(slot: _Slot, anchor: str | None, nodes: list[Any]) -> None:
             code.start, code.end = min(code.start, len(text)), min(code.end, len(text))
     set_parents(codes, wanted)
     slot.text, slot.codes = text, codes
-    slot.lead = re.match(r"[ \t\n\r\f]*", anchor or "").group()
+    slot.lead = anchor[: len(anchor) - len(anchor.lstrip(" \t\n\r\f"))] if anchor else ""
     last = (nodes[-1].tail if nodes else anchor) or ""
     # the trailing whitespace (rstrip, not a regex search: that retries at every space of a long run)
     slot.trail = last[len(last.rstrip(" \t\n\r\f")):] if last.strip() or nodes else ""
@@ -778,7 +778,9 @@ def _serialize_tree(root: Any, fragment: bool, source: str) -> str:
     if fragment:
         out = escape(root.text or "", quote=False) + "".join(dump(child) for child in root)
     else:
-        prefix = _PREFIX.match(source).group()
+        prefix_match = _PREFIX.match(source)
+        assert prefix_match is not None  # every part of the pattern is optional
+        prefix = prefix_match.group()
         nodes = [root, *root.itersiblings()]
         if not _explicit(source, "html"):  # a document that starts at <head> or <body> stays so
             explicit = [child for child in root if isinstance(child.tag, str) and _explicit(source, child.tag)]
@@ -810,6 +812,7 @@ def _declare_utf8(root: Any) -> None:
             declared = True
             content = meta.get("content")
             found = _CHARSET.search(content)
+            assert found is not None  # searched just above
             if found.group(1).lower() not in ("utf-8", "utf8"):
                 meta.set("content", content[:found.start(1)] + "utf-8" + content[found.end(1):])
     if declared:

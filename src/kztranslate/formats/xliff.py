@@ -479,6 +479,7 @@ def _read_source(segment: Any, version: str) -> tuple[str, list[InlineCode], int
     while stack:
         element, code, depth = stack.pop()
         if element is None:
+            assert code is not None  # a closing entry always carries the code it closes
             code.end = sum(map(len, parts))
             put(pending.pop() or "")
             continue
@@ -592,7 +593,11 @@ def _set_target_language(root: Any, version: str, language: str) -> None:
 def _around_root(text: str) -> tuple[str, str]:
     """What stands before the root element (XML declaration, comments, DOCTYPE) and after it."""
     start = _SNIFF.match(text[:8192] if len(text) > 8192 else text)
-    head_end = start.end() - len(re.search(r"<(?:[\w.-]+:)?xliff[\s>]\Z", start.group()).group()) if start else 0
+    head_end = 0
+    if start:
+        root_open = re.search(r"<(?:[\w.-]+:)?xliff[\s>]\Z", start.group())
+        assert root_open is not None  # the sniffing pattern ends at the root element's name
+        head_end = start.end() - len(root_open.group())
     close = list(re.finditer(r"</(?:[\w.-]+:)?xliff\s*>", text))
     tail = text[close[-1].end():] if close else ""
     return text[:head_end], tail

@@ -300,8 +300,8 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
         except KZTranslateError as exc:
             raise api_error_for(exc) from exc
         rendered = await asyncio.to_thread(render_variants, variants, format_name)
-        return TranslateResponse(
-            source_language=source or article.language, format=format_name, variants=rendered
+        return TranslateResponse.model_validate(
+            {"source_language": source or article.language, "format": format_name, "variants": rendered}
         )
 
     @app.post("/v1/jobs", status_code=202, response_model=JobAccepted, responses=_ERRORS, tags=["jobs"],
@@ -348,6 +348,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
              summary="The loaded model, its language pairs, and the accepted languages and formats")
     async def models() -> ModelsResponse:
         service.ready_batcher()
+        assert service.translator is not None  # ready_batcher answers 503 until the model is loaded
         backend = service.translator.backend
         signature = BackendSignature.of(backend)
         pairs = language_pairs(backend.supports)
@@ -365,6 +366,7 @@ def create_app(settings: ServiceSettings | None = None, *, translator: Any | Non
              summary="200 once the model is loaded")
     async def readyz() -> HealthResponse:
         service.ready_batcher()
+        assert service.translator is not None  # ready_batcher answers 503 until the model is loaded
         return HealthResponse(status="ready", detail=BackendSignature.of(service.translator.backend).model)
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response,
