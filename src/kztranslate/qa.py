@@ -9,7 +9,10 @@ code                 severity what it means
 number-mismatch      error    a number, date, time or amount of the source is missing
                               (warning: the output has a number the source has not)
 term-missing         warning  a glossary term or protected span expected in the output is absent
+                              (only when the caller passes ``expected_terms``)
 placeholder-mismatch error    an inline code / placeholder is lost, duplicated or out of order
+                              (only when the caller passes ``placeholders``; a translation reports
+                              lost markup as ``inline-*`` and ``placeholder-*`` findings instead)
 untranslated         error    the output equals the source (warning: language identification
                               says the output is still in the source language)
 wrong-script         error    the output is not in the target's script (Kazakh: Cyrillic, never

@@ -333,7 +333,6 @@ def _code_id(element: Any) -> int:
 _NAMESPACES = {XLIFF_NS: "2", XLIFF12_NS: "1.2"}
 #: Elements that enclose translatable text; every other inline element is an empty code kept as written.
 _PAIRED = {"pc", "g", "mrk"}
-_KEPT_STATES = {"final"}
 _SNIFF = re.compile(r"\A(?:\ufeff)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>\s*)*"
                     r"<(?:[\w.-]+:)?xliff[\s>]", re.S)
 #: Markup nested deeper than this keeps its segment untranslated (nobody writes it; the writer walks it).
