@@ -516,7 +516,8 @@ def test_a_model_that_cannot_load_is_reported_in_each_api_shape(tmp_path):
 
     from kztranslate.service import ServiceSettings, create_app
 
-    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite", require_keys=False))
+    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite",
+                                     require_keys=False))
     with TestClient(app) as c:
         until = time.monotonic() + 10
         while app.state.service.load_error is None:

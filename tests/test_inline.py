@@ -220,7 +220,8 @@ def _plain(model_text: str) -> str:
 @given(markup(), st.booleans())
 def test_untouched_markers_decode_to_the_same_tree(nodes, with_source):
     source_text, source_codes = flatten(nodes)
-    for encoded in (encode(source_text, source_codes), "".join(encode_pieces(source_text, source_codes, [source_text]))):
+    for encoded in (encode(source_text, source_codes),
+                    "".join(encode_pieces(source_text, source_codes, [source_text]))):
         text, codes, problems = decode(encoded, source_codes, source_text if with_source else None)
         assert (text, codes, problems) == (source_text, source_codes, [])
         assert tree(text, codes) == tree(source_text, source_codes)

@@ -185,8 +185,8 @@ def test_a_plugin_backend_taking_any_keyword_gets_every_option(monkeypatch):
 
 @pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
 def test_a_missing_model_directory_is_exit_4_no_such_directory(backend, tmp_path, capsys):
-    code = main(["translate", str(EXAMPLE), "--to", "ru", "--backend", backend, "--model", str(tmp_path / "no/such/dir"),
-                 "--out-dir", str(tmp_path / "out")])
+    code = main(["translate", str(EXAMPLE), "--to", "ru", "--backend", backend,
+                 "--model", str(tmp_path / "no/such/dir"), "--out-dir", str(tmp_path / "out")])
     stderr = capsys.readouterr().err
     assert code == 4, stderr
     assert "no such directory" in stderr and str(tmp_path / "no/such/dir") in stderr
@@ -270,7 +270,8 @@ def test_pip_install_without_extras_translates_with_a_converted_model(converted,
 
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "__pycache__", "*.egg-info",
-                                                                 "build", "dist", "out", ".hypothesis", ".pytest_cache"))
+                                                                 "build", "dist", "out", ".hypothesis",
+                                                                 ".pytest_cache"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -278,8 +279,8 @@ def test_pip_install_without_extras_translates_with_a_converted_model(converted,
     python = venv / "bin" / "python"
 
     def run(*args: str | Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, env=env, cwd=tmp_path,
-                              timeout=timeout)
+        return subprocess.run([str(a) for a in args], check=False, capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=timeout)
 
     installed = run(python, "-m", "pip", "install", source, timeout=3600)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]

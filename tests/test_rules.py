@@ -73,7 +73,8 @@ def test_the_translator_lists_its_block_rules_and_a_disabled_one_leaves_its_bloc
     after = translator.translate(article, "en")["en"]
     assert after.blocks[1].text == article.blocks[1].text
     # the other rules still run
-    assert [b.text for i, b in enumerate(after.blocks) if i != 1] == [b.text for i, b in enumerate(before.blocks) if i != 1]
+    assert ([b.text for i, b in enumerate(after.blocks) if i != 1]
+            == [b.text for i, b in enumerate(before.blocks) if i != 1])
     # one translator's rules are its own
     assert kzt.Translator("pseudo").rules.get_active_rules() == plan.BLOCK_RULES.get_all_rules()
 

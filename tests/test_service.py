@@ -176,7 +176,8 @@ def test_unexpected_failures_answer_json_and_refusals_count_under_their_route(tm
 
 
 def test_model_that_cannot_load_is_not_ready(tmp_path):
-    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite", require_keys=False))
+    app = create_app(ServiceSettings(translation=TranslatorConfig("no-such-backend"), db_path=tmp_path / "s.sqlite",
+                                     require_keys=False))
     with TestClient(app) as c:
         deadline = time.monotonic() + 10
         while (r := c.get("/readyz")).json()["error"]["code"] == "model_loading":

@@ -224,7 +224,7 @@ def test_a_foreign_database_is_refused_and_left_as_it_was(tmp_path):
         conn.execute("CREATE TABLE invoices (id INTEGER, total REAL)")
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(InputError, match="not a kztranslate test store .it holds the tables invoices.") as caught:
+    with pytest.raises(InputError, match=r"not a kztranslate test store .it holds the tables invoices.") as caught:
         Database(path, _schema(1)).connect()
     assert str(caught.value).startswith(str(path))
     assert path.read_bytes() == before

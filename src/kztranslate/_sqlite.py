@@ -255,7 +255,8 @@ def map_error(exc: sqlite3.Error, *, database: str | None = None, name: str = "d
     for known, words, kind, text in _ERRORS:
         if code == known or (code is None and words in reason.lower()):
             message = text.format(**fields)
-            return OutputError(message, target=database) if kind is OutputError else InputError(message, source=database)
+            return (OutputError(message, target=database) if kind is OutputError
+                    else InputError(message, source=database))
     if isinstance(exc, sqlite3.OperationalError):
         return InputError("cannot use {the} ({reason}); check the path is writable, or {elsewhere}".format(**fields),
                           source=database)

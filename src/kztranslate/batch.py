@@ -14,7 +14,8 @@ replaced). Files of one page in several languages (a Hugo page bundle's ``index.
 ``index.ru.md``, or ``post.md`` and ``post.kk.md``) are editions of one page: a language one of them is
 already written in is not made again from another, the languages none has are made from one of them
 (the file without a language suffix, else the first of kk, ru, en, kk-Latn), and no output ever
-replaces an input file; what is not written, and why, is in the summary. A JSONL input gives one document per article and language, ``<id>.<lang>.json`` (the
+replaces an input file; what is not written, and why, is in the summary. A JSONL input gives one
+document per article and language, ``<id>.<lang>.json`` (the
 article's ``meta.id`` when it is a safe, unique file name, else its line number), so each article
 is written atomically on its own and a resumed run never rewrites a shared file.
 

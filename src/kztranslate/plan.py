@@ -268,7 +268,8 @@ def article_glossary(article: Article) -> Glossary | None:
     data = article.meta.get("glossary")
     if not data:
         return None
-    rows, name = (data.get("rows"), str(data.get("name") or "glossary")) if isinstance(data, dict) else (data, "glossary")
+    rows, name = ((data.get("rows"), str(data.get("name") or "glossary")) if isinstance(data, dict)
+                  else (data, "glossary"))
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise FormatError(
             'meta.glossary is an article\'s own glossary: a list of rows like {"kk": "Астана", "en": "Astana"} '

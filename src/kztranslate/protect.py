@@ -15,6 +15,7 @@ their digits pass through as written.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -280,7 +281,8 @@ def _problem(code: str, message: str) -> Finding:
 # -- person names in running text ----------------------------------------------------------------
 # Russian case endings of a masculine surname in -ов/-ев/-ин (Токаева, Токаеву, Токаевым, Токаеве).
 _RUSSIAN_SURNAME_ENDINGS = ("ым", "ом", "а", "у", "е")
-_SURNAME = re.compile(r"(?:ов|ев|ёв|ова|ева|ёва|ин|ина|ын|ына|ұлы|улы|қызы|кызы|ский|ская|uly|kyzy|ov|ev|ova|eva|in|ina)$",
+_SURNAME = re.compile(r"(?:ов|ев|ёв|ова|ева|ёва|ин|ина|ын|ына|ұлы|улы|қызы|кызы|ский|ская"
+                      r"|uly|kyzy|ov|ev|ova|eva|in|ina)$",
                       re.IGNORECASE)
 _ENGLISH_POSSESSIVE = r"(?:['’]s?)?"
 
@@ -291,8 +293,9 @@ def protect_names(
     """Replace the person names of the user's names ``table`` and of the built-in gazetteer in
     ``text`` by placeholders whose output is the name as ``target`` prints it (the table wins).
 
-    A full name is matched as written or in capitals (and comes out in capitals then); a surname alone (``Тоқаев``, ``Токаев``,
-    ``Tokayev``) too, when it looks like one (``-ов``, ``-ева``, ``-ұлы``…, five letters or more).
+    A full name is matched as written or in capitals (and comes out in capitals then); a surname alone
+    (``Тоқаев``, ``Токаев``, ``Tokayev``) too, when it looks like one (``-ов``, ``-ева``, ``-ұлы``…,
+    five letters or more).
     The case ending that follows stays outside the placeholder, for the model to carry into the
     sentence: ``Тоқаевтың`` (Kazakh endings in both vowel-harmony variants, as for glossary
     terms), ``Токаева`` (Russian endings of a masculine surname), ``Tokayev's``. The span's
@@ -377,7 +380,7 @@ def _name_at(text: str, words: list[re.Match[str]], i: int, index: dict[str, lis
             if i + width > len(words):
                 continue
             chosen = words[i:i + width]
-            if any(text[a.end():b.start()].strip() for a, b in zip(chosen, chosen[1:])):
+            if any(text[a.end():b.start()].strip() for a, b in itertools.pairwise(chosen)):
                 continue  # only spaces between the words of a name
             if not all(_same_word(w.group(), f) for w, f in zip(chosen[:-1], form_words[:-1])):
                 continue

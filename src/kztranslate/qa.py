@@ -201,7 +201,8 @@ def _check_numbers(seg: Segment) -> list[Finding]:
                             f"number(s) {', '.join(missing)} of the source are missing or changed in the output",
                             missing=missing, extra=extra)]
     if extra:
-        return [seg.finding("number-mismatch", "warning", f"the output has number(s) {', '.join(extra)} not in the source",
+        return [seg.finding("number-mismatch", "warning",
+                            f"the output has number(s) {', '.join(extra)} not in the source",
                             extra=extra)]
     return []
 

@@ -73,7 +73,8 @@ ABBREVIATIONS: dict[str, dict[str, frozenset[str]]] = {
         "year": frozenset({"ж", "жж"}),
     },
     "ru": {
-        "prefix": frozenset({"ул", "им", "проф", "д", "см", "т.е", "акад", "доц", "пр", "пер", "р-н", "обл", "ст", "стр", "рис", "тел"}),
+        "prefix": frozenset({"ул", "им", "проф", "д", "см", "т.е", "акад", "доц", "пр", "пер", "р-н", "обл", "ст",
+                             "стр", "рис", "тел"}),
         "terminal": frozenset({"т.д", "т.п", "др", "млн", "млрд", "тыс", "руб", "коп", "н.э", "до н.э", "трлн"}),
         "year": frozenset({"г", "гг"}),
     },
@@ -103,7 +104,8 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _NUMBER_BEFORE = re.compile(r"\d[\d\s–—-]*$")  # "2019 ж.", "1990–1995 жж."
 _TOKEN_STOPS = frozenset("«\"“„‘'([")
 # An agency dateline opening a paragraph: a city in capitals, a full stop, the agency, a dash.
-_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-z" + CYRILLIC_LOWER + r"]{2,}+(?:[ -][^\W\d_]++)?+\.\s++[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
+_AGENCY_DATELINE = re.compile(r"\s*+[^\W\d_a-z" + CYRILLIC_LOWER + r"]{2,}+(?:[ -][^\W\d_]++)?+\.\s++"
+                              r"[^\s.](?:[^\n.]|\.(?=\S)){0,40}?\s[–—-]\s")
 
 
 def _token_start(text: str, end: int) -> int:

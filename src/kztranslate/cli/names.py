@@ -28,7 +28,8 @@ def register(sub: Any) -> None:
                    help="language of the name (default: en for Latin letters, kk for Cyrillic)")
     p.add_argument("--names", dest="table", type=Path, help="names table (TSV/CSV/YAML) that wins over the rest")
     p.add_argument("--no-gazetteer", action="store_true", help="leave out the built-in gazetteer")
-    p.add_argument("--json", action="store_true", help="print JSON: per name, per target, the form and where it came from")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: per name, per target, the form and where it came from")
     p.set_defaults(func=run)
 
 

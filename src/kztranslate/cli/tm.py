@@ -117,7 +117,8 @@ def _render(numbers: dict[str, Any]) -> str:
         f"post-edits  {numbers['post_edits']:,}",
         f"hits        {numbers['hits']:,}",
     ]
-    pairs = {pair: f"{n['entries']:,} entries, {n['post_edits']:,} post-edits" for pair, n in numbers["by_pair"].items()}
+    pairs = {pair: f"{n['entries']:,} entries, {n['post_edits']:,} post-edits"
+             for pair, n in numbers["by_pair"].items()}
     models = {model: f"{n:,} entries" for model, n in numbers["by_model"].items()}
     for label, rows in (("pairs", pairs), ("models", models)):
         for i, (name, text) in enumerate(rows.items()):

@@ -286,7 +286,8 @@ def _print_qa_summary(path: Path, language: str, variant: Any) -> None:
         by_segment.setdefault((finding.block, finding.segment), []).append(finding.code)
     where = [f"block {b} segment {s}: {', '.join(found)}" for (b, s), found in list(by_segment.items())[:_QA_SHOWN]]
     if len(by_segment) > _QA_SHOWN:
-        where.append(f"… {len(by_segment) - _QA_SHOWN} more (every finding is in the variant written with --format json)")
+        where.append(f"… {len(by_segment) - _QA_SHOWN} more "
+                     "(every finding is in the variant written with --format json)")
     print(f"{path} → {language}: QA: {summary['findings']} finding(s) in {summary['segments']} segment(s) "
           f"({severities}): {codes}; " + "; ".join(where), file=sys.stderr)
 

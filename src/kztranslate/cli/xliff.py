@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="where to write the merged variant (format by extension; default: stdout, VARIANT's format)")
     into.add_argument("--memory", metavar="PATH",
                       help="translation memory that keeps the edits as human post-edits, which win over machine "
-                           "output when the article is translated again (default: $KZTRANSLATE_TM or the user cache dir)")
+                           "output when the article is translated again "
+                           "(default: $KZTRANSLATE_TM or the user cache dir)")
     into.add_argument("--no-memory", action="store_true", help="only merge; do not store the edits in a memory")
     parser.set_defaults(func=run)
 

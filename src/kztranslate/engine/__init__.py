@@ -54,7 +54,8 @@ def backend_options(cls: type) -> list[str] | None:
     parameters = inspect.signature(cls).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         return None
-    return [p.name for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    return [p.name for p in parameters
+            if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
 
 
 def check_options(name: str, cls: type, options: Mapping[str, Any]) -> None:
@@ -63,7 +64,8 @@ def check_options(name: str, cls: type, options: Mapping[str, Any]) -> None:
     unknown = [key for key in options if valid is not None and key not in valid]
     if not unknown or valid is None:
         return
-    hints = [f"{key!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(key, valid, 1)) else repr(key)
+    hints = [f"{key!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(key, valid, 1))
+             else repr(key)
              for key in unknown]
     raise UsageError(
         f"backend {name!r} has no option {', '.join(hints)}; its options: {', '.join(valid) or 'none'}"

@@ -285,7 +285,8 @@ class CTranslate2Backend(HFBackendBase):
         name = f"{model_id}@{revision}-{self.quantization}"
         if self.trim_target is not None:
             stamp = "".join(f"{p}:{_stamp(Path(p))};" for p in self.trim_corpus)
-            name += f"-trim-{'.'.join(self.trim_target)}" + (f"-{hashlib.sha1(stamp.encode()).hexdigest()[:8]}" if stamp else "")
+            name += f"-trim-{'.'.join(self.trim_target)}" + (
+                f"-{hashlib.sha1(stamp.encode()).hexdigest()[:8]}" if stamp else "")
         return name
 
     def convert(self, output: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
@@ -491,7 +492,8 @@ def _family_of_converted(path: Path) -> ModelFamily:
     if tokenizer_class.startswith("M2M100"):
         return FAMILIES["m2m100"]
     if tokenizer_class.startswith("Marian"):
-        return FAMILIES["marian-multi"] if any(t.startswith(">>") and t.endswith("<<") for t in tokens) else FAMILIES["marian"]
+        return (FAMILIES["marian-multi"] if any(t.startswith(">>") and t.endswith("<<") for t in tokens)
+                else FAMILIES["marian"])
     if tokenizer_class.startswith("T5"):
         madlad = FAMILIES["madlad"]
         return madlad if set(madlad.language_codes.values()) <= tokens else FAMILIES["t5"]
@@ -529,7 +531,8 @@ def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str,
             if not targets:
                 continue
         allowed = text.target_vocabulary(targets, size)
-        pieces = [pieces_of[i] for i in sorted(allowed) if pieces_of.get(i) and not any(c.isspace() for c in pieces_of[i])]
+        pieces = [pieces_of[i] for i in sorted(allowed)
+                  if pieces_of.get(i) and not any(c.isspace() for c in pieces_of[i])]
         lines.append(f"{key}\t{' '.join(pieces)}\n")
     (directory / _VMAP).write_text("".join(lines), encoding="utf-8")
 

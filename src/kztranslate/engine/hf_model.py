@@ -29,9 +29,11 @@ from ..errors import ModelUnavailableError, UsageError
 from .base import BackendSignature, Decoding, Translation
 from .registry import ModelFamily, ResolvedModel, describe_directory, resolve_model
 
-__all__ = ["HFBackendBase", "ModelText", "checked_decoding", "has_weights", "one_line", "require_torch", "short_reason", "TARGET_SCRIPTS"]
+__all__ = ["HFBackendBase", "ModelText", "checked_decoding", "has_weights", "one_line", "require_torch", "short_reason",
+           "TARGET_SCRIPTS"]
 
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json",
+                "pytorch_model.bin", "pytorch_model.bin.index.json")
 _HUB_FILES = ["*.json", "*.model", "*.spm", "*.txt"]
 # T5 has relative positions and no architectural output limit; cap it like NLLB's positions.
 DEFAULT_OUTPUT_LIMIT = 1024
@@ -174,7 +176,8 @@ class HFBackendBase:
                 detail=one_line(exc),
             ) from exc
         if not has_weights(folder):
-            raise ModelUnavailableError(self._missing_message(cache, chosen_by, f"the repository at {folder} has no weights"))
+            raise ModelUnavailableError(
+                self._missing_message(cache, chosen_by, f"the repository at {folder} has no weights"))
         return folder
 
     def _missing_message(self, cache: Path, chosen_by: str, reason: str) -> str:
@@ -282,7 +285,8 @@ class ModelText:
             return None
         tokenizer = self.tokenizer
         code = self.family.language_codes[target]
-        token_id = tokenizer.get_lang_id(code) if hasattr(tokenizer, "get_lang_id") else tokenizer.convert_tokens_to_ids(code)
+        token_id = (tokenizer.get_lang_id(code) if hasattr(tokenizer, "get_lang_id")
+                    else tokenizer.convert_tokens_to_ids(code))
         if token_id is None or token_id == tokenizer.unk_token_id:
             raise UsageError(f"model {self.model_name!r} has no language token {code!r} for {target}")
         return token_id

@@ -90,7 +90,8 @@ _PROP = "x-kztranslate-"
 
 def _write_jsonl(records: Iterator[dict[str, Any]], out: Any) -> int:
     count = 0
-    for count, record in enumerate(records, 1):
+    for record in records:
+        count += 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return count
 
@@ -126,7 +127,8 @@ def _write_tmx(records: Iterator[dict[str, Any]], out: Any) -> int:
     })
     out.write(f"  {ET.tostring(header, encoding='unicode')}\n  <body>\n")
     count = 0
-    for count, record in enumerate(records, 1):
+    for record in records:
+        count += 1
         tu = ET.Element("tu", {"srclang": record["source_language"], "usagecount": str(record["hits"])})
         if record["created"]:
             tu.set("creationdate", datetime.fromisoformat(record["created"]).strftime("%Y%m%dT%H%M%SZ"))
@@ -183,7 +185,8 @@ def _read_tmx(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield where, {
                     "type": props[_PROP + "type"], "source_language": source,
                     "target_language": targets[0] if len(targets) == 1 else None,
-                    "source_text": variants.get(source) if source else None, "target_text": variants[targets[0]] if targets else None,
+                    "source_text": variants.get(source) if source else None,
+                    "target_text": variants[targets[0]] if targets else None,
                     "signature": None if signature is None else json.loads(signature),
                     "truncated": props.get(_PROP + "truncated") == "true", "created": created, "hits": hits,
                 }

@@ -170,7 +170,8 @@ class TransformersBackend(HFBackendBase):
         mask = encoded["mask"].index_select(0, index)
         width = int(mask.sum(dim=1).max()) if loaded.tokenizer.padding_side == "right" else mask.shape[1]
         mask = mask[:, :width]  # without the padding columns no row of this target needs
-        states = BaseModelOutput(last_hidden_state=encoded["states"].last_hidden_state.index_select(0, index)[:, :width])
+        states = BaseModelOutput(
+            last_hidden_state=encoded["states"].last_hidden_state.index_select(0, index)[:, :width])
         try:
             with torch.inference_mode():
                 output = loaded.model.generate(encoder_outputs=states, attention_mask=mask, **options)

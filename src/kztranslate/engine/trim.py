@@ -113,7 +113,9 @@ def alphabet(languages: Sequence[str]) -> str:
     return "".join(sorted(c for c in characters if not c.isspace() or c == "\u00a0"))
 
 
-def corpus_sources(languages: Sequence[str], files: Sequence[str | Path] = ()) -> list[tuple[dict[str, Any], list[str]]]:
+def corpus_sources(
+    languages: Sequence[str], files: Sequence[str | Path] = ()
+) -> list[tuple[dict[str, Any], list[str]]]:
     """The texts to tokenize: ``(record, lines)`` for each source, the shipped ones first."""
     from ..testing import SAMPLE_TEXT
 
@@ -122,7 +124,8 @@ def corpus_sources(languages: Sequence[str], files: Sequence[str | Path] = ()) -
     sources.append(("kztranslate placeholders and inline markers", list(_MARKUP_SAMPLES)))
     for file in files:
         path = Path(file).expanduser()
-        paths = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".tsv")) if path.is_dir() else [path]
+        paths = (sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".txt", ".tsv"))
+                 if path.is_dir() else [path])
         for item in paths:
             try:
                 text = item.read_text(encoding="utf-8")
@@ -144,7 +147,7 @@ def _cldr_source(languages: Sequence[str]) -> tuple[str, list[str]]:
         if isinstance(value, str):
             lines.append(value)
         elif hasattr(value, "items"):
-            for key, item in value.items():
+            for _key, item in value.items():
                 walk(item)
         elif isinstance(value, (list, tuple)):
             for item in value:

@@ -131,7 +131,8 @@ class HtmlFormat:
                     block.meta["html"] = {"slot": n, "jsonld": k, "tag": "script[ld+json]"}
                     blocks.append(block)
                 continue
-            blocks.append(Block(slot.role, slot.text, slot.codes, {**slot.meta, "html": {"slot": n, "tag": _tag(slot)}}))
+            blocks.append(Block(slot.role, slot.text, slot.codes,
+                                {**slot.meta, "html": {"slot": n, "tag": _tag(slot)}}))
         tags = _language_holders(root, fragment)
         declared = next((e.get("lang") for e in tags if e.get("lang")), None)
         if language:
@@ -408,7 +409,7 @@ def _unwritable(element: Any) -> bool:
             _XML_INVALID.search(k) or _XML_INVALID.search(v) for k, v in element.attrib.items()):
         return True
     try:  # names lxml can list but not look up again ("a:b:c", "x<y")
-        for key in element.attrib.keys():
+        for key in element.attrib:
             element.attrib[key]
     except ValueError:
         return True
@@ -759,7 +760,8 @@ def _serialize(root: Any, fragment: bool, source: str) -> str:
     if originals:
         out = re.sub(f"kzt{nonce}-([0-9]+)-", lambda m: _escape_value(originals[int(m.group(1))]), out)
     if booleans:
-        out = re.sub(f'kzt{nonce}b([0-9]+)="x"', lambda m: f'{booleans[int(m.group(1))][0]}="{_escape_value(booleans[int(m.group(1))][1])}"', out)
+        out = re.sub(f'kzt{nonce}b([0-9]+)="x"',
+                     lambda m: f'{booleans[int(m.group(1))][0]}="{_escape_value(booleans[int(m.group(1))][1])}"', out)
     return out
 
 
@@ -867,7 +869,8 @@ def _attribute_slots(element: Any, deep: bool = False) -> Iterator[_Slot]:
     """Text-bearing attributes (``alt``, ``title``, ``aria-label``) of an element (``deep``: and of the
     inline elements inside it), skipping what is left untouched."""
     if not isinstance(element.tag, str) or element.tag in _ATTRIBUTES_KEPT_IN \
-            or element.tag in ("html", "head", "link", "meta", "base") or (element.get("translate") or "").lower() == "no" \
+            or element.tag in ("html", "head", "link", "meta", "base") \
+            or (element.get("translate") or "").lower() == "no" \
             or "notranslate" in (element.get("class") or "").split():
         return
     for name, role in _TEXT_ATTRIBUTES.items():

@@ -166,8 +166,9 @@ def _fill(element: Any, text: str, codes: list[InlineCode]) -> None:
 def import_(xliff_text: str, source: Article, variant: Article, *, name: str | None = None) -> Article:
     """Merge the post-edited targets of ``xliff_text`` into a copy of ``variant``.
 
-    ``name`` names the file in error messages. Raises :class:`FormatError` for malformed XML and :class:`MergeError` when the file does not
-    match ``source``/``variant``; nothing is merged unless the whole file matches.
+    ``name`` names the file in error messages. Raises :class:`FormatError` for malformed XML and
+    :class:`MergeError` when the file does not match ``source``/``variant``; nothing is merged unless
+    the whole file matches.
     """
     try:
         return _merge(_parse(xliff_text, name), source, variant)

@@ -182,7 +182,8 @@ class _Service:
         if wait <= 0:
             return 0, ""
         seconds = min(3600, max(1, math.ceil(wait)))
-        return seconds, f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; retry after {seconds} s"
+        return seconds, (f"rate limit of {bucket.rate:g} requests/s (burst {bucket.burst}) reached; "
+                         f"retry after {seconds} s")
 
     def error_response(self, exc: ApiError) -> JSONResponse:
         self.metrics.errors.labels(exc.code).inc()

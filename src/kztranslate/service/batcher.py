@@ -346,7 +346,7 @@ class MicroBatcher:
             lane.busy = False
             return [BackendError(f"the heavy-article worker failed ({type(exc).__name__}: {exc})")] * len(items)
         lane.busy = False
-        for item, outcome in zip(items, outcomes):
+        for _item, outcome in zip(items, outcomes):
             if not isinstance(outcome, BaseException):
                 self.metrics.articles.inc(len(outcome))
         return outcomes

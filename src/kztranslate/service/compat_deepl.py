@@ -66,9 +66,11 @@ _TRANSLATE_BODY = {
         "target_lang": {"type": "string", "enum": list(TARGET_CODES)},
         "tag_handling": {"type": "string", "enum": ["html", "xml"]},
         "split_sentences": {"type": "string", "enum": ["0", "1", "nonewlines"]},
-        "preserve_formatting": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["0", "1", "true", "false"]}]},
+        "preserve_formatting": {"oneOf": [{"type": "boolean"},
+                                          {"type": "string", "enum": ["0", "1", "true", "false"]}]},
         "ignore_tags": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},  # form: a,b
-        "non_splitting_tags": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},  # form: a,b
+        "non_splitting_tags": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},  # form: a,b
         "glossary_id": {"type": "string"},
         "formality": {"type": "string", "description": "Accepted, not honoured (reported)"},
     },
@@ -311,7 +313,8 @@ def deepl_router(service: Any) -> APIRouter:
                              name=f"deepl_delete_glossary_{version}", status_code=204,
                              summary=f"Delete a glossary (DeepL API {version})",
                              responses={204: {"description": "Deleted"}, 404: {
-                                 "description": "No such glossary", "content": {"application/json": {"schema": _MESSAGE}}}})
+                                 "description": "No such glossary",
+                                 "content": {"application/json": {"schema": _MESSAGE}}}})
 
     @router.post("/v3/glossaries", name="deepl_create_multilingual_glossary", status_code=201,
                  summary="Create a glossary of one or more dictionaries (DeepL API v3)",
@@ -572,7 +575,8 @@ async def _glossary_rows(service: Any, caller: Caller, ids: list[str], source: s
         matching = [d for d in record["dictionaries"] if (d["source_lang"], d["target_lang"]) == pair]
         if not matching:
             have = ", ".join(f"{d['source_lang']}→{d['target_lang']}" for d in record["dictionaries"])
-            raise Refusal("bad_request", f"glossary {glossary_id} has no {pair[0]}→{pair[1]} dictionary (it has {have})")
+            raise Refusal("bad_request",
+                          f"glossary {glossary_id} has no {pair[0]}→{pair[1]} dictionary (it has {have})")
         names.append(record["name"])
         rows += [{"source": s, "target": t, "source_language": pair[0], "target_language": pair[1]}
                  for s, t in matching[0]["entries"]]

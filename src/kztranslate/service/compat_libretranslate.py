@@ -56,7 +56,8 @@ _TEXT_BODY = {
     "required": ["q", "source", "target"],
 }
 _DETECT_BODY = {"type": "object", "properties": {
-    "q": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}, "api_key": {"type": "string"}},
+    "q": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    "api_key": {"type": "string"}},
                 "required": ["q"]}
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 
@@ -134,7 +135,8 @@ def libretranslate_router(service: Any) -> APIRouter:
 
     @router.post("/detect", name="libretranslate_detect", summary="Detect the language of a text (LibreTranslate API)",
                  openapi_extra=_body(_DETECT_BODY), responses=_answers({"type": "array", "items": {
-                     "type": "object", "properties": {"confidence": {"type": "number"}, "language": {"type": "string"}}}},
+                     "type": "object",
+                     "properties": {"confidence": {"type": "number"}, "language": {"type": "string"}}}},
                      "Detections"))
     async def detect(request: Request) -> JSONResponse:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -46,10 +47,8 @@ class JobWorker:
                 job = await asyncio.to_thread(self.store.claim_job, self.owner, self.settings.job_lease_seconds)
                 if job is None:
                     self.wake.clear()
-                    try:
+                    with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self.wake.wait(), self.settings.job_poll_seconds)
-                    except asyncio.TimeoutError:
-                        pass
                     continue
                 self._current = job.id
                 self.metrics.jobs.labels("started" if job.attempts == 1 else "resumed").inc()

@@ -27,12 +27,14 @@ class ServiceMetrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.requests = Counter("kztranslate_requests_total", "HTTP requests", ["route", "method", "status"], registry=r)
+        self.requests = Counter("kztranslate_requests_total", "HTTP requests", ["route", "method", "status"],
+                                registry=r)
         self.latency = Histogram(
             "kztranslate_request_seconds", "HTTP request latency", ["route"], registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
         )
-        self.errors = Counter("kztranslate_errors_total", "Error answers and failed articles, by code", ["code"], registry=r)
+        self.errors = Counter("kztranslate_errors_total", "Error answers and failed articles, by code", ["code"],
+                              registry=r)
         self.articles = Counter("kztranslate_articles_total", "Articles translated (per target language)", registry=r)
         self.segments = Counter("kztranslate_segments_total", "Segments sent to the model", registry=r)
         self.characters = Counter(

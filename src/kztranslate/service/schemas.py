@@ -30,7 +30,8 @@ class ArticleInput(BaseModel):
 
     article: dict[str, Any] | None = Field(
         None,
-        description="The article as kztranslate document JSON (or, with `format`, as that format's JSON object, e.g. ninjs).",
+        description=("The article as kztranslate document JSON "
+                     "(or, with `format`, as that format's JSON object, e.g. ninjs)."),
     )
     content: str | None = Field(None, description="The article as text in `format` (text, html, ninjs, …).")
     format: str | None = Field(
