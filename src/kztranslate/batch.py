@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -701,7 +701,7 @@ def _created_override() -> str | None:
     if not epoch:
         return None
     try:
-        return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(int(epoch), UTC).isoformat(timespec="seconds")
     except ValueError as exc:
         raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970") from exc
 

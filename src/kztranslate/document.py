@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -173,7 +173,7 @@ class Provenance:
             model_revision=signature.revision,
             decoding=signature.decoding.to_dict(),
             kztranslate_version=__version__,
-            created=created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            created=created or datetime.now(UTC).isoformat(timespec="seconds"),
             source_sha256=source_sha256,
             machine_translated=machine_translated,
             meta={"signature": signature.format(), **(meta or {})},

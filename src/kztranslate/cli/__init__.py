@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module of this package, exposing ``register(subparsers)``
 (adds its parser and sets ``func``) and is listed in :data:`COMMANDS`. Exit codes (the classes
-of :mod:`kztranslate.errors`, listed in ``docs/document-json.md``): 0 ok · 2 usage · 3 bad input · 4 model unavailable · 5 batch items failed ·
-6 QA failed · 7 output cannot be written · 1 an unexpected failure (a bug).
+of :mod:`kztranslate.errors`, listed in ``docs/document-json.md``): 0 ok · 2 usage · 3 bad input ·
+4 model unavailable · 5 batch items failed · 6 QA failed · 7 output cannot be written · 1 an
+unexpected failure (a bug).
 
 :func:`main` is the command line's one error boundary: every exception becomes one line on stderr
 naming the file, the position and the fix, with its exit code; the traceback is shown only with

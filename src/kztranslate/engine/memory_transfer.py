@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,7 +175,7 @@ def _read_tmx(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             source = language(element.get("srclang")) or language(default_source)
             created = element.get("creationdate")
             if created:
-                created = datetime.strptime(created, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).isoformat()
+                created = datetime.strptime(created, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).isoformat()
             hits = element.get("usagecount") or 0
             element.clear()
             targets = [lang for lang in variants if lang != source and variants[lang].strip()]

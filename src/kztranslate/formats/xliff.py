@@ -36,7 +36,7 @@ half merged. Such a file is a pair (source and target) tied to one exact source 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any, ClassVar
 
@@ -225,7 +225,7 @@ def _merge(root: Any, source: Article, variant: Article) -> Article:
     merged.provenance.meta["post_edited_blocks"] = sorted(
         set(merged.provenance.meta.get("post_edited_blocks", [])) | set(edits)
     )
-    merged.provenance.meta["post_edited"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    merged.provenance.meta["post_edited"] = datetime.now(UTC).isoformat(timespec="seconds")
     return merged
 
 

@@ -253,7 +253,7 @@ class MicroBatcher:
             return await future
         try:
             return await asyncio.wait_for(future, budget)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.metrics.errors.labels("time_budget_exceeded").inc()
             raise ApiError(503, "time_budget_exceeded",
                            f"the translation took longer than this server's budget of {budget:g} s "
@@ -311,7 +311,7 @@ class MicroBatcher:
                     break
                 try:
                     batch.append(await asyncio.wait_for(lane.queue.get(), remaining))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
             batch = [item for item in batch if not item.future.done()]  # the client gave up meanwhile
             if not batch:

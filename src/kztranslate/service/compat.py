@@ -86,9 +86,9 @@ async def read_params(request: Request, body: bytes) -> Params:
         except (AssertionError, ImportError) as exc:  # starlette needs python-multipart for this
             raise Refusal("bad_request", "multipart bodies need the python-multipart package on the server; "
                           "send application/x-www-form-urlencoded or JSON") from exc
-        for name, value in form.multi_items():
-            if isinstance(value, str):  # an uploaded file is not a parameter
-                params.values.setdefault(name, []).append(value)
+        for key, item in form.multi_items():
+            if isinstance(item, str):  # an uploaded file is not a parameter
+                params.values.setdefault(key, []).append(item)
         return params
     try:
         text = body.decode("utf-8")

@@ -19,7 +19,7 @@ import asyncio
 import csv
 import io
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -533,7 +533,7 @@ def _tsv(entries: list[list[str]]) -> str:
 
 
 def _time(stamp: float) -> str:
-    moment = datetime.fromtimestamp(stamp, timezone.utc)
+    moment = datetime.fromtimestamp(stamp, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
 
 
