@@ -426,6 +426,27 @@ def test_cli_stats_export_clear_import(tm_cli, tmp_path, capsys):
     assert TranslationMemory(path).stats()["entries"] == 6
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "tmx"])
+def test_cli_exports_to_stdout_and_imports_from_stdin(tmp_path, fmt):
+    """``tm export - | tm import -`` moves a memory through a real pipe, the count on stderr."""
+    source, copy = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    filled(TranslationMemory(source)).close()
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "kztranslate", "tm"]
+    out = subprocess.run([*command, "export", "-", "--format", fmt, "--memory", str(source)],
+                         capture_output=True, env=env, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "exported 8 entries to standard output" in out.stderr.decode()
+    assert out.stdout.startswith(b"<?xml" if fmt == "tmx" else b"{")
+    back = subprocess.run([*command, "import", "-", "--format", fmt, "--memory", str(copy)],
+                          input=out.stdout, capture_output=True, env=env, timeout=120, check=False)
+    assert back.returncode == 0, back.stderr
+    assert "imported 8 entries from standard input" in back.stdout.decode()
+    with TranslationMemory(source) as a, TranslationMemory(copy) as b:
+        assert {k: v for k, v in a.stats().items() if k not in ("path", "size_bytes")} == \
+            {k: v for k, v in b.stats().items() if k not in ("path", "size_bytes")}
+
+
 def test_cli_uses_the_env_var_and_reports_usage_errors(tm_cli, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KZTRANSLATE_TM", str(tmp_path / "env.sqlite"))
     assert tm_cli("stats", "--json") == 0

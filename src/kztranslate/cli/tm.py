@@ -3,8 +3,8 @@
 ::
 
     kztranslate tm stats [--json]
-    kztranslate tm export FILE.jsonl|FILE.tmx
-    kztranslate tm import FILE.jsonl|FILE.tmx
+    kztranslate tm export FILE.jsonl|FILE.tmx|- [--format jsonl|tmx]
+    kztranslate tm import FILE.jsonl|FILE.tmx|- [--format jsonl|tmx]
     kztranslate tm clear [--model M] [--pair kk-ru]
     kztranslate tm check [--drop] [--json]
 
@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ..engine.memory import TranslationMemory, default_memory_path
@@ -36,6 +40,7 @@ def register(subparsers: Any) -> None:
   kztranslate tm stats
   kztranslate tm export memory.tmx                    # TMX 1.4 for CAT tools; .jsonl for JSON Lines
   kztranslate tm import vendor.tmx --memory /srv/kzt/memory.sqlite
+  kztranslate tm export - --format tmx | gzip > memory.tmx.gz   # - is standard output (or input)
   kztranslate tm clear --model facebook/nllb-200-distilled-600M --pair kk-ru
 """,
     )
@@ -49,12 +54,14 @@ def register(subparsers: Any) -> None:
     export = actions.add_parser(
         "export", parents=[common], help="write every entry to FILE (JSON Lines; TMX 1.4 for a .tmx name)"
     )
-    export.add_argument("file", metavar="FILE")
+    export.add_argument("file", metavar="FILE", help="the file to write; - for standard output")
+    export.add_argument("--format", choices=("jsonl", "tmx"), help="default: by FILE's name; jsonl for -")
     load = actions.add_parser(
         "import", parents=[common],
         help="read entries from FILE (JSON Lines or TMX; another tool's TMX counts as post-edits)",
     )
-    load.add_argument("file", metavar="FILE")
+    load.add_argument("file", metavar="FILE", help="the file to read; - for standard input")
+    load.add_argument("--format", choices=("jsonl", "tmx"), help="default: by FILE's name; jsonl for -")
     clear = actions.add_parser(
         "clear", parents=[common],
         help="delete entries (all, or one model's machine output, or one language pair's)",
@@ -78,14 +85,46 @@ def run(args: argparse.Namespace) -> int:
             numbers = memory.stats()
             print(json.dumps(numbers, ensure_ascii=False, indent=2) if args.json else _render(numbers))
         elif args.tm_action == "export":
-            print(f"exported {memory.export(args.file)} entries to {args.file}")
+            count = _export(memory, args.file, args.format)
+            # with the entries on standard output, the count goes to standard error
+            report = sys.stderr if args.file == "-" else sys.stdout
+            print(f"exported {count} entries to {_shown(args.file, 'standard output')}", file=report)
         elif args.tm_action == "import":
-            print(f"imported {memory.import_(args.file)} entries from {args.file}")
+            count = _import(memory, args.file, args.format)
+            print(f"imported {count} entries from {_shown(args.file, 'standard input')}")
         elif args.tm_action == "check":
             return _check(memory, args)
         else:
             print(f"removed {memory.clear(model=args.model, pair=args.pair)} entries")
     return 0
+
+
+def _shown(file: str, stream: str) -> str:
+    return stream if file == "-" else file
+
+
+def _export(memory: TranslationMemory, file: str, format: str | None) -> int:
+    if file != "-":
+        return memory.export(file, format)
+    # The writer works on a file (written whole, then moved into place); standard output gets a copy.
+    with tempfile.TemporaryDirectory(prefix="kztranslate-tm-") as folder:
+        path = Path(folder) / "memory"
+        count = memory.export(path, format or "jsonl")
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    return count
+
+
+def _import(memory: TranslationMemory, file: str, format: str | None) -> int:
+    if file != "-":
+        return memory.import_(file, format)
+    # The readers work on a file (TMX is parsed as a whole, JSON Lines checked before anything is stored).
+    with tempfile.TemporaryDirectory(prefix="kztranslate-tm-") as folder:
+        path = Path(folder) / "memory"
+        with open(path, "wb") as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy)
+        return memory.import_(path, format or "jsonl")
 
 
 def _check(memory: TranslationMemory, args: argparse.Namespace) -> int:
