@@ -218,6 +218,8 @@ class TranslationMemory:
         # Connections inherited across fork(): never used nor closed in the child (closing one
         # there can corrupt the parent's file), so they are kept referenced here instead.
         self._inherited: list[sqlite3.Connection] = []
+        #: Entries dropped because their checksum failed, since this object was made.
+        self.dropped = 0
 
     def __repr__(self) -> str:
         return f"TranslationMemory({':memory:' if self.in_ram else str(self.path)!r})"
@@ -302,6 +304,7 @@ class TranslationMemory:
                 else:
                     conn.execute("DELETE FROM post_edits WHERE source_language = ? AND target_language = ? "
                                  "AND source_key = ?", (source, target, key))
+        self.dropped += len(damaged)
         for kind, _profile, key in damaged:
             log.warning("%s: a damaged %s entry (%s → %s, %r) failed its checksum; dropped, it will be "
                         "translated again (run `kztranslate tm check` to check the whole file)",
