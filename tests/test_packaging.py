@@ -73,11 +73,11 @@ def test_every_import_of_the_package_is_a_declared_dependency():
 
 def test_the_core_is_lean_and_the_extras_are_where_the_readme_says():
     assert {"ctranslate2", "transformers", "huggingface-hub", "lingua-language-detector", "sentencepiece"} <= CORE
-    assert not CORE & {"torch", "ray", "pandas", "pyarrow", "sacrebleu", "sacremoses", "fastapi"}
+    assert not CORE & {"torch", "ray", "pandas", "pyarrow", "sacrebleu", "fastapi"}
     assert EXTRAS["torch"] == {"torch"} and EXTRAS["ray"] == {"ray"} and EXTRAS["eval"] == {"sacrebleu"}
     everything = {r for r in PYPROJECT["optional-dependencies"]["all"]}
     assert "ray" not in str(everything) and "torch" in str(everything)
-    assert all("sacremoses" not in r for reqs in PYPROJECT["optional-dependencies"].values() for r in reqs)
+    assert "sacremoses" in CORE  # never imported by us: transformers' Marian tokenizer normalizes punctuation with it
     ct2 = next(Requirement(r) for r in PYPROJECT["dependencies"] if r.startswith("ctranslate2"))
     assert not ct2.specifier.contains("5.0")  # a private converter table is patched: stay below 5
     build = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"]
