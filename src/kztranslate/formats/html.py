@@ -687,13 +687,16 @@ class _Builder:
                         element.remove(child)
                     element.text = element.tail = None
                     if set(source.attrib) == set(code.attrs):
-                        attributes = dict(source.attrib)  # with its translated alt/title
+                        attributes = dict(source.attrib.items())  # with its translated alt/title
                     for key in [k for k in element.attrib if k not in attributes]:
                         del element.attrib[key]
                 else:
                     element = html.Element(code.tag)
+                # items(), not get(): reading one attribute by a name lxml's factory refuses raises, and
+                # such a name is only ever copied, never changed
+                present = dict(element.attrib.items())
                 for key, value in attributes.items():
-                    if element.get(key) != value:
+                    if present.get(key) != value:
                         element.set(key, _clean(value))
             self.parent.insert(self.index, element)
             self.index += 1
