@@ -182,12 +182,12 @@ class TranslatorConfig:
         (``pseudo``) when it is the user's own memory (``$KZTRANSLATE_TM`` or the user cache)."""
         if self.memory is None:
             return None
-        from .engine.memory import TranslationMemory, default_memory_path
+        from .engine.memory import ReadOnlyMemory, TranslationMemory, default_memory_path
 
         path = Path(self.memory).expanduser()
         if self.backend_name in _UNREMEMBERED_BACKENDS and self.memory != ":memory:" and \
                 path.resolve() == default_memory_path().expanduser().resolve():
-            return _read_only_memory_class()(path) if path.is_file() else None
+            return ReadOnlyMemory(path) if path.is_file() else None
         return TranslationMemory(self.memory)
 
     def translator_kwargs(self) -> dict[str, Any]:
@@ -444,20 +444,4 @@ def _flag_specs(remember: bool = False) -> tuple[_Flag, ...]:
                and f.name not in {flag.name for flag in flags}]
     assert not missing, f"options without a flag: {missing}"  # a new field needs its flag here
     return tuple(flags)
-
-
-_READ_ONLY: list[type] = []
-
-
-def _read_only_memory_class() -> type:
-    """A :class:`TranslationMemory` that looks up entries but never stores machine output."""
-    if not _READ_ONLY:
-        from .engine.memory import TranslationMemory
-
-        class ReadOnlyMemory(TranslationMemory):
-            def store_many(self, *args: Any, **kwargs: Any) -> int:
-                return 0
-
-        _READ_ONLY.append(ReadOnlyMemory)
-    return _READ_ONLY[0]
 

@@ -50,6 +50,7 @@ from .base import (
 
 __all__ = [
     "TranslationMemory",
+    "ReadOnlyMemory",
     "default_memory_path",
     "normalize_segment",
     "memory_signature",
@@ -632,6 +633,14 @@ class TranslationMemory:
                 f"from a backup, or delete it to start an empty memory (or choose another with --memory / ${ENV_VAR})",
                 source=self._where(),
             )
+
+
+class ReadOnlyMemory(TranslationMemory):
+    """A memory that serves its entries and post-edits but never stores machine output (for a backend
+    whose output is not worth remembering, such as ``pseudo``)."""
+
+    def store_many(self, *args: Any, **kwargs: Any) -> int:
+        return 0
 
 
 def _signature_dict(signature: Signature) -> Mapping[str, Any]:
