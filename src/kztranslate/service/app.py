@@ -99,28 +99,21 @@ class _Service:
                 return
         self.metrics.model_ready.set(1)
         s = self.settings
-        # The heavy lane's worker process: started now when asked for by name (the model loads before
-        # the service reports ready), at the first heavy article when chosen by ``auto``.
-        heavy_process = start_heavy_process = None
         lane = heavy_lane_kind(s.heavy_lane, s.translation.device)
         if s.heavy_lane == "auto" and not built_here:
             lane = "thread"
-        if lane == "process":
-            start_heavy_process = functools.partial(heavy_worker, s.translation)
-            if s.heavy_lane == "process":
-                try:
-                    heavy_process = await asyncio.to_thread(start_heavy_process)
-                except Exception as exc:  # noqa: BLE001 - serve without it rather than not at all
-                    log.error("the heavy-article worker process did not start (%s); heavy articles use a thread",
-                              exc)
-                start_heavy_process = None
         log.info("heavy articles (over %d characters) are translated in a %s (--heavy-lane %s)",
                  s.heavy_article_chars, "worker process" if lane == "process" else "thread", s.heavy_lane)
-        self.batcher = MicroBatcher(
+        batcher = MicroBatcher(
             self.translator, self.metrics, window_s=s.batch_window_ms / 1000, max_articles=s.max_batch_articles,
-            time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars, heavy_process=heavy_process,
-            start_heavy_process=start_heavy_process,
+            time_budget_s=s.request_time_budget_s, heavy_chars=s.heavy_article_chars,
+            start_heavy_process=functools.partial(heavy_worker, s.translation) if lane == "process" else None,
         )
+        # The heavy lane's worker process starts now when asked for by name (its model loads before the
+        # service reports ready), at the first heavy article when chosen by ``auto``.
+        if s.heavy_lane == "process":
+            await batcher.start_heavy_lane()
+        self.batcher = batcher
         self.worker = JobWorker(self.store, self.batcher, s, self.metrics)
         await asyncio.gather(self.batcher.run(), self.worker.run())
 

@@ -236,6 +236,11 @@ class MicroBatcher:
         # heavy lane computes, each pass waits for the GIL up to the switch interval (5 ms by default).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
 
+    async def start_heavy_lane(self) -> None:
+        """Start the heavy lane's worker process now rather than at the first heavy article (if it does
+        not start, heavy articles use a thread and the log says why)."""
+        await self._lanes["heavy"].ensure_process()
+
     async def translate(self, article: Article, targets: list[str], source: str | None, *,
                         time_budget_s: float | None = None) -> dict[str, Article]:
         """Translate one article (together with whatever else is waiting); raises its KZTranslateError,
