@@ -23,6 +23,8 @@ direction), through:
 (d) kztranslate, ctranslate2 backend (defaults: int8, intra_threads = physical cores), the same;
 (d-trimmed) the same on a conversion whose target vocabulary is trimmed to kk, ru, en
     (``--trim-target kk,ru,en``; the corpus: the shipped text plus ``/work/shared/corpus`` if present);
+(d-trimmed-source) (d-trimmed) on a conversion trimmed on the source side too (``--trim-source``),
+    its source list padded with random other pieces to ``--source-trim-size`` (a real tokenizer's size);
 (d+vmap) (d) with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
 (e) kztranslate + translation memory: the first translation, then again after an edit of one
     sentence of one paragraph (e1) and after rewriting a whole paragraph (e2), each against the
@@ -67,7 +69,7 @@ FILLER_SCRIPTS: list[tuple[str, int, float]] = [
     ("HEBREW", 0x5D0, 0.02), ("THAI", 0xE01, 0.03), ("ETHIOPIC", 0x1200, 0.03), ("HANGUL", 0xAC00, 0.05),
     ("BENGALI", 0x995, 0.03), ("TAMIL", 0xB95, 0.02), ("TELUGU", 0xC15, 0.02),
 ]
-ARMS = ["a", "b", "b2", "c", "d", "d-trimmed", "d-trimmed-padded", "d+vmap", "e", "shares"]
+ARMS = ["a", "b", "b2", "c", "d", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "d+vmap", "e", "shares"]
 #: Extra text the trimmed conversion tokenizes besides the shipped corpus (used when present).
 SHARED_CORPUS = Path("/work/shared/corpus")
 
@@ -263,6 +265,30 @@ def build_padded_trim(model_dir: Path, trimmed_dir: Path, size: int) -> dict[str
             "bytes": (output / "model.bin").stat().st_size}
 
 
+def build_source_trim(model_dir: Path, trimmed_dir: Path, size: int) -> dict[str, Any]:
+    """A conversion trimmed on both sides: (d-trimmed)'s target list, and on the source side the
+    real kept list (``kept_source_ids``) plus random other pieces up to ``size`` — about what a real
+    NLLB tokenizer keeps (its single-character pieces alone are thousands; this benchmark's
+    tokenizer is tiny, so its own list is short)."""
+    from kztranslate.engine.ctranslate2_backend import convert_checkpoint
+    from kztranslate.engine.hf_model import ModelText
+    from kztranslate.engine.registry import FAMILIES
+    from kztranslate.engine.trim import SourceTrim, TargetTrim, kept_source_ids
+
+    trim = TargetTrim.from_marker(json.loads((trimmed_dir / "kztranslate.json").read_text())["target_vocabulary"])
+    real = kept_source_ids(ModelText.load(FAMILIES["nllb"], model_dir, "nllb"), trim)
+    rng = random.Random(size)
+    others = sorted(set(range(real.full_size)) - set(real.ids))
+    padded = SourceTrim(tuple(sorted(set(real.ids) | set(rng.sample(others, max(0, size - len(real.ids)))))),
+                        real.full_size)
+    output = trimmed_dir.parent / f"{trimmed_dir.name}-source-{size}"
+    started = time.perf_counter()
+    if not output.is_dir():
+        convert_checkpoint(model_dir, FAMILIES["nllb"], output, "int8", trim=trim, source_trim=padded)
+    return {"dir": str(output), "kept": len(padded.ids), "real_kept": len(real.ids),
+            "convert_s": time.perf_counter() - started, "bytes": (output / "model.bin").stat().st_size}
+
+
 # -- the arms -------------------------------------------------------------------------------------
 
 def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +297,8 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
     model_dir, codes = cfg["model_dir"], shape["codes"]
     started = time.perf_counter()
     decoded = 0  # target tokens the arm decoded
+    label = arm
+    arm, _, batch_tokens = arm.partition("@")  # "d-trimmed@1024": a kztranslate arm with max_batch_tokens=1024
 
     if arm == "a":
         import torch
@@ -362,9 +390,12 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             model, options = cfg["trimmed_dir"], {}  # the trimmed conversion, loaded as it is
         if arm == "d-trimmed-padded":
             model, options = cfg["padded_dir"], {}
+        if arm == "d-trimmed-source":
+            model, options = cfg["source_trim_dir"], {}
         memory = TranslationMemory(Path(cfg["workdir"]) / "memory.sqlite") if arm == "e" else None
         decoding = Decoding(beams=1, max_new_tokens=tokens, min_new_tokens=tokens)
-        translator = Translator(backend, model=model, memory=memory, decoding=decoding, **options)
+        limits = {"max_batch_tokens": int(batch_tokens)} if batch_tokens else {}
+        translator = Translator(backend, model=model, memory=memory, decoding=decoding, **limits, **options)
         alone = Translator(backend, model=model, decoding=decoding, **options) if arm == "e" else None
         warm = {"headline": "Жаңа мектеп ашылды", "paragraphs": []}
         translator.translate(to_article(warm), to=targets)
@@ -406,7 +437,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
         if arm == "e":
             done = time.perf_counter()
             return {
-                "arm": arm, "load_s": loaded - started, "articles": len(articles),
+                "arm": label, "load_s": loaded - started, "articles": len(articles),
                 "first_s": sum(p["first"] for p in per_article),
                 "sentence_edit_s": sum(p["sentence_edit"] for p in per_article),
                 "paragraph_edit_s": sum(p["paragraph_edit"] for p in per_article),
@@ -421,7 +452,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             }
     done = time.perf_counter()
     return {
-        "arm": arm, "load_s": loaded - started, "seconds": done - loaded, "tokens": decoded,
+        "arm": label, "load_s": loaded - started, "seconds": done - loaded, "tokens": decoded,
         "cpu_s": time.process_time() - loaded_cpu,
         "articles": len(articles), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -511,11 +542,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, help="articles in the workload (default 2, quick 1)")
     parser.add_argument("--tokens", type=int, help="target tokens per sentence (default 16, quick 8)")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"model shapes ({', '.join(SHAPES)})")
-    parser.add_argument("--arms", default=",".join(ARMS), help=f"arms to run ({', '.join(ARMS)})")
+    parser.add_argument("--arms", default=",".join(ARMS), help=f"arms to run ({', '.join(ARMS)}); a kztranslate arm "
+                        "may end in @N for max_batch_tokens=N (e.g. d-trimmed-source@1024)")
     parser.add_argument("--b2-batch", default="32", help="max_batch_size values for arm (b2), comma-separated: "
                         "each runs as (b2@N), the fastest is reported as (b2) (0 = one batch)")
     parser.add_argument("--trim-size", type=int, default=32_000,
                         help="kept pieces of the padded trimmed conversion of arm (d-trimmed-padded) (default 32000)")
+    parser.add_argument("--source-trim-size", type=int, default=64_000,
+                        help="kept source pieces of the conversion of arm (d-trimmed-source) (default 64000)")
     parser.add_argument("--workdir", metavar="DIR", help="build the models here and reuse them on later runs "
                         "(default: a temporary directory, removed at the end)")
     parser.add_argument("--repeat", type=int, default=1, help="run the arms this many times, interleaved")
@@ -528,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
             result = build(payload["shape"], Path(payload["model_dir"]))
         elif kind == "build-padded":
             result = build_padded_trim(Path(payload["model_dir"]), Path(payload["trimmed_dir"]), payload["size"])
+        elif kind == "build-source":
+            result = build_source_trim(Path(payload["model_dir"]), Path(payload["trimmed_dir"]), payload["size"])
         else:
             result = run_arm(kind, payload)
         print(json.dumps(result))
@@ -560,19 +596,27 @@ def main(argv: list[str] | None = None) -> int:
                       f"converted in {info['trim_convert_s']:.0f} s; corpus: {'; '.join(info['trim_corpus'])}", flush=True)
             cfg = {"shape": shape, "model_dir": str(model_dir), "ct2_dir": info["ct2_dir"], "workdir": str(workdir),
                    "trimmed_dir": info.get("trimmed_dir"), "articles": articles, "tokens": tokens}
-            if "d-trimmed-padded" in args.arms.split(",") and info.get("trimmed_dir"):
+            bases = {arm.partition("@")[0] for arm in args.arms.split(",")}
+            if "d-trimmed-padded" in bases and info.get("trimmed_dir"):
                 padded = child("build-padded", {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
                                                 "size": args.trim_size})
                 cfg["padded_dir"] = padded["dir"]
                 info["padded"] = padded
                 print(f"  padded trimmed conversion: {padded['kept']:,} pieces kept (the real list + random "
                       f"others), model.bin {padded['bytes'] / 1e6:.0f} MB", flush=True)
+            if "d-trimmed-source" in bases and info.get("trimmed_dir"):
+                both = child("build-source", {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
+                                              "size": args.source_trim_size})
+                cfg["source_trim_dir"] = both["dir"]
+                info["source_trim"] = both
+                print(f"  trimmed on both sides: {both['kept']:,} source pieces kept ({both['real_kept']:,} of the "
+                      f"real list + random others), model.bin {both['bytes'] / 1e6:.0f} MB", flush=True)
             runs: list[dict[str, dict[str, Any]]] = []
             for round_index in range(args.repeat):
                 results = {}
                 for arm in args.arms.split(","):
                     marian = SHAPES[shape]["family"] == "marian"
-                    if marian and arm in ("d+vmap", "d-trimmed", "d-trimmed-padded", "shares"):
+                    if marian and arm in ("d+vmap", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "shares"):
                         continue  # one-direction model: no target language to restrict or trim to
                     for batch in (args.b2_batch.split(",") if arm == "b2" else [None]):
                         name = arm if batch is None else f"b2@{batch}"
@@ -594,8 +638,11 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
              "b2": "(b2) CTranslate2 int8, everything in one call", "c": "(c) kztranslate, transformers backend",
              "d": "(d) kztranslate, ctranslate2 backend", "d-trimmed": "(d-trimmed) … target vocabulary kk,ru,en",
              "d-trimmed-padded": "(d-trimmed-padded) … kept list padded to a real tokenizer's size",
+             "d-trimmed-source": "(d-trimmed-source) … and the source side, padded to a real list's size",
              "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
     names.update({arm: f"(b2) … max_batch_size={arm[3:]}" for arm in results if arm.startswith("b2@")})
+    names.update({arm: f"{names[arm.partition('@')[0]]}, max_batch_tokens={arm.partition('@')[2]}"
+                  for arm in results if "@" in arm and not arm.startswith("b2@")})
     print(f"\n{shape} (round {round_index + 1})")
     print("| arm | target tok/s | s/article | CPU s/article | peak RSS MB | load s |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -614,8 +661,10 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
         for key, label in (("sentence_edit_s", "one sentence edited"), ("paragraph_edit_s", "one paragraph rewritten")):
             print(f"| (e) re-translation, {label} | – | {e[key] / e['articles']:.3f} | – | – | – |")
     print()
-    for label, top, bottom in (("d/b2", "d", "b2"), ("d-trimmed/b2", "d-trimmed", "b2"), ("d-trimmed/d", "d-trimmed", "d"),
+    tuned = [(f"{arm}/b2", arm, "b2") for arm in results if "@" in arm and not arm.startswith("b2@")]
+    for label, top, bottom in (*tuned, ("d/b2", "d", "b2"), ("d-trimmed/b2", "d-trimmed", "b2"), ("d-trimmed/d", "d-trimmed", "d"),
                                ("d-trimmed-padded/b2", "d-trimmed-padded", "b2"),
+                               ("d-trimmed-source/b2", "d-trimmed-source", "b2"),
                                ("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
         if top in speed and bottom in speed:
             cpu = {arm: results[arm].get("first_cpu_s" if arm == "e" else "cpu_s") for arm in (top, bottom)}

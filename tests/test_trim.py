@@ -21,7 +21,15 @@ from kztranslate.engine.ctranslate2_backend import CTranslate2Backend, convert_c
 from kztranslate.engine.hf_model import ModelText
 from kztranslate.engine.memory import memory_signature
 from kztranslate.engine.registry import FAMILIES, PRESETS
-from kztranslate.engine.trim import TargetTrim, alphabet, kept_target_ids, parse_languages
+from kztranslate.engine.trim import (
+    SourceTrim,
+    TargetTrim,
+    alphabet,
+    kept_source_ids,
+    kept_target_ids,
+    parse_languages,
+    respell,
+)
 from kztranslate.errors import UsageError
 from samples import CORPUS, ENGLISH, KAZAKH
 
@@ -300,3 +308,117 @@ def test_a_preset_may_ask_for_a_trimmed_target(tiny_models, tmp_path, monkeypatc
     assert whole.ct2_dir.name == f"facebook--nllb-200-distilled-600M@{commit}-int8"
     assert backend.translate_batch(KAZAKH[:1], "kk", "en")[0].meta["output_tokens"] == 3
     assert backend.signature().to_dict()["target_vocabulary"]["languages"] == ["kk", "ru", "en"]
+
+
+# -- trimmed on the source side too ------------------------------------------------------------------
+
+def halved_source(trim: SourceTrim, model: Path, family: str) -> SourceTrim:
+    """``trim`` with a random half of its longer pieces dropped (one-character pieces, specials and
+    codes kept), so that most inputs hold a piece the encoder must spell with kept ones."""
+    text = ModelText.load(FAMILIES[family], model, family)
+    tokenizer = text.tokenizer
+    pieces = tokenizer.convert_ids_to_tokens(list(trim.ids))
+    needed = set(tokenizer.all_special_ids) | set(text.language_token_ids)
+    rng = random.Random(11)
+    kept = {i for i, piece in zip(trim.ids, pieces, strict=True)
+            if i in needed or len(piece.removeprefix("▁")) <= 1 or rng.random() < 0.5}
+    return SourceTrim(tuple(sorted(kept)), trim.full_size)
+
+
+@pytest.fixture(scope="module")
+def source_conversions(tiny_models, conversions, tmp_path_factory) -> dict[str, dict[str, object]]:
+    """Per family: float32 conversions trimmed on both sides (the default source list, and half of it)."""
+    root = tmp_path_factory.mktemp("trim-source")
+    made: dict[str, dict[str, object]] = {}
+    for family in DIRECTIONS:
+        model = tiny_models[family]
+        trim: TargetTrim = conversions[family]["trim"]
+        text = ModelText.load(FAMILIES[family], model, family)
+        source = kept_source_ids(text, trim)
+        entry: dict[str, object] = {"source": source, "half": halved_source(source, model, family)}
+        for name in ("both", "both-halved"):
+            entry[name] = convert_checkpoint(model, FAMILIES[family], root / f"{family}-{name}", "float32",
+                                             source_name=family, trim=trim,
+                                             source_trim=entry["source" if name == "both" else "half"])
+        made[family] = entry
+    return made
+
+
+def test_respell_spells_a_piece_with_the_longest_kept_pieces():
+    kept = {"▁", "▁қа", "за", "қ", "с", "тан", "а", "з", "т", "н"}
+    assert respell("▁қазақстан", kept, 3, "<unk>") == ["▁қа", "за", "қ", "с", "тан"]
+    assert respell("▁қазақ", {"▁", "а"}, 2, "<unk>") == ["▁", "<unk>", "а", "<unk>", "а", "<unk>"]
+    assert respell("", kept, 3, "<unk>") == []
+
+
+@pytest.mark.parametrize("family", list(DIRECTIONS))
+def test_a_source_trimmed_encoder_reads_kept_pieces_exactly_and_spells_the_rest(family, tiny_models, conversions,
+                                                                               source_conversions):
+    """Inputs whose pieces the encoder kept translate exactly as with the target-only trim; the
+    others are spelled with kept pieces (never <unk> for a character the vocabulary has) and translate."""
+    entry = source_conversions[family]
+    decoding = Decoding(beams=1, max_new_tokens=5)
+    target_only = CTranslate2Backend(conversions[family]["trimmed"], decoding=decoding, compute_type="float32")
+    exact = spelled = 0
+    for name, source_trim in (("both", entry["source"]), ("both-halved", entry["half"])):
+        both = CTranslate2Backend(entry[name], decoding=decoding, compute_type="float32")
+        loaded = both._load()
+        assert loaded.source_pieces is not None and len(loaded.source_pieces) == len(source_trim.ids)
+        for source, target in DIRECTIONS[family]:
+            texts = texts_for(source)
+            expected = target_only.translate_batch(texts, source, target)
+            got = both.translate_batch(texts, source, target)
+            for sentence, a, b in zip(texts, expected, got, strict=True):
+                tokens, _ = source_tokens(tiny_models[family], family, sentence, source, target)
+                read = both._encoder_pieces(loaded, tokens)
+                assert set(read) <= loaded.source_pieces
+                assert read.count(loaded.tokenizer.unk_token) == tokens.count(loaded.tokenizer.unk_token)
+                if read == tokens:
+                    exact += 1
+                    assert (b.text, b.truncated, b.meta) == (a.text, a.truncated, a.meta)
+                else:
+                    spelled += 1
+                    assert "".join(read) == "".join(tokens)
+                    assert b.meta["output_tokens"] >= 1
+    assert exact >= 3 and spelled >= 3, (exact, spelled)
+
+
+def test_the_source_trim_is_smaller_recorded_and_keys_the_memory(tiny_models, conversions, source_conversions):
+    entry = source_conversions["nllb"]
+    directory = Path(entry["both"])
+    marker = json.loads((directory / "kztranslate.json").read_text())
+    source: SourceTrim = entry["source"]
+    assert marker["source_vocabulary"]["ids"] == list(source.ids)
+    assert marker["source_vocabulary"]["sha256"] == source.digest
+    assert json.loads((Path(conversions["nllb"]["trimmed"]) / "kztranslate.json").read_text())[
+        "source_vocabulary"] is None
+    full_vocabulary = json.loads((Path(conversions["nllb"]["full"]) / "shared_vocabulary.json").read_text())
+    name = next(n for n in ("source_vocabulary.json", "shared_vocabulary.json") if (directory / n).is_file())
+    assert json.loads((directory / name).read_text()) == [full_vocabulary[i] for i in source.ids]
+    assert len(source.ids) < len(full_vocabulary)
+    single = {i for i, piece in enumerate(full_vocabulary) if len(piece.removeprefix("▁")) == 1}
+    assert single <= set(source.ids)  # any character the vocabulary has still reads
+    target_only_bytes = (Path(conversions["nllb"]["trimmed"]) / "model.bin").stat().st_size
+    assert (directory / "model.bin").stat().st_size < target_only_bytes
+    decoding = Decoding(beams=1, max_new_tokens=4)
+    both = CTranslate2Backend(directory, decoding=decoding, compute_type="float32")
+    target_only = CTranslate2Backend(conversions["nllb"]["trimmed"], decoding=decoding, compute_type="float32")
+    assert both.trim_source and both.signature().to_dict()["source_vocabulary"]["sha256"] == source.digest
+    assert "source_vocabulary" not in target_only.signature().to_dict()
+    assert memory_signature(both.signature().to_dict()) != memory_signature(target_only.signature().to_dict())
+
+
+def test_models_convert_trim_source_command(tiny_models, tmp_path, capsys):
+    out = tmp_path / "both"
+    assert main(["models", "convert", str(tiny_models["nllb"]), "-o", str(out), "--trim-target", "kk,ru",
+                 "--trim-source", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    name = next(n for n in ("source_vocabulary.json", "shared_vocabulary.json") if (out / n).is_file())
+    assert report["source_vocabulary"]["size"] == len(json.loads((out / name).read_text()))
+    backend = CTranslate2Backend(out, decoding=Decoding(beams=1, max_new_tokens=3))
+    assert backend.supports("kk", "ru") and not backend.supports("en", "ru")  # en's code is not kept
+    assert backend.translate_batch(KAZAKH[:2], "kk", "ru")[1].meta["output_tokens"] == 3
+    assert main(["models", "convert", str(tiny_models["nllb"]), "-o", str(tmp_path / "x"), "--trim-source"]) == 2
+    assert "--trim-source only applies with --trim-target" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="needs --trim-target"):
+        CTranslate2Backend(tiny_models["nllb"], trim_source=True, cache_dir=tmp_path / "c")

@@ -53,7 +53,7 @@ from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
 from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 from .registry import FAMILIES, ModelFamily, ResolvedModel
-from .trim import TargetTrim, kept_target_ids, parse_languages
+from .trim import SourceTrim, TargetTrim, kept_source_ids, kept_target_ids, parse_languages, respell
 
 __all__ = ["CTranslate2Backend", "COMPUTE_TYPES", "convert_checkpoint", "default_cache_dir", "physical_cores"]
 
@@ -82,6 +82,10 @@ class _Loaded:
     """Token → the checkpoint's id (position in the full vocabulary; M2M100's filler words have no tokenizer id)."""
     lock: threading.Lock
     """Held while the tokenizer's source language is set and used (it is shared state)."""
+    source_pieces: frozenset[str] | None = None
+    """The encoder's pieces of a conversion trimmed on the source side (None: the full vocabulary)."""
+    longest_source_piece: int = 0
+    """Characters in the longest of ``source_pieces``."""
 
     @property
     def tokenizer(self) -> Any:
@@ -115,6 +119,7 @@ class CTranslate2Backend(HFBackendBase):
         restrict_vocabulary: bool = False,
         trim_target: str | Sequence[str] | None = None,
         trim_corpus: Sequence[str | os.PathLike[str]] | None = None,
+        trim_source: bool = False,
     ) -> None:
         self.decoding = checked_decoding(decoding or Decoding())
         self.device, self.device_index = _parse_device(device)
@@ -127,12 +132,16 @@ class CTranslate2Backend(HFBackendBase):
         self.restrict_vocabulary = bool(restrict_vocabulary)
         self.trim_corpus = tuple(str(Path(p).expanduser().resolve()) for p in (trim_corpus or ()))
         self._trim: TargetTrim | None = None
+        self._source_trim: SourceTrim | None = None
+        self.trim_source = bool(trim_source)
         converted = _converted_directory(model)
         if converted is not None:
             if revision is not None:
                 raise UsageError(f"--revision applies to Hub models, not to the converted directory {converted}")
             self._init_converted(converted)
             self._trim = _marker_trim(_read_marker(converted))
+            self._source_trim = _marker_source_trim(_read_marker(converted))
+            self.trim_source = self._source_trim is not None
             wanted = parse_languages(trim_target) if trim_target else None
             if wanted is not None and (self._trim is None or self._trim.languages != wanted):
                 raise UsageError(
@@ -152,6 +161,8 @@ class CTranslate2Backend(HFBackendBase):
                     f"--trim-target needs a multilingual model; {self.resolved.name!r} ({self.family.name}) writes "
                     "one language only"
                 )
+            if self.trim_source and self.trim_target is None:
+                raise UsageError("--trim-source needs --trim-target LANGS (e.g. --trim-target kk,ru,en)")
             self.ct2_dir = self.cache_dir / self._cache_name()
         self._check_restriction()
 
@@ -177,6 +188,10 @@ class CTranslate2Backend(HFBackendBase):
         trim = self.target_trim()
         if trim is not None:  # it changes outputs, so it keys the translation memory too
             extra["target_vocabulary"] = trim.signature()
+        if self.trim_source:
+            source_trim = self._source_trim or _marker_source_trim(_read_marker(self.convert()))
+            if source_trim is not None:
+                extra["source_vocabulary"] = source_trim.signature()
         return extra
 
     def target_trim(self) -> TargetTrim | None:
@@ -188,6 +203,8 @@ class CTranslate2Backend(HFBackendBase):
     def supports(self, source: str, target: str) -> bool:
         if self.trim_target is not None and target not in self.trim_target:
             return False  # its decoder can no longer write that language
+        if self.trim_source and self.trim_target is not None and source not in self.trim_target:
+            return False  # its encoder kept the codes of the trimmed languages only
         return super().supports(source, target)
 
     # -- the Backend protocol (supports, with_decoding, max_input_tokens: HFBackendBase) ------------
@@ -233,7 +250,7 @@ class CTranslate2Backend(HFBackendBase):
             prefix = [tokenizer.convert_ids_to_tokens(target_id)] if target_id is not None else []
             for position, ids, kept in zip(positions, full, cut, strict=True):
                 lengths[position] = len(ids)
-                source_tokens[position] = tokenizer.convert_ids_to_tokens(kept)
+                source_tokens[position] = self._encoder_pieces(loaded, tokenizer.convert_ids_to_tokens(kept))
                 prefixes[position] = prefix
         budgets = [self.decoding.output_budget(min(n, self.max_input_tokens), self._output_limit) for n in lengths]
         try:
@@ -252,6 +269,19 @@ class CTranslate2Backend(HFBackendBase):
                                self.max_input_tokens)
             for result, budget, n in zip(results, budgets, lengths, strict=True)
         ]
+
+    def _encoder_pieces(self, loaded: _Loaded, tokens: list[str]) -> list[str]:
+        """``tokens`` as the encoder reads them: on a source-trimmed conversion a piece outside its
+        list is spelled with kept ones, and the result is cut again to the length limit."""
+        kept = loaded.source_pieces
+        if kept is None or all(token in kept for token in tokens):
+            return tokens
+        unknown = str(loaded.tokenizer.unk_token)
+        spelled = [piece for token in tokens for piece in (
+            [token] if token in kept else respell(token, kept, loaded.longest_source_piece, unknown))]
+        if len(spelled) > self.max_input_tokens:  # keep the closing special token, as the tokenizer's cut does
+            spelled = spelled[:self.max_input_tokens - 1] + spelled[-1:]
+        return spelled
 
     def _options(self, loaded: _Loaded, max_new_tokens: int) -> dict[str, Any]:
         d = self.decoding
@@ -287,6 +317,8 @@ class CTranslate2Backend(HFBackendBase):
             stamp = "".join(f"{p}:{_stamp(Path(p))};" for p in self.trim_corpus)
             name += f"-trim-{'.'.join(self.trim_target)}" + (
                 f"-{hashlib.sha1(stamp.encode()).hexdigest()[:8]}" if stamp else "")
+            if self.trim_source:
+                name += "-source"
         return name
 
     def convert(self, output: str | os.PathLike[str] | None = None, *, force: bool = False) -> Path:
@@ -301,7 +333,8 @@ class CTranslate2Backend(HFBackendBase):
             if force or not _is_converted(target):
                 convert_checkpoint(self.model_dir, self.family, target, self.quantization,
                                    source_name=self.resolved.name, revision=self.snapshot_revision, force=force,
-                                   trim_target=self.trim_target, trim_corpus=self.trim_corpus)
+                                   trim_target=self.trim_target, trim_corpus=self.trim_corpus,
+                                   trim_source=self.trim_source)
         return target
 
     def _load(self) -> _Loaded:
@@ -344,13 +377,18 @@ class CTranslate2Backend(HFBackendBase):
                 f"{directory}: the target vocabulary has {len(vocabulary)} pieces but {MARKER} records {len(ids)} "
                 "kept ids; reconvert it with `kztranslate models convert --force`"
             )
-        return _Loaded(translator, text, vocabulary, dict(zip(vocabulary, ids)), threading.Lock())
+        source_pieces = None
+        if _marker_source_trim(_read_marker(directory)) is not None:
+            source_pieces = frozenset(_vocabulary(directory, "source_vocabulary"))
+        return _Loaded(translator, text, vocabulary, dict(zip(vocabulary, ids)), threading.Lock(), source_pieces,
+                       max(map(len, source_pieces), default=0) if source_pieces else 0)
 
 
 def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantization: str = "int8", *,
                        source_name: str | None = None, revision: str | None = None, force: bool = False,
                        trim_target: Sequence[str] | None = None, trim_corpus: Sequence[str | os.PathLike[str]] = (),
-                       trim: TargetTrim | None = None) -> Path:
+                       trim: TargetTrim | None = None, trim_source: bool = False,
+                       source_trim: SourceTrim | None = None) -> Path:
     """Convert the transformers checkpoint in ``source`` to a CTranslate2 model in ``output``.
 
     The tokenizer files are copied beside the weights, a vocabulary map (``vmap.txt``) is written for
@@ -359,7 +397,7 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
 
     ``trim_target`` (languages, with ``trim_corpus`` text files added to the shipped corpus) or an
     explicit ``trim`` keeps only those target pieces (:mod:`kztranslate.engine.trim`); the encoder
-    keeps the full source vocabulary.
+    keeps the full source vocabulary unless ``trim_source`` (or an explicit ``source_trim``) trims it too.
     """
     if quantization not in COMPUTE_TYPES:
         raise UsageError(f"unknown quantization {quantization!r}; choose one of: {', '.join(COMPUTE_TYPES)}")
@@ -376,10 +414,16 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
             text = ModelText.load(family, source, source_name or str(source))
             trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
                                    config.get("decoder_start_token_id"), [os.fspath(p) for p in trim_corpus])
-        converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim)
+        if source_trim is None and trim_source:
+            if trim is None:
+                raise UsageError("--trim-source needs --trim-target LANGS (e.g. --trim-target kk,ru,en)")
+            text = ModelText.load(family, source, source_name or str(source))
+            source_trim = kept_source_ids(text, trim, [os.fspath(p) for p in trim_corpus])
+        converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim,
+                                                               source_trim=source_trim)
         with _M2M100VocabularyFix():
             converter.convert(str(work), quantization=quantization, force=True)
-        trim = converter._trim
+        trim, source_trim = converter._trim, converter._source_trim
         has_vmap = family.target_signal != "fixed"
         if has_vmap:
             _write_vocabulary_map(work, family, source_name or str(source), trim)
@@ -387,6 +431,7 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
             "family": family.name, "source": source_name or str(source), "revision": revision,
             "quantization": quantization, "max_position_embeddings": config.get("max_position_embeddings"),
             "vocabulary_map": has_vmap, "target_vocabulary": trim.to_marker() if trim is not None else None,
+            "source_vocabulary": source_trim.to_marker() if source_trim is not None else None,
         }
         (work / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
         if force and output.exists():
@@ -505,7 +550,12 @@ def _family_of_converted(path: Path) -> ModelFamily:
 
 
 def _target_vocabulary(path: Path) -> list[str]:
-    for name in ("shared_vocabulary", "target_vocabulary"):
+    return _vocabulary(path, "target_vocabulary")
+
+
+def _vocabulary(path: Path, side: str) -> list[str]:
+    """The conversion's ``side`` (source_vocabulary or target_vocabulary) list, shared or not."""
+    for name in ("shared_vocabulary", side):
         if (path / f"{name}.json").is_file():
             return json.loads((path / f"{name}.json").read_text(encoding="utf-8"))
         if (path / f"{name}.txt").is_file():
@@ -542,6 +592,11 @@ def _marker_trim(marker: dict[str, Any]) -> TargetTrim | None:
     return TargetTrim.from_marker(record) if isinstance(record, dict) else None
 
 
+def _marker_source_trim(marker: dict[str, Any]) -> SourceTrim | None:
+    record = marker.get("source_vocabulary")
+    return SourceTrim.from_marker(record) if isinstance(record, dict) else None
+
+
 def _stamp(path: Path) -> str:
     """Size and modification time of a file, or of every file under a directory."""
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -550,17 +605,22 @@ def _stamp(path: Path) -> str:
 
 def _trimming_converter(base: type) -> type:
     """``base`` (CTranslate2's TransformersConverter) that keeps only ``trim``'s pieces on the target
-    side: rows of the decoder embeddings and output projection (and its bias), target vocabulary."""
+    side: rows of the decoder embeddings and output projection (and its bias), target vocabulary;
+    and ``source_trim``'s on the source side: rows of the encoder embeddings, source vocabulary."""
 
     class TrimmingConverter(base):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, trim: TargetTrim | None = None, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, trim: TargetTrim | None = None, source_trim: SourceTrim | None = None,
+                     **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._trim = trim
+            self._source_trim = source_trim
 
         def _load(self) -> Any:
             spec = super()._load()
             if self._trim is not None:
                 self._trim = _trim_spec(spec, self._trim)
+            if self._source_trim is not None:
+                self._source_trim = _trim_source_spec(spec, self._source_trim)
             return spec
 
     return TrimmingConverter
@@ -569,8 +629,6 @@ def _trimming_converter(base: type) -> type:
 def _trim_spec(spec: Any, trim: TargetTrim) -> TargetTrim:
     """Cut ``spec``'s target side down to ``trim``'s ids; the trim actually applied (CTranslate2
     drops Marian's trailing <pad> from the vocabulary, so that id is never kept)."""
-    import numpy as np
-
     vocabularies = spec._vocabularies["target"]  # the converter registered the full list
     tokens = vocabularies[0] if len(vocabularies) == 1 else []
     if not trim.full_size - 1 <= len(tokens) <= trim.full_size:
@@ -580,20 +638,40 @@ def _trim_spec(spec: Any, trim: TargetTrim) -> TargetTrim:
         )
     rows = [i for i in trim.ids if i < len(tokens)]
 
-    def take(value: Any) -> Any:
-        if hasattr(value, "index_select"):  # a torch tensor
-            import torch
-
-            return value.detach().index_select(0, torch.tensor(rows, dtype=torch.long)).contiguous()
-        return np.ascontiguousarray(np.asarray(value)[rows])
-
     decoder = spec.decoder
-    decoder.embeddings.weight = take(decoder.embeddings.weight)
-    decoder.projection.weight = take(decoder.projection.weight)
+    decoder.embeddings.weight = _rows(decoder.embeddings.weight, rows)
+    decoder.projection.weight = _rows(decoder.projection.weight, rows)
     if decoder.projection.has_bias():
-        decoder.projection.bias = take(decoder.projection.bias)
+        decoder.projection.bias = _rows(decoder.projection.bias, rows)
     spec._vocabularies["target"] = [[tokens[i] for i in rows]]
     return TargetTrim(trim.languages, tuple(rows), len(tokens), trim.corpus)
+
+
+def _trim_source_spec(spec: Any, trim: SourceTrim) -> SourceTrim:
+    """Cut ``spec``'s source side down to ``trim``'s ids (encoder embeddings, source vocabulary)."""
+    vocabularies = spec._vocabularies["source"]
+    tokens = vocabularies[0] if len(vocabularies) == 1 else []
+    embeddings = spec.encoder.embeddings
+    if not trim.full_size - 1 <= len(tokens) <= trim.full_size or not isinstance(embeddings, list):
+        raise UsageError(
+            f"cannot trim the source side: the checkpoint's source vocabulary has {len(tokens)} pieces, the kept "
+            f"list was made for {trim.full_size}; make the list from this checkpoint's tokenizer"
+        )
+    rows = [i for i in trim.ids if i < len(tokens)]
+    embeddings[0].weight = _rows(embeddings[0].weight, rows)
+    spec._vocabularies["source"] = [[tokens[i] for i in rows]]
+    return SourceTrim(tuple(rows), len(tokens))
+
+
+def _rows(value: Any, rows: list[int]) -> Any:
+    """The ``rows`` of a weight (a torch tensor or an array), as a new contiguous one."""
+    import numpy as np
+
+    if hasattr(value, "index_select"):  # a torch tensor
+        import torch
+
+        return value.detach().index_select(0, torch.tensor(rows, dtype=torch.long)).contiguous()
+    return np.ascontiguousarray(np.asarray(value)[rows])
 
 
 class _M2M100VocabularyFix:

@@ -23,6 +23,13 @@ Greedy decoding with the trimmed model is exact: its logits are the full model's
 kept pieces (the same rows of the same matrix), so its argmax equals the full model's whenever
 that lies among the kept pieces. Probabilities are renormalized over the kept pieces, so beam
 search may rank hypotheses differently from the full model once pieces outside the list matter.
+
+A conversion may also trim its *source* side (:func:`kept_source_ids`, ``--trim-source``): the
+encoder embeddings keep the same corpus pieces, the source codes of the kept languages and every
+piece of one character, so that NLLB's 256,206 × 1024 encoder matrix (a third of the int8 model)
+shrinks too. Such a model reads only the kept languages; a source piece outside the list is spelled
+with the longest kept pieces (:func:`respell`), so any input still reads, and a sentence whose
+pieces are all kept is encoded exactly as by the full model.
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ from typing import Any
 
 from ..errors import UsageError
 
-__all__ = ["TargetTrim", "TRIM_LANGUAGES", "kept_target_ids", "parse_languages", "corpus_sources", "alphabet"]
+__all__ = ["TRIM_LANGUAGES", "SourceTrim", "TargetTrim", "alphabet", "corpus_sources", "kept_source_ids",
+           "kept_target_ids", "parse_languages", "respell"]
 
 #: Languages a trimmed target vocabulary can be made for.
 TRIM_LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
@@ -81,6 +89,33 @@ class TargetTrim:
         """The part of a backend signature (provenance, memory key) that names this list."""
         return {"languages": list(self.languages), "size": len(self.ids), "sha256": self.digest,
                 "corpus": [source["name"] for source in self.corpus]}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTrim:
+    """Which source pieces a conversion trimmed on both sides keeps (the encoder's embedding rows)."""
+
+    ids: tuple[int, ...]
+    """Kept ids of the checkpoint's vocabulary, ascending (the trimmed source vocabulary's order)."""
+    full_size: int
+    """Size of the checkpoint's source vocabulary."""
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the kept ids: what the translation memory and the conversion cache key on."""
+        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
+
+    def to_marker(self) -> dict[str, Any]:
+        """The record written into a conversion's ``kztranslate.json``."""
+        return {"size": len(self.ids), "full_size": self.full_size, "sha256": self.digest, "ids": list(self.ids)}
+
+    @classmethod
+    def from_marker(cls, record: dict[str, Any]) -> SourceTrim:
+        return cls(tuple(int(i) for i in record["ids"]), int(record["full_size"]))
+
+    def signature(self) -> dict[str, Any]:
+        """The part of a backend signature (provenance, memory key) that names this list."""
+        return {"size": len(self.ids), "sha256": self.digest}
 
 
 def parse_languages(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -167,8 +202,50 @@ def kept_target_ids(text: Any, languages: Sequence[str], vocabulary_size: int, d
     """The pieces a decoder writing ``languages`` keeps (see the module docstring), for the model
     whose tokenizer ``text`` (a :class:`~kztranslate.engine.hf_model.ModelText`) drives."""
     languages = parse_languages(languages)
-    tokenizer = text.tokenizer
     sources = corpus_sources(languages, corpus_files)
+    kept = _corpus_ids(text, languages, [lines for _, lines in sources])
+    kept |= _language_code_ids(text, languages)
+    if decoder_start_id is not None:
+        kept.add(decoder_start_id)
+    ids = tuple(sorted(i for i in kept if 0 <= i < vocabulary_size))
+    return TargetTrim(languages, ids, vocabulary_size, tuple(record for record, _ in sources))
+
+
+def kept_source_ids(text: Any, trim: TargetTrim, corpus_files: Sequence[str | Path] = ()) -> SourceTrim:
+    """The pieces an encoder reading ``trim``'s languages keeps: those of the same corpus, their
+    source codes and the special tokens, and every piece of one character (alone or word-initial),
+    so that :func:`respell` can spell any piece outside the list."""
+    tokenizer = text.tokenizer
+    sources = corpus_sources(trim.languages, corpus_files)
+    kept = _corpus_ids(text, trim.languages, [lines for _, lines in sources])
+    kept |= _language_code_ids(text, trim.languages)
+    pieces = tokenizer.convert_ids_to_tokens(list(range(trim.full_size)))
+    kept |= {i for i, piece in enumerate(pieces) if piece and len(piece.removeprefix("▁")) <= 1}
+    kept -= set(text.language_token_ids) - _language_code_ids(text, trim.languages)
+    return SourceTrim(tuple(sorted(i for i in kept if 0 <= i < trim.full_size)), trim.full_size)
+
+
+def respell(piece: str, kept: frozenset[str] | set[str], longest: int, unknown: str) -> list[str]:
+    """``piece`` as the longest kept pieces that spell it, left to right; a character no kept piece
+    holds (never one of the checkpoint's own pieces) becomes ``unknown``."""
+    spelled: list[str] = []
+    start = 0
+    while start < len(piece):
+        for end in range(min(len(piece), start + longest), start, -1):
+            if piece[start:end] in kept:
+                spelled.append(piece[start:end])
+                start = end
+                break
+        else:
+            spelled.append(unknown)
+            start += 1
+    return spelled
+
+
+def _corpus_ids(text: Any, languages: Sequence[str], corpora: Iterable[list[str]]) -> set[int]:
+    """Ids of every piece that tokenizing the corpora (as written, upper case, capitalized words) and
+    the alphabets of ``languages`` produces, plus the special tokens (no language code)."""
+    tokenizer = text.tokenizer
     kept: set[int] = set()
 
     def add(strings: list[str]) -> None:
@@ -176,7 +253,7 @@ def kept_target_ids(text: Any, languages: Sequence[str], vocabulary_size: int, d
             for ids in tokenizer(strings[start:start + 512], add_special_tokens=False)["input_ids"]:
                 kept.update(ids)
 
-    for _, lines in sources:
+    for lines in corpora:
         lines = [line.strip() for line in lines if line.strip()]
         add(lines)
         add([line.upper() for line in lines])
@@ -190,17 +267,21 @@ def kept_target_ids(text: Any, languages: Sequence[str], vocabulary_size: int, d
             if isinstance(token_id, int) and token_id != tokenizer.unk_token_id:
                 kept.add(token_id)
     kept -= set(text.language_token_ids)  # no language code is a word
-    kept -= set(tokenizer.all_special_ids)  # added back below: only the ones a decoder needs
-    for token_id in (tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id,
-                     tokenizer.pad_token_id, decoder_start_id):
-        if token_id is not None:
-            kept.add(token_id)
+    kept -= set(tokenizer.all_special_ids)  # added back below: only the ones a model needs
+    kept |= {token_id for token_id in (tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.unk_token_id,
+                                       tokenizer.pad_token_id) if token_id is not None}
+    return kept
+
+
+def _language_code_ids(text: Any, languages: Sequence[str]) -> set[int]:
+    """Ids of the language codes (or target prefixes) of ``languages``."""
+    tokenizer = text.tokenizer
     family = text.family
+    ids: set[int] = set()
     for language in languages:
         code_id = text.target_token_id(language)
         if code_id is None and family.target_signal in ("prefix", "marian_prefix"):
             code_id = tokenizer.convert_tokens_to_ids(family.target_prefix(language).strip())
         if code_id is not None and code_id != tokenizer.unk_token_id:
-            kept.add(code_id)
-    ids = tuple(sorted(i for i in kept if 0 <= i < vocabulary_size))
-    return TargetTrim(languages, ids, vocabulary_size, tuple(record for record, _ in sources))
+            ids.add(code_id)
+    return ids
