@@ -422,3 +422,6 @@ def test_models_convert_trim_source_command(tiny_models, tmp_path, capsys):
     assert "--trim-source only applies with --trim-target" in capsys.readouterr().err
     with pytest.raises(UsageError, match="needs --trim-target"):
         CTranslate2Backend(tiny_models["nllb"], trim_source=True, cache_dir=tmp_path / "c")
+    cached = CTranslate2Backend(tiny_models["nllb"], trim_target="kk,ru", trim_source=True, cache_dir=tmp_path / "c")
+    assert cached.ct2_dir.name.endswith("-trim-kk.ru-source") and not cached.ct2_dir.exists()
+    assert cached.signature().to_dict()["source_vocabulary"]["sha256"] == report["source_vocabulary"]["sha256"]

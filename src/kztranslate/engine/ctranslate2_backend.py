@@ -189,9 +189,10 @@ class CTranslate2Backend(HFBackendBase):
         if trim is not None:  # it changes outputs, so it keys the translation memory too
             extra["target_vocabulary"] = trim.signature()
         if self.trim_source:
-            source_trim = self._source_trim or _marker_source_trim(_read_marker(self.convert()))
-            if source_trim is not None:
-                extra["source_vocabulary"] = source_trim.signature()
+            if self._source_trim is None:
+                self._source_trim = _marker_source_trim(_read_marker(self.convert()))
+            if self._source_trim is not None:
+                extra["source_vocabulary"] = self._source_trim.signature()
         return extra
 
     def target_trim(self) -> TargetTrim | None:
