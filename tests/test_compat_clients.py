@@ -483,7 +483,7 @@ def test_clients_against_a_tiny_real_model(tiny_model_server, monkeypatch):
     assert isinstance(translated, str) and "info@kaz.example" in translated
 
 
-def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path):
+def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path, caplog):
     from fastapi.testclient import TestClient
 
     from kztranslate.service import ServiceSettings, create_app
@@ -508,7 +508,10 @@ def test_a_failing_model_answers_each_api_shape_and_costs_no_quota(tmp_path):
         r = c.post("/v2/translate", json={"text": [KK], "target_lang": "RU"},
                    headers={"Authorization": f"DeepL-Auth-Key {key}"})
         assert r.status_code == 500 and set(r.json()) == {"message"}
+        assert "a bug" not in r.text and "its log has the details" in r.text  # the details stay in the log
         assert store.character_usage(record.id) == (0, 1000)  # the failed translations were given back
+    logged = [record for record in caplog.records if record.exc_info and "a bug" in str(record.exc_info[1])]
+    assert {record.getMessage() for record in logged} >= {"/translate failed", "/v2/translate failed"}
 
 
 def test_a_model_that_cannot_load_is_reported_in_each_api_shape(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,7 +25,9 @@ from .articles import ApiError
 from .store import ApiKey
 
 __all__ = ["Refusal", "Params", "read_params", "read_body", "Caller", "admit", "prepare", "translate_texts",
-           "model_pairs", "NO_KEY"]
+           "model_pairs", "server_failure", "NO_KEY"]
+
+log = logging.getLogger("kztranslate.service")
 
 #: The quota and glossary owner of requests made without a key (``serve --no-auth``).
 NO_KEY = ""
@@ -39,6 +42,13 @@ class Refusal(Exception):
         self.kind = kind
         self.message = message
         self.headers = headers or {}
+
+
+def server_failure(request: Request) -> Refusal:
+    """A bug met while answering: logged with its traceback (call it inside ``except``), refused as
+    the API's own 500 without the details."""
+    log.exception("%s failed", request.url.path)
+    return Refusal("failed", "Cannot translate text: the server failed on this request; its log has the details")
 
 
 @dataclass(slots=True)
