@@ -597,20 +597,18 @@ def main(argv: list[str] | None = None) -> int:
             cfg = {"shape": shape, "model_dir": str(model_dir), "ct2_dir": info["ct2_dir"], "workdir": str(workdir),
                    "trimmed_dir": info.get("trimmed_dir"), "articles": articles, "tokens": tokens}
             bases = {arm.partition("@")[0] for arm in args.arms.split(",")}
-            if "d-trimmed-padded" in bases and info.get("trimmed_dir"):
-                padded = child("build-padded", {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
-                                                "size": args.trim_size})
-                cfg["padded_dir"] = padded["dir"]
-                info["padded"] = padded
-                print(f"  padded trimmed conversion: {padded['kept']:,} pieces kept (the real list + random "
-                      f"others), model.bin {padded['bytes'] / 1e6:.0f} MB", flush=True)
-            if "d-trimmed-source" in bases and info.get("trimmed_dir"):
-                both = child("build-source", {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
-                                              "size": args.source_trim_size})
-                cfg["source_trim_dir"] = both["dir"]
-                info["source_trim"] = both
-                print(f"  trimmed on both sides: {both['kept']:,} source pieces kept ({both['real_kept']:,} of the "
-                      f"real list + random others), model.bin {both['bytes'] / 1e6:.0f} MB", flush=True)
+            further = (  # arm, builder, kept pieces, cfg key, info key, description
+                ("d-trimmed-padded", "build-padded", args.trim_size, "padded_dir", "padded",
+                 lambda r: f"padded trimmed conversion: {r['kept']:,} pieces kept (the real list + random others)"),
+                ("d-trimmed-source", "build-source", args.source_trim_size, "source_trim_dir", "source_trim",
+                 lambda r: f"trimmed on both sides: {r['kept']:,} source pieces kept ({r['real_kept']:,} of the "
+                           "real list + random others)"))
+            for arm_name, builder, size, key, record, describe in further:
+                if arm_name in bases and info.get("trimmed_dir"):
+                    made = child(builder, {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
+                                           "size": size})
+                    cfg[key], info[record] = made["dir"], made
+                    print(f"  {describe(made)}, model.bin {made['bytes'] / 1e6:.0f} MB", flush=True)
             runs: list[dict[str, dict[str, Any]]] = []
             for round_index in range(args.repeat):
                 results = {}
