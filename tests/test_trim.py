@@ -425,3 +425,26 @@ def test_models_convert_trim_source_command(tiny_models, tmp_path, capsys):
     cached = CTranslate2Backend(tiny_models["nllb"], trim_target="kk,ru", trim_source=True, cache_dir=tmp_path / "c")
     assert cached.ct2_dir.name.endswith("-trim-kk.ru-source") and not cached.ct2_dir.exists()
     assert cached.signature().to_dict()["source_vocabulary"]["sha256"] == report["source_vocabulary"]["sha256"]
+
+
+def test_the_source_list_keeps_byte_fallback_pieces(tiny_models, conversions):
+    """A byte-fallback vocabulary (T5/MADLAD) spells rare characters with <0xNN> pieces: they are kept
+    like one-character pieces, so respelling never splits them into their letters."""
+    text = ModelText.load(FAMILIES["nllb"], tiny_models["nllb"], "nllb")  # the tiny MADLAD keeps every piece
+    tokenizer = text.tokenizer
+    trim: TargetTrim = conversions["nllb"]["trim"]
+    unused = max(set(range(trim.full_size)) - set(kept_source_ids(text, trim).ids))
+
+    class WithBytePiece:  # the tiny vocabulary has none: one unused id reads as a byte piece
+        def __getattr__(self, name):
+            return getattr(tokenizer, name)
+
+        def __call__(self, *args, **kwargs):
+            return tokenizer(*args, **kwargs)
+
+        def convert_ids_to_tokens(self, ids):
+            tokens = tokenizer.convert_ids_to_tokens(ids)
+            return [("<0xE2>" if i == unused else t) for i, t in zip(ids, tokens, strict=True)]
+
+    text.tokenizer = WithBytePiece()
+    assert unused in kept_source_ids(text, trim).ids

@@ -35,6 +35,7 @@ pieces are all kept is encoded exactly as by the full model.
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ __all__ = ["TRIM_LANGUAGES", "SourceTrim", "TargetTrim", "alphabet", "corpus_sou
 TRIM_LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
 #: Punctuation and symbols of news text beyond ASCII.
 _EXTRA_PUNCTUATION = "«»„“”‘’‚‹›—–‑…№§°•·‰‱€£¥₸₽¢©®™±×÷′″\u00a0"
+#: A byte-fallback piece of SentencePiece vocabularies (T5/MADLAD): one byte of UTF-8.
+_BYTE_PIECE = re.compile(r"<0x[0-9A-F]{2}>")
 #: Strings of our placeholders and inline markers, as the pipeline hands them to the model.
 _MARKUP_SAMPLES = (
     "[[1]] [[2]] [[3]] [[9]] [[10]] [[12]] [[99]] [[123]] [[ 1 ]]",
@@ -220,7 +223,9 @@ def kept_source_ids(text: Any, trim: TargetTrim, corpus_files: Sequence[str | Pa
     kept = _corpus_ids(text, trim.languages, [lines for _, lines in sources])
     kept |= _language_code_ids(text, trim.languages)
     pieces = tokenizer.convert_ids_to_tokens(list(range(trim.full_size)))
-    kept |= {i for i, piece in enumerate(pieces) if piece and len(piece.removeprefix("▁")) <= 1}
+    # one-character pieces spell any piece; byte pieces (<0xE2>) are how byte-fallback vocabularies spell the rest
+    kept |= {i for i, piece in enumerate(pieces)
+             if piece and (len(piece.removeprefix("▁")) <= 1 or _BYTE_PIECE.fullmatch(piece))}
     kept -= set(text.language_token_ids) - _language_code_ids(text, trim.languages)
     return SourceTrim(tuple(sorted(i for i in kept if 0 <= i < trim.full_size)), trim.full_size)
 
