@@ -25,11 +25,12 @@ that lies among the kept pieces. Probabilities are renormalized over the kept pi
 search may rank hypotheses differently from the full model once pieces outside the list matter.
 
 A conversion may also trim its *source* side (:func:`kept_source_ids`, ``--trim-source``): the
-encoder embeddings keep the same corpus pieces, the source codes of the kept languages and every
-piece of one character, so that NLLB's 256,206 × 1024 encoder matrix (a third of the int8 model)
-shrinks too. Such a model reads only the kept languages; a source piece outside the list is spelled
-with the longest kept pieces (:func:`respell`), so any input still reads, and a sentence whose
-pieces are all kept is encoded exactly as by the full model.
+encoder embeddings keep the same corpus pieces, the source codes of the kept languages, every
+piece of one character and the byte pieces of byte-fallback vocabularies, so that NLLB's
+256,206 × 1024 encoder matrix (a third of the int8 model) shrinks too. Such a model reads only the
+kept languages; a source piece outside the list is spelled with the longest kept pieces
+(:func:`respell`), so any input still reads, and a sentence whose pieces are all kept is encoded
+exactly as by the full model.
 """
 
 from __future__ import annotations
@@ -216,8 +217,8 @@ def kept_target_ids(text: Any, languages: Sequence[str], vocabulary_size: int, d
 
 def kept_source_ids(text: Any, trim: TargetTrim, corpus_files: Sequence[str | Path] = ()) -> SourceTrim:
     """The pieces an encoder reading ``trim``'s languages keeps: those of the same corpus, their
-    source codes and the special tokens, and every piece of one character (alone or word-initial),
-    so that :func:`respell` can spell any piece outside the list."""
+    source codes and the special tokens, every piece of one character (alone or word-initial) and
+    every byte piece, so that :func:`respell` can spell any piece outside the list."""
     tokenizer = text.tokenizer
     sources = corpus_sources(trim.languages, corpus_files)
     kept = _corpus_ids(text, trim.languages, [lines for _, lines in sources])
