@@ -77,7 +77,7 @@ class TargetTrim:
     @property
     def digest(self) -> str:
         """sha256 of the kept ids: what the translation memory and the conversion cache key on."""
-        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
+        return _digest(self.ids)
 
     def to_marker(self) -> dict[str, Any]:
         """The record written into a conversion's ``kztranslate.json``."""
@@ -107,7 +107,7 @@ class SourceTrim:
     @property
     def digest(self) -> str:
         """sha256 of the kept ids: what the translation memory and the conversion cache key on."""
-        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
+        return _digest(self.ids)
 
     def to_marker(self) -> dict[str, Any]:
         """The record written into a conversion's ``kztranslate.json``."""
@@ -120,6 +120,10 @@ class SourceTrim:
     def signature(self) -> dict[str, Any]:
         """The part of a backend signature (provenance, memory key) that names this list."""
         return {"size": len(self.ids), "sha256": self.digest}
+
+
+def _digest(ids: Sequence[int]) -> str:
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
 
 
 def parse_languages(value: str | Iterable[str]) -> tuple[str, ...]:
