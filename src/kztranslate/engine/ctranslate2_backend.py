@@ -139,8 +139,7 @@ class CTranslate2Backend(HFBackendBase):
             if revision is not None:
                 raise UsageError(f"--revision applies to Hub models, not to the converted directory {converted}")
             self._init_converted(converted)
-            self._trim = _marker_trim(_read_marker(converted))
-            self._source_trim = _marker_source_trim(_read_marker(converted))
+            self._read_trims(converted)
             self.trim_source = self._source_trim is not None
             wanted = parse_languages(trim_target) if trim_target else None
             if wanted is not None and (self._trim is None or self._trim.languages != wanted):
@@ -188,18 +187,26 @@ class CTranslate2Backend(HFBackendBase):
         trim = self.target_trim()
         if trim is not None:  # it changes outputs, so it keys the translation memory too
             extra["target_vocabulary"] = trim.signature()
-        if self.trim_source:
-            if self._source_trim is None:
-                self._source_trim = _marker_source_trim(_read_marker(self.convert()))
-            if self._source_trim is not None:
-                extra["source_vocabulary"] = self._source_trim.signature()
+        source_trim = self.source_trim()
+        if source_trim is not None:
+            extra["source_vocabulary"] = source_trim.signature()
         return extra
 
     def target_trim(self) -> TargetTrim | None:
         """The kept target pieces of a trimmed conversion (converting first if need be); None if not trimmed."""
         if self.trim_target is not None and self._trim is None:
-            self._trim = _marker_trim(_read_marker(self.convert()))
+            self._read_trims(self.convert())
         return self._trim
+
+    def source_trim(self) -> SourceTrim | None:
+        """The kept source pieces of a conversion trimmed on both sides (converting first if need be)."""
+        if self.trim_source and self._source_trim is None:
+            self._read_trims(self.convert())
+        return self._source_trim
+
+    def _read_trims(self, directory: Path) -> None:
+        marker = _read_marker(directory)
+        self._trim, self._source_trim = _marker_trim(marker), _marker_source_trim(marker)
 
     def supports(self, source: str, target: str) -> bool:
         if self.trim_target is not None and target not in self.trim_target:
@@ -371,7 +378,8 @@ class CTranslate2Backend(HFBackendBase):
                 detail=one_line(exc),
             ) from exc
         vocabulary = _target_vocabulary(directory)
-        trim = _marker_trim(_read_marker(directory))
+        marker = _read_marker(directory)
+        trim = _marker_trim(marker)
         ids = trim.ids if trim is not None else range(len(vocabulary))
         if len(ids) != len(vocabulary):
             raise ModelUnavailableError(
@@ -379,7 +387,7 @@ class CTranslate2Backend(HFBackendBase):
                 "kept ids; reconvert it with `kztranslate models convert --force`"
             )
         source_pieces = None
-        if _marker_source_trim(_read_marker(directory)) is not None:
+        if _marker_source_trim(marker) is not None:
             source_pieces = frozenset(_vocabulary(directory, "source_vocabulary"))
         return _Loaded(translator, text, vocabulary, dict(zip(vocabulary, ids)), threading.Lock(), source_pieces,
                        max(map(len, source_pieces), default=0) if source_pieces else 0)
