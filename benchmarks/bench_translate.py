@@ -24,7 +24,8 @@ direction), through:
 (d-trimmed) the same on a conversion whose target vocabulary is trimmed to kk, ru, en
     (``--trim-target kk,ru,en``; the corpus: the shipped text plus ``/work/shared/corpus`` if present);
 (d-trimmed-source) (d-trimmed) on a conversion trimmed on the source side too (``--trim-source``),
-    its source list padded with random other pieces to ``--source-trim-size`` (a real tokenizer's size);
+    its source list padded with random other pieces to ``--source-trim-size`` (a real tokenizer's size),
+    its tokenizer restricted to the kept pieces;
 (d+vmap) (d) with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
 (e) kztranslate + translation memory: the first translation, then again after an edit of one
     sentence of one paragraph (e1) and after rewriting a whole paragraph (e2), each against the
@@ -285,7 +286,8 @@ def build_source_trim(model_dir: Path, trimmed_dir: Path, size: int) -> dict[str
     started = time.perf_counter()
     if not output.is_dir():
         convert_checkpoint(model_dir, FAMILIES["nllb"], output, "int8", trim=trim, source_trim=padded)
-    return {"dir": str(output), "kept": len(padded.ids), "real_kept": len(real.ids),
+    pieces = len(json.loads((output / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"])
+    return {"dir": str(output), "kept": len(padded.ids), "real_kept": len(real.ids), "tokenizer_pieces": pieces,
             "convert_s": time.perf_counter() - started, "bytes": (output / "model.bin").stat().st_size}
 
 
@@ -602,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
                  lambda r: f"padded trimmed conversion: {r['kept']:,} pieces kept (the real list + random others)"),
                 ("d-trimmed-source", "build-source", args.source_trim_size, "source_trim_dir", "source_trim",
                  lambda r: f"trimmed on both sides: {r['kept']:,} source pieces kept ({r['real_kept']:,} of the "
-                           "real list + random others)"))
+                           f"real list + random others), tokenizer restricted to {r['tokenizer_pieces']:,} pieces"))
             for arm_name, builder, size, key, record, describe in further:
                 if arm_name in bases and info.get("trimmed_dir"):
                     made = child(builder, {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],

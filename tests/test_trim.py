@@ -29,6 +29,7 @@ from kztranslate.engine.trim import (
     kept_target_ids,
     parse_languages,
     respell,
+    restrict_bpe_tokenizer,
 )
 from kztranslate.errors import UsageError
 from samples import CORPUS, ENGLISH, KAZAKH
@@ -448,3 +449,91 @@ def test_the_source_list_keeps_byte_fallback_pieces(tiny_models, conversions):
 
     text.tokenizer = WithBytePiece()
     assert unused in kept_source_ids(text, trim).ids
+
+
+# -- the restricted tokenizer of a conversion trimmed on both sides ------------------------------------
+
+def bpe_tokenizer(lines: list[str], size: int):
+    """A byte-pair-encoding tokenizer trained on ``lines``, SentencePiece-style (▁ marks a word start)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=size, special_tokens=["<unk>"],
+                                                             show_progress=False))
+    return tokenizer
+
+
+def test_a_restricted_bpe_tokenizer_cuts_kept_text_as_the_full_one_does():
+    """For random kept lists: any text whose full tokenization uses only kept pieces gets the same ids
+    from the restricted tokenizer; any other text gets kept pieces that spell the same characters."""
+    from tokenizers import Tokenizer
+
+    from kztranslate.testing import SAMPLE_TEXT
+
+    lines = [line for line in SAMPLE_TEXT.splitlines() if line.strip()] + KAZAKH + ENGLISH
+    full = bpe_tokenizer(lines, 600)
+    data = json.loads(full.to_str())
+    vocabulary = data["model"]["vocab"]
+    words = sorted({word for line in lines for word in line.split()})
+    letters = {i for piece, i in vocabulary.items() if len(piece.removeprefix("▁")) <= 1}  # kept, as in use
+    rng = random.Random(3)
+    same = other = 0
+    for round_index in range(6):
+        ids = letters | {i for i in vocabulary.values() if rng.random() < (0.9 if round_index % 2 else 0.5)}
+        restricted_data = restrict_bpe_tokenizer(data, ids)
+        assert restricted_data is not None
+        restricted = Tokenizer.from_str(json.dumps(restricted_data))
+        kept = set(restricted_data["model"]["vocab"].values())
+        assert ids <= kept < set(vocabulary.values()) or ids <= kept == set(vocabulary.values())
+        assert all(vocabulary[piece] == i for piece, i in restricted_data["model"]["vocab"].items())
+        for text in words + lines[:20]:
+            expected, got = full.encode(text), restricted.encode(text)
+            if set(expected.ids) <= ids:
+                same += 1
+                assert got.ids == expected.ids, text
+            else:
+                other += 1
+                assert set(got.ids) <= kept and "".join(got.tokens) == "".join(expected.tokens)
+    assert same > 100 and other > 100, (same, other)
+
+
+def test_only_plain_bpe_tokenizers_are_restricted():
+    data = json.loads(bpe_tokenizer(KAZAKH, 200).to_str())
+    assert restrict_bpe_tokenizer({**data, "model": {**data["model"], "type": "Unigram"}}, {1}) is None
+    suffixed = {**data, "model": {**data["model"], "continuing_subword_prefix": "##"}}
+    assert restrict_bpe_tokenizer(suffixed, {1}) is None
+
+
+def test_a_source_trimmed_nllb_conversion_carries_a_restricted_tokenizer(tiny_models, conversions,
+                                                                         source_conversions, tmp_path):
+    """NLLB's tokenizer.json is cut to the pieces both sides keep (ids unchanged, recorded, keyed); the
+    SentencePiece-only and unigram tokenizers of the other families stay whole."""
+    full = json.loads((Path(conversions["nllb"]["full"]) / "tokenizer.json").read_text())["model"]["vocab"]
+    halves = convert_checkpoint(tiny_models["nllb"], FAMILIES["nllb"], tmp_path / "halves", "float32",
+                                source_name="nllb", trim=conversions["nllb"]["half"],
+                                source_trim=source_conversions["nllb"]["half"])
+    for directory, trims in ((source_conversions["nllb"]["both"], ("source", "trim")),
+                             (source_conversions["nllb"]["both-halved"], ("half", "trim")),
+                             (halves, ("half", "half"))):
+        vocabulary = json.loads((Path(directory) / "tokenizer.json").read_text())["model"]["vocab"]
+        kept = set(source_conversions["nllb"][trims[0]].ids) | set(conversions["nllb"][trims[1]].ids)
+        assert kept & set(full.values()) <= set(vocabulary.values())  # language codes are added tokens
+        assert all(full[piece] == i for piece, i in vocabulary.items())
+        marker = json.loads((Path(directory) / "kztranslate.json").read_text())["source_vocabulary"]
+        assert marker["restricted_tokenizer"] is True
+        signature = CTranslate2Backend(directory).signature().to_dict()["source_vocabulary"]
+        assert signature["restricted_tokenizer"] is True
+    assert len(vocabulary) < len(full)  # halves on both sides (the tiny model's default lists keep every piece)
+    both = CTranslate2Backend(halves, decoding=Decoding(beams=1, max_new_tokens=4), compute_type="float32")
+    loaded = both._load()
+    for sentence, output in zip(KAZAKH, both.translate_batch(KAZAKH, "kk", "ru"), strict=True):
+        whole, _ = source_tokens(tiny_models["nllb"], "nllb", sentence, "kk", "ru")
+        restricted, _ = source_tokens(Path(halves), "nllb", sentence, "kk", "ru")
+        read = both._encoder_pieces(loaded, restricted)
+        assert set(read) <= loaded.source_pieces and "".join(read) == "".join(whole)
+        assert output.meta["output_tokens"] == 4
+    for family in ("m2m100", "madlad", "marian-multi"):
+        marker = json.loads((Path(source_conversions[family]["both"]) / "kztranslate.json").read_text())
+        assert marker["source_vocabulary"]["restricted_tokenizer"] is False
+        assert "restricted_tokenizer" not in SourceTrim.from_marker(marker["source_vocabulary"]).signature()

@@ -45,7 +45,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,7 +53,15 @@ from ..errors import BackendError, ModelUnavailableError, UsageError
 from .base import Decoding, Translation
 from .hf_model import HFBackendBase, ModelText, checked_decoding, one_line, require_torch, short_reason
 from .registry import FAMILIES, ModelFamily, ResolvedModel
-from .trim import SourceTrim, TargetTrim, kept_source_ids, kept_target_ids, parse_languages, respell
+from .trim import (
+    SourceTrim,
+    TargetTrim,
+    kept_source_ids,
+    kept_target_ids,
+    parse_languages,
+    respell,
+    restrict_bpe_tokenizer,
+)
 
 __all__ = ["CTranslate2Backend", "COMPUTE_TYPES", "convert_checkpoint", "default_cache_dir", "physical_cores"]
 
@@ -436,6 +444,8 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
         has_vmap = family.target_signal != "fixed"
         if has_vmap:
             _write_vocabulary_map(work, family, source_name or str(source), trim)
+        if source_trim is not None and trim is not None:
+            source_trim = _restrict_tokenizer(work, source_trim, trim)
         marker = {
             "family": family.name, "source": source_name or str(source), "revision": revision,
             "quantization": quantization, "max_position_embeddings": config.get("max_position_embeddings"),
@@ -599,6 +609,21 @@ def _write_vocabulary_map(directory: Path, family: ModelFamily, model_name: str,
 def _marker_trim(marker: dict[str, Any]) -> TargetTrim | None:
     record = marker.get("target_vocabulary")
     return TargetTrim.from_marker(record) if isinstance(record, dict) else None
+
+
+def _restrict_tokenizer(directory: Path, source_trim: SourceTrim, trim: TargetTrim) -> SourceTrim:
+    """Cut the conversion's ``tokenizer.json`` down to the pieces both trimmed sides keep, where it is a
+    BPE one (:func:`~kztranslate.engine.trim.restrict_bpe_tokenizer`): a 256 k-piece tokenizer takes
+    about 100 MB of memory, a quarter of the int8 model trimmed on both sides."""
+    path = directory / "tokenizer.json"
+    if not path.is_file():
+        return source_trim  # a SentencePiece-only tokenizer (M2M100, OPUS-MT): kept whole
+    restricted = restrict_bpe_tokenizer(json.loads(path.read_text(encoding="utf-8")),
+                                        set(source_trim.ids) | set(trim.ids))
+    if restricted is None:
+        return source_trim
+    path.write_text(json.dumps(restricted, ensure_ascii=False), encoding="utf-8")
+    return replace(source_trim, restricted_tokenizer=True)
 
 
 def _marker_source_trim(marker: dict[str, Any]) -> SourceTrim | None:

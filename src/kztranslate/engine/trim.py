@@ -30,7 +30,10 @@ piece of one character and the byte pieces of byte-fallback vocabularies, so tha
 256,206 × 1024 encoder matrix (a third of the int8 model) shrinks too. Such a model reads only the
 kept languages; a source piece outside the list is spelled with the longest kept pieces
 (:func:`respell`), so any input still reads, and a sentence whose pieces are all kept is encoded
-exactly as by the full model.
+exactly as by the full model. Where the tokenizer is a byte-pair-encoding ``tokenizer.json`` (NLLB),
+the conversion's copy keeps only the kept pieces of both sides and the merges that build them
+(:func:`restrict_bpe_tokenizer`): the same ids, the same pieces for any text whose pieces are all kept,
+and a quarter of the memory.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from typing import Any
 from ..errors import UsageError
 
 __all__ = ["TRIM_LANGUAGES", "SourceTrim", "TargetTrim", "alphabet", "corpus_sources", "kept_source_ids",
-           "kept_target_ids", "parse_languages", "respell"]
+           "kept_target_ids", "parse_languages", "respell", "restrict_bpe_tokenizer"]
 
 #: Languages a trimmed target vocabulary can be made for.
 TRIM_LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
@@ -103,6 +106,9 @@ class SourceTrim:
     """Kept ids of the checkpoint's vocabulary, ascending (the trimmed source vocabulary's order)."""
     full_size: int
     """Size of the checkpoint's source vocabulary."""
+    restricted_tokenizer: bool = False
+    """The conversion's tokenizer holds only the kept pieces (:func:`restrict_bpe_tokenizer`); text with
+    pieces outside the list is then cut into smaller pieces by the tokenizer itself before respelling."""
 
     @property
     def digest(self) -> str:
@@ -111,15 +117,20 @@ class SourceTrim:
 
     def to_marker(self) -> dict[str, Any]:
         """The record written into a conversion's ``kztranslate.json``."""
-        return {"size": len(self.ids), "full_size": self.full_size, "sha256": self.digest, "ids": list(self.ids)}
+        return {"size": len(self.ids), "full_size": self.full_size, "sha256": self.digest,
+                "restricted_tokenizer": self.restricted_tokenizer, "ids": list(self.ids)}
 
     @classmethod
     def from_marker(cls, record: dict[str, Any]) -> SourceTrim:
-        return cls(tuple(int(i) for i in record["ids"]), int(record["full_size"]))
+        return cls(tuple(int(i) for i in record["ids"]), int(record["full_size"]),
+                   bool(record.get("restricted_tokenizer", False)))
 
     def signature(self) -> dict[str, Any]:
         """The part of a backend signature (provenance, memory key) that names this list."""
-        return {"size": len(self.ids), "sha256": self.digest}
+        signature: dict[str, Any] = {"size": len(self.ids), "sha256": self.digest}
+        if self.restricted_tokenizer:  # other spellings of unlisted pieces: other outputs, another memory key
+            signature["restricted_tokenizer"] = True
+        return signature
 
 
 def _digest(ids: Sequence[int]) -> str:
@@ -250,6 +261,53 @@ def respell(piece: str, kept: frozenset[str] | set[str], longest: int, unknown: 
             spelled.append(unknown)
             start += 1
     return spelled
+
+
+def restrict_bpe_tokenizer(data: dict[str, Any], ids: Iterable[int]) -> dict[str, Any] | None:
+    """``data`` (a parsed ``tokenizer.json``) with its byte-pair-encoding vocabulary cut down to the
+    pieces of ``ids``, the pieces the merges pass through on the way to them, and the merges among
+    those; every id stays as it was. None where the model is not plain BPE (a unigram vocabulary's ids
+    are positions, so it cannot lose rows; sub-word prefixes and suffixes are not handled).
+
+    Text whose full tokenization uses only kept pieces is tokenized identically: BPE merges inside a
+    final piece never depend on the text around it, so the merges that build each kept piece from its
+    characters are exactly the ones replayed here, and every merge the full tokenizer applies to such
+    text is kept, while the kept merges are a subset of its own. Other text stops merging earlier and
+    comes out in smaller kept pieces. Added tokens (special tokens, language codes) stay as they are.
+    """
+    model = data.get("model") or {}
+    if (model.get("type") != "BPE" or model.get("dropout") or model.get("continuing_subword_prefix")
+            or model.get("end_of_word_suffix") or not isinstance(model.get("vocab"), dict)):
+        return None
+    vocab: dict[str, int] = model["vocab"]
+    merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model.get("merges") or []]
+    rank = {pair: index for index, pair in enumerate(merges)}
+    piece_of = {token_id: piece for piece, token_id in vocab.items()}
+    keep = {piece_of[i] for i in ids if i in piece_of}
+    keep |= {token["content"] for token in data.get("added_tokens") or [] if token.get("content") in vocab}
+    if model.get("unk_token") in vocab:
+        keep.add(model["unk_token"])
+    for piece in list(keep):
+        keep.update(_bpe_steps(piece, rank))
+    keep &= vocab.keys()
+    restricted = dict(data)
+    restricted["model"] = dict(model, vocab={piece: i for piece, i in vocab.items() if piece in keep}, merges=[
+        list(pair) for pair in merges if pair[0] in keep and pair[1] in keep and pair[0] + pair[1] in keep])
+    return restricted
+
+
+def _bpe_steps(piece: str, rank: dict[tuple[str, ...], int]) -> set[str]:
+    """Every piece that byte-pair encoding of ``piece`` alone passes through: its characters, then the
+    result of each merge, lowest rank first and leftmost among equals (as ``tokenizers`` applies them)."""
+    parts = list(piece)
+    seen = set(parts)
+    while len(parts) > 1:
+        best = min(range(len(parts) - 1), key=lambda i: rank.get((parts[i], parts[i + 1]), len(rank)))
+        if (parts[best], parts[best + 1]) not in rank:
+            break
+        parts[best:best + 2] = [parts[best] + parts[best + 1]]
+        seen.add(parts[best])
+    return seen
 
 
 def _corpus_ids(text: Any, languages: Sequence[str], corpora: Iterable[list[str]]) -> set[int]:
