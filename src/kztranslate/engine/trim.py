@@ -273,7 +273,7 @@ def restrict_bpe_tokenizer(data: dict[str, Any], ids: Iterable[int]) -> dict[str
     final piece never depend on the text around it, so the merges that build each kept piece from its
     characters are exactly the ones replayed here, and every merge the full tokenizer applies to such
     text is kept, while the kept merges are a subset of its own. Other text stops merging earlier and
-    comes out in smaller kept pieces. Added tokens (special tokens, language codes) stay as they are.
+    comes out in smaller pieces of the cut vocabulary. Added tokens (special tokens, language codes) stay.
     """
     model = data.get("model") or {}
     if (model.get("type") != "BPE" or model.get("dropout") or model.get("continuing_subword_prefix")
