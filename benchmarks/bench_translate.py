@@ -26,6 +26,8 @@ direction), through:
 (d-trimmed-source) (d-trimmed) on a conversion trimmed on the source side too (``--trim-source``),
     its source list padded with random other pieces to ``--source-trim-size`` (a real tokenizer's size),
     its tokenizer restricted to the kept pieces;
+(d-trimmed-padded-source) (d-trimmed-source) with the target list of (d-trimmed-padded) too: both lists
+    as long as a real tokenizer's;
 (d+vmap) (d) with ``restrict_vocabulary=True`` (CTranslate2's vocabulary map);
 (e) kztranslate + translation memory: the first translation, then again after an edit of one
     sentence of one paragraph (e1) and after rewriting a whole paragraph (e2), each against the
@@ -70,7 +72,10 @@ FILLER_SCRIPTS: list[tuple[str, int, float]] = [
     ("HEBREW", 0x5D0, 0.02), ("THAI", 0xE01, 0.03), ("ETHIOPIC", 0x1200, 0.03), ("HANGUL", 0xAC00, 0.05),
     ("BENGALI", 0x995, 0.03), ("TAMIL", 0xB95, 0.02), ("TELUGU", 0xC15, 0.02),
 ]
-ARMS = ["a", "b", "b2", "c", "d", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "d+vmap", "e", "shares"]
+ARMS = ["a", "b", "b2", "c", "d", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "d-trimmed-padded-source",
+        "d+vmap", "e", "shares"]
+#: Arms on a trimmed conversion: none for a one-direction model (no target language to trim to).
+TRIMMED_ARMS = ("d+vmap", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "d-trimmed-padded-source", "shares")
 #: Extra text the trimmed conversion tokenizes besides the shipped corpus (used when present).
 SHARED_CORPUS = Path("/work/shared/corpus")
 
@@ -291,6 +296,12 @@ def build_source_trim(model_dir: Path, trimmed_dir: Path, size: int) -> dict[str
             "convert_s": time.perf_counter() - started, "bytes": (output / "model.bin").stat().st_size}
 
 
+def trimmed_on_both_sides(made: dict[str, Any]) -> str:
+    """What :func:`build_source_trim` made, in words."""
+    return (f"trimmed on both sides: {made['kept']:,} source pieces kept ({made['real_kept']:,} of the real list + "
+            f"random others), tokenizer restricted to {made['tokenizer_pieces']:,} pieces")
+
+
 # -- the arms -------------------------------------------------------------------------------------
 
 def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -394,6 +405,8 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
             model, options = cfg["padded_dir"], {}
         if arm == "d-trimmed-source":
             model, options = cfg["source_trim_dir"], {}
+        if arm == "d-trimmed-padded-source":
+            model, options = cfg["padded_source_dir"], {}
         memory = TranslationMemory(Path(cfg["workdir"]) / "memory.sqlite") if arm == "e" else None
         decoding = Decoding(beams=1, max_new_tokens=tokens, min_new_tokens=tokens)
         limits = {"max_batch_tokens": int(batch_tokens)} if batch_tokens else {}
@@ -599,16 +612,17 @@ def main(argv: list[str] | None = None) -> int:
             cfg = {"shape": shape, "model_dir": str(model_dir), "ct2_dir": info["ct2_dir"], "workdir": str(workdir),
                    "trimmed_dir": info.get("trimmed_dir"), "articles": articles, "tokens": tokens}
             bases = {arm.partition("@")[0] for arm in args.arms.split(",")}
-            further = (  # arm, builder, kept pieces, cfg key, info key, description
-                ("d-trimmed-padded", "build-padded", args.trim_size, "padded_dir", "padded",
+            further = (  # arms needing it, builder, kept pieces, conversion it starts from, cfg key, info key, text
+                (("d-trimmed-padded", "d-trimmed-padded-source"), "build-padded", args.trim_size, "trimmed_dir",
+                 "padded_dir", "padded",
                  lambda r: f"padded trimmed conversion: {r['kept']:,} pieces kept (the real list + random others)"),
-                ("d-trimmed-source", "build-source", args.source_trim_size, "source_trim_dir", "source_trim",
-                 lambda r: f"trimmed on both sides: {r['kept']:,} source pieces kept ({r['real_kept']:,} of the "
-                           f"real list + random others), tokenizer restricted to {r['tokenizer_pieces']:,} pieces"))
-            for arm_name, builder, size, key, record, describe in further:
-                if arm_name in bases and info.get("trimmed_dir"):
-                    made = child(builder, {"model_dir": str(model_dir), "trimmed_dir": info["trimmed_dir"],
-                                           "size": size})
+                (("d-trimmed-source",), "build-source", args.source_trim_size, "trimmed_dir", "source_trim_dir",
+                 "source_trim", trimmed_on_both_sides),
+                (("d-trimmed-padded-source",), "build-source", args.source_trim_size, "padded_dir", "padded_source_dir",
+                 "padded_source", lambda r: f"padded target list, {trimmed_on_both_sides(r)}"))
+            for arm_names, builder, size, start, key, record, describe in further:
+                if bases & set(arm_names) and cfg.get(start):
+                    made = child(builder, {"model_dir": str(model_dir), "trimmed_dir": cfg[start], "size": size})
                     cfg[key], info[record] = made["dir"], made
                     print(f"  {describe(made)}, model.bin {made['bytes'] / 1e6:.0f} MB", flush=True)
             runs: list[dict[str, dict[str, Any]]] = []
@@ -616,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
                 results = {}
                 for arm in args.arms.split(","):
                     marian = SHAPES[shape]["family"] == "marian"
-                    if marian and arm in ("d+vmap", "d-trimmed", "d-trimmed-padded", "d-trimmed-source", "shares"):
+                    if marian and arm.partition("@")[0] in TRIMMED_ARMS:
                         continue  # one-direction model: no target language to restrict or trim to
                     for batch in (args.b2_batch.split(",") if arm == "b2" else [None]):
                         name = arm if batch is None else f"b2@{batch}"
@@ -639,6 +653,7 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
              "d": "(d) kztranslate, ctranslate2 backend", "d-trimmed": "(d-trimmed) … target vocabulary kk,ru,en",
              "d-trimmed-padded": "(d-trimmed-padded) … kept list padded to a real tokenizer's size",
              "d-trimmed-source": "(d-trimmed-source) … and the source side, padded to a real list's size",
+             "d-trimmed-padded-source": "(d-trimmed-padded-source) … both lists padded to a real list's size",
              "d+vmap": "(d+vmap) … restrict_vocabulary=True", "e": "(e) kztranslate ct2 + memory, first pass"}
     names.update({arm: f"(b2) … max_batch_size={arm[3:]}" for arm in results if arm.startswith("b2@")})
     names.update({arm: f"{names[arm.partition('@')[0]]}, max_batch_tokens={arm.partition('@')[2]}"
@@ -665,6 +680,7 @@ def print_table(shape: str, results: dict[str, dict[str, Any]], round_index: int
     for label, top, bottom in (*tuned, ("d/b2", "d", "b2"), ("d-trimmed/b2", "d-trimmed", "b2"), ("d-trimmed/d", "d-trimmed", "d"),
                                ("d-trimmed-padded/b2", "d-trimmed-padded", "b2"),
                                ("d-trimmed-source/b2", "d-trimmed-source", "b2"),
+                               ("d-trimmed-padded-source/b2", "d-trimmed-padded-source", "b2"),
                                ("d/a", "d", "a"), ("d/b", "d", "b"), ("d/c", "d", "c"), ("d+vmap/d", "d+vmap", "d")):
         if top in speed and bottom in speed:
             cpu = {arm: results[arm].get("first_cpu_s" if arm == "e" else "cpu_s") for arm in (top, bottom)}
