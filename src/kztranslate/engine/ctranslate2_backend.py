@@ -427,14 +427,15 @@ def convert_checkpoint(source: Path, family: ModelFamily, output: Path, quantiza
     try:
         tokenizer_files = [p.name for p in sorted(source.iterdir()) if _is_tokenizer_file(p)]
         config = json.loads((source / "config.json").read_text(encoding="utf-8"))
-        if trim is None and trim_target:
+        text = None  # one tokenizer load for both lists (a 256 k-piece one takes seconds and 100 MB)
+        if (trim is None and trim_target) or (source_trim is None and trim_source):
             text = ModelText.load(family, source, source_name or str(source))
+        if trim is None and trim_target:
             trim = kept_target_ids(text, trim_target, int(config["vocab_size"]),
                                    config.get("decoder_start_token_id"), [os.fspath(p) for p in trim_corpus])
         if source_trim is None and trim_source:
             if trim is None:
                 raise UsageError("--trim-source needs --trim-target LANGS (e.g. --trim-target kk,ru,en)")
-            text = ModelText.load(family, source, source_name or str(source))
             source_trim = kept_source_ids(text, trim, [os.fspath(p) for p in trim_corpus])
         converter = _trimming_converter(TransformersConverter)(str(source), copy_files=tokenizer_files, trim=trim,
                                                                source_trim=source_trim)
